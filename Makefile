@@ -1,0 +1,106 @@
+# Pre-screening assistant for NCT05617859. Start here:
+#   make run    install, train if needed, start every service (Ctrl-C stops them)
+#   make test   install, train if needed, run every test
+# `make help` lists the other targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+export VENV
+
+# Quieter TensorFlow / SQLAlchemy / Rasa; no usage telemetry.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export RASA_TELEMETRY_ENABLED ?= false
+# endpoints.yml reads these (Rasa stops on an unset variable).
+export ACTION_HOST ?= localhost
+export ACTION_PORT ?= 5055
+export TRACKER_DB ?= $(CURDIR)/var/tracker.db
+
+# CI=true (set by CI): also print timings of each phase.
+IS_CI := $(filter-out false 0,$(CI))
+
+# $(call timed,NAME,COMMAND) runs COMMAND; in CI prints how long it took.
+# (COMMAND must not contain a comma.)
+timed = t0=$$(date +%s); $(2); rc=$$?; \
+	if [ -n "$(IS_CI)" ]; then echo "[time] $(1): $$(( $$(date +%s) - t0 ))s"; fi; \
+	exit $$rc
+
+.PHONY: help setup train run test nlu-report lock clean distclean
+
+help:
+	@echo "make run         install (first time), train if needed, start all services"
+	@echo "make test        install (first time), train if needed, run every test"
+	@echo "make setup       create $(VENV) from requirements.lock (no-op when unchanged)"
+	@echo "make train       train models/<hash>.tar.gz if config/domain/data changed"
+	@echo "make nlu-report  NLU evaluation report (scripts/nlu_report.sh)"
+	@echo "make lock        regenerate requirements.lock from requirements.in"
+	@echo "make clean       remove models/, results/ and caches (keeps $(VENV) and var/)"
+	@echo "make distclean   clean + remove $(VENV)"
+
+setup:
+	@$(call timed,setup,bash scripts/setup.sh)
+
+train: setup
+	@$(call timed,train,bash scripts/train.sh)
+
+run: setup train
+	@$(PY) scripts/serve.py
+
+# Runs every step even when an earlier one fails, then fails if any did.
+test: setup
+	@failed=""; \
+	if [ ! -f domain.yml ]; then \
+		echo "test: domain.yml does not exist yet: skipping rasa data validate, training and rasa test core"; \
+	else \
+		( $(call timed,rasa data validate,$(RASA) data validate) ) || failed="$$failed rasa-data-validate"; \
+	fi; \
+	if [ -f domain.yml ]; then \
+		if ( $(call timed,train,bash scripts/train.sh) ); then \
+			( $(call timed,pytest,$(PY) -m pytest tests) ); rc=$$?; \
+			if [ $$rc -eq 5 ]; then echo "test: pytest found no tests"; \
+			elif [ $$rc -ne 0 ]; then failed="$$failed pytest"; fi; \
+			if [ -f tests/test_stories.yml ]; then \
+				model=$$(bash scripts/train.sh --model-path); \
+				( $(call timed,rasa test core,$(RASA) test core --model "$$model" --stories tests/test_stories.yml --fail-on-prediction-errors --out results) ) \
+					|| failed="$$failed rasa-test-core"; \
+			else \
+				echo "test: tests/test_stories.yml does not exist yet: skipping rasa test core"; \
+			fi; \
+		else \
+			failed="$$failed train"; \
+		fi; \
+	fi; \
+	if [ -n "$$failed" ]; then echo "test: FAILED:$$failed"; exit 1; fi; \
+	echo "test: all passed"
+
+nlu-report: setup
+	@if [ ! -f scripts/nlu_report.sh ]; then echo "nlu-report: scripts/nlu_report.sh is not written yet"; exit 1; fi
+	@$(call timed,nlu-report,PYTHON=$(PY) RASA=$(RASA) bash scripts/nlu_report.sh)
+
+# Resolve requirements.in in a throwaway venv and freeze the whole tree
+# (pip, setuptools and wheel included, at the versions the lock has now).
+lock:
+	@set -e; \
+	PY310=$$(bash scripts/find_python.sh); \
+	tmp=$$(mktemp -d /tmp/lock-venv.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
+	echo "lock: resolving requirements.in in $$tmp"; \
+	"$$PY310" -m venv "$$tmp"; \
+	tools=$$(grep -iE '^(pip|setuptools|wheel)==' requirements.lock || echo "pip setuptools wheel"); \
+	"$$tmp/bin/python" -m pip install --disable-pip-version-check $$tools; \
+	"$$tmp/bin/python" -m pip install --disable-pip-version-check -r requirements.in; \
+	"$$tmp/bin/python" -m pip check; \
+	"$$tmp/bin/python" -m pip freeze --all > requirements.lock.new; \
+	mv requirements.lock.new requirements.lock; \
+	echo "lock: wrote requirements.lock ($$(wc -l < requirements.lock) packages); run 'make setup' to install it"
+
+clean:
+	rm -rf models results .rasa .pytest_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

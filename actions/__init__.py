@@ -1,0 +1,1 @@
+"""Rasa SDK action server: thin adapters over bot/ (run: rasa run actions)."""

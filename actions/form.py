@@ -1,0 +1,77 @@
+"""The screening form: one slot asked again and again, with the question chosen by bot/.
+
+required_slots is dynamic: while bot/ has something to ask it is the single
+slot `screening_answer`; when the screening has ended it is empty and the form
+closes. Each answer is parsed and scored by bot/ and saved at once, so nothing
+is lost if a server stops mid-screening.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.adapter import ask, load, save, trial
+from bot.engine import Screening
+
+ANSWER_SLOT = "screening_answer"
+
+
+class ValidateScreeningForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_screening_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        screening = load(tracker)
+        if screening is None:
+            return []
+        # Work on a copy: finding the next question moves the position, and this
+        # method is called several times per turn.
+        probe = Screening(trial(), copy.deepcopy(screening.state))
+        return [ANSWER_SLOT] if probe.next_question() is not None else []
+
+    async def validate_screening_answer(self, value: Any, dispatcher: CollectingDispatcher,
+                                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        screening = load(tracker)
+        if screening is None:
+            return {ANSWER_SLOT: None}
+        reply = screening.answer(str(value or ""))
+        for message in reply.messages:
+            dispatcher.utter_message(text=message)
+        save(screening, tracker, dispatcher)
+        # Always empty the slot: the form then asks the next question bot/ picks.
+        return {ANSWER_SLOT: None, "screening_state": screening.state}
+
+
+class ActionAskScreeningAnswer(Action):
+    def name(self) -> Text:
+        return "action_ask_screening_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        screening = load(tracker)
+        if screening is None:
+            return []
+        question = screening.next_question()
+        if question is not None:
+            ask(dispatcher, question)
+        return [SlotSet("screening_state", screening.state)]
+
+
+class ActionFinishScreening(Action):
+    def name(self) -> Text:
+        return "action_finish_screening"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        screening: Optional[Screening] = load(tracker)
+        if screening is None:
+            return []
+        screening.next_question()  # settles the phase (done) before the record is made
+        if save(screening, tracker, dispatcher):
+            for message in screening.closing_messages():
+                dispatcher.utter_message(text=message)
+        return [SlotSet("screening_state", screening.state)]

@@ -1,0 +1,177 @@
+"""Interruptions at any point: why, what is X, corrections, a person, stop, start over,
+delete my data, out-of-scope questions. After each, the form resumes where it was."""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, Restarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.adapter import load, save, say, trial
+from actions.opening import ask_role
+from bot import store
+
+logger = logging.getLogger(__name__)
+END_FORM = [ActiveLoop(None), SlotSet("requested_slot", None)]
+
+
+def _in_form(tracker: Tracker) -> bool:
+    return (tracker.active_loop or {}).get("name") == "screening_form"
+
+
+def _reprompt_outside_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Outside the form, repeat whatever the assistant was waiting for."""
+    awaiting = tracker.get_slot("awaiting")
+    if awaiting == "role":
+        ask_role(dispatcher)
+    elif awaiting == "consent":
+        from actions.opening import ask_consent
+        ask_consent(dispatcher, tracker.get_slot("role") or "patient")
+
+
+class ActionExplainWhy(Action):
+    def name(self) -> Text:
+        return "action_explain_why"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        screening = load(tracker)
+        step = screening.state.get("current") if screening else None
+        criterion_id = trial().criterion_of_step.get(step or "")
+        if criterion_id:
+            say(dispatcher, "why", why=trial().criterion(criterion_id).why)
+        else:
+            say(dispatcher, "why_general")
+        if not _in_form(tracker):
+            _reprompt_outside_form(dispatcher, tracker)
+        return []
+
+
+class ActionExplainTerm(Action):
+    def name(self) -> Text:
+        return "action_explain_term"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        glossary = trial().glossary
+        candidates = [str(t).lower() for t in tracker.get_latest_entity_values("term")]
+        text = (tracker.latest_message.get("text") or "").lower()
+        # Longest glossary term named in the message ("live vaccine" before "vaccine").
+        candidates += sorted((term for term in glossary if re.search(rf"\b{re.escape(term)}\b", text)), key=len, reverse=True)
+        aliases = {"qtcf": "qtc", "qt": "qtc", "ejection fraction": "lvef", "performance status": "ecog",
+                   "aitan": "apatinib", "focus v": "anlotinib", "lenvima": "lenvatinib", "gcsf": "g-csf"}
+        for candidate in candidates:
+            term = aliases.get(candidate, candidate)
+            if term in glossary:
+                dispatcher.utter_message(text=glossary[term])
+                break
+        else:
+            say(dispatcher, "explain_unknown")
+        if not _in_form(tracker):
+            _reprompt_outside_form(dispatcher, tracker)
+        return []
+
+
+class ActionCorrectAnswer(Action):
+    def name(self) -> Text:
+        return "action_correct_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        screening = load(tracker)
+        if screening is None:
+            say(dispatcher, "correction_none")
+            return []
+        reply = screening.correct(tracker.latest_message.get("text") or "")
+        for message in reply.messages:
+            dispatcher.utter_message(text=message)
+        events: List[EventType] = [SlotSet("screening_state", screening.state)]
+        if reply.changed:
+            save(screening, tracker, dispatcher)
+            if not _in_form(tracker) and screening.phase in ("criteria", "contact"):
+                events.append(FollowupAction("screening_form"))
+        return events
+
+
+class ActionHumanHandoff(Action):
+    def name(self) -> Text:
+        return "action_human_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        screening = load(tracker)
+        if screening is None:
+            # No consent yet: give the contact, store nothing.
+            say(dispatcher, "consent_refused")
+            _reprompt_outside_form(dispatcher, tracker)
+            return []
+        screening.request_callback()
+        save(screening, tracker, dispatcher)
+        say(dispatcher, "handoff", screening.role, resuming=_in_form(tracker))
+        return [SlotSet("screening_state", screening.state)]
+
+
+class ActionOutOfScope(Action):
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        screening = load(tracker)
+        text = tracker.latest_message.get("text") or ""
+        if screening is not None and _in_form(tracker) and screening.understands(text):
+            # The classifier guessed "out of scope" but bot/ reads a clear answer: keep it.
+            reply = screening.answer(text)
+            for message in reply.messages:
+                dispatcher.utter_message(text=message)
+            save(screening, tracker, dispatcher)
+            return [SlotSet("screening_state", screening.state)]
+        say(dispatcher, "out_of_scope")
+        if not _in_form(tracker):
+            _reprompt_outside_form(dispatcher, tracker)
+        return []
+
+
+class ActionStopScreening(Action):
+    def name(self) -> Text:
+        return "action_stop_screening"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        screening = load(tracker)
+        if screening is None:
+            say(dispatcher, "stopped_nothing_saved")
+            return END_FORM + [SlotSet("awaiting", "nothing")]
+        screening.stop()
+        save(screening, tracker, dispatcher)
+        say(dispatcher, "stopped", screening.role)
+        return END_FORM + [SlotSet("screening_state", screening.state), SlotSet("awaiting", "nothing")]
+
+
+class ActionRestart(Action):
+    """Overrides Rasa's action_restart ("start over"): keep the abandoned attempt, begin again."""
+
+    def name(self) -> Text:
+        return "action_restart"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        screening = load(tracker)
+        if screening is not None:
+            screening.stop()  # the abandoned attempt stays on record as incomplete
+            save(screening, tracker, dispatcher)
+        say(dispatcher, "restarted")
+        ask_role(dispatcher)
+        return [Restarted(), SlotSet("awaiting", "role")]
+
+
+class ActionDeleteMyData(Action):
+    def name(self) -> Text:
+        return "action_delete_my_data"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        try:
+            store.delete_conversation(tracker.sender_id, by="participant")
+        except store.LeadStoreUnavailable as error:
+            logger.error("could not delete conversation data: %s", type(error).__name__)
+            say(dispatcher, "store_unavailable")
+            return END_FORM
+        say(dispatcher, "deleted")
+        return END_FORM + [SlotSet("screening_state", None), SlotSet("role", None), SlotSet("awaiting", None),
+                           SlotSet("erase_conversation", True)]

@@ -1,0 +1,306 @@
+"""Diagnosis: sarcoma subtype and site, extent (metastatic / unresectable /
+locally advanced / resectable), liver metastases, and other cancers.
+
+* ``parse_diagnosis``: free text from a physician or patient
+  ("osteosarcoma with lung mets", "UPS of the thigh, inoperable").
+* ``parse_diagnosis_answer``: the patient's answer to the combined question
+  "Has a doctor told you that you have a bone or soft-tissue sarcoma that has
+  spread or cannot be removed by surgery?" - a plain yes/no first.
+* ``parse_other_malignancy``: "any other cancer in the last 3 years?", with
+  the registry's exceptions (treated basal/squamous cell skin cancer,
+  carcinoma in situ of the cervix).
+
+Subtype, cancer and extent vocabulary is in the lexicon; negation of terms
+comes from the shared spaCy pipeline.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Optional
+
+from bot.parsing.nlp import (as_date, entries, guard, has_hedge, lexicon, lower, mentions,
+                             negated_before, phrase_regex)
+from bot.parsing.timing import find_times
+from bot.parsing.types import Parsed, unclear
+from bot.parsing.yes_no import parse_yes_no
+
+EXTENT_ORDER = ("metastatic", "unresectable", "locally_advanced", "resectable")
+# Any word ending in "sarcoma" is a sarcoma, except a carcinosarcoma.
+_ANY_SARCOMA = re.compile(r"\b(?!carcino)(\w{3,})sarcomas?\b")
+_SITE_WORDS = [(re.compile(r"soft[- ]tissue|软组织"), "soft_tissue"),
+               (re.compile(r"\bbones?\b|骨"), "bone")]
+
+
+@functools.lru_cache(maxsize=1)
+def _patterns():
+    lex = lexicon()
+    extents = {k: [re.compile(p) for p in v] for k, v in lex.get("extent_patterns", {}).items()}
+    liver = {k: [re.compile(p) for p in v] for k, v in lex.get("liver_mets", {}).items()}
+    return extents, liver
+
+
+def _subtypes() -> dict:
+    return lexicon().get("sarcoma_subtypes", {})
+
+
+def _empty() -> dict:
+    return {"sarcoma": None, "subtype": None, "site": None, "extent": None,
+            "liver_mets": None, "other_cancer": None, "answer": None}
+
+
+def _extents(low: str) -> dict:
+    """extent -> (start, end) of its first non-negated match."""
+    extents, _ = _patterns()
+    found: dict = {}
+    negated: dict = {}
+    for name in EXTENT_ORDER:
+        for rx in extents.get(name, []):
+            for m in rx.finditer(low):
+                # "can't be removed" is itself an extent, not a negated one.
+                if name != "unresectable" and negated_before(low, m.start()):
+                    negated.setdefault(name, (m.start(), m.end()))
+                    continue
+                if name == "resectable" and any(s <= m.start() < e for s, e in found.values()):
+                    continue
+                found.setdefault(name, (m.start(), m.end()))
+    return found, negated
+
+
+def _liver(low: str):
+    _, liver = _patterns()
+    for rx in liver.get("no", []):
+        m = rx.search(low)
+        if m:
+            return False, m
+    for rx in liver.get("yes", []):
+        for m in rx.finditer(low):
+            if negated_before(low, m.start()):
+                return False, m
+            return True, m
+    return None, None
+
+
+@guard("diagnosis")
+def parse_diagnosis(text: str, today=None) -> Parsed:
+    """Diagnosis from free text.
+
+    value: {"sarcoma": bool|None, "subtype": str|None (lexicon key, e.g.
+    "osteosarcoma"), "site": "bone"|"soft_tissue"|None, "extent":
+    "metastatic"|"locally_advanced"|"unresectable"|"resectable"|None,
+    "liver_mets": bool|None, "other_cancer": str|None (lexicon key, e.g.
+    "breast_cancer"), "answer": None}. extra["extents"] lists every extent
+    found, extra["negated_extents"] the denied ones ("hasn't spread").
+    """
+    low = lower(text)
+    value = _empty()
+    notes, conf = [], 0.95
+    ms = mentions(text)
+    sarc = [m for m in ms if entries(m, "SARCOMA")]
+    pos = [m for m in sarc if not m.negated]
+    specific = [m for m in pos if not _subtypes().get(entries(m, "SARCOMA")[0].key, {}).get("generic")]
+    taken = [(m.start, m.end) for m in ms]
+    extra_subtype = [m for m in _ANY_SARCOMA.finditer(low)
+                     if not any(s <= m.start() < e for s, e in taken) and not negated_before(low, m.start())]
+    cancers = [m for m in ms if (entries(m, "CANCER") or entries(m, "EXCEPTION")) and not m.negated]
+    named_cancers = [m for m in cancers if m.key != "cancer_unspecified"]
+    vague = [m for m in ms if entries(m, "BONE_VAGUE") and not m.negated]
+    span = None
+
+    if specific:
+        key = entries(specific[0], "SARCOMA")[0].key
+        value.update(sarcoma=True, subtype=key, site=_subtypes()[key].get("site"))
+        span = specific[0]
+        if len({entries(m, "SARCOMA")[0].key for m in specific}) > 1:
+            conf, notes = 0.7, ["several subtypes named"]
+    elif pos:
+        key = entries(pos[0], "SARCOMA")[0].key
+        value.update(sarcoma=True, site=_subtypes()[key].get("site"))
+        conf, span = 0.9, pos[0]
+    elif extra_subtype:
+        m = extra_subtype[0]
+        value.update(sarcoma=True, subtype=m.group(0).rstrip("s"))
+        conf, notes = 0.8, ["subtype not in the lexicon"]
+        span = m
+    elif vague and not named_cancers:
+        value.update(sarcoma=True, site="bone")
+        conf, notes, span = 0.5, ["'bone cancer' may be a bone sarcoma or bone metastases"], vague[0]
+    elif sarc:
+        value["sarcoma"] = False
+        conf, span, notes = 0.85, sarc[0], ["sarcoma denied"]
+    if named_cancers:
+        value["other_cancer"] = named_cancers[0].key
+        if value["sarcoma"] is None:
+            value["sarcoma"] = False
+            conf = 0.85
+            span = span or named_cancers[0]
+        else:
+            notes.append("another cancer also named")
+    if value["site"] is None and value["sarcoma"]:
+        for rx, site in _SITE_WORDS:
+            if rx.search(low):
+                value["site"] = site
+                break
+
+    found, negated = _extents(low)
+    for name in EXTENT_ORDER:
+        if name in found:
+            value["extent"] = name
+            break
+    liver, liver_m = _liver(low)
+    value["liver_mets"] = liver
+    if liver:
+        value["extent"] = "metastatic"
+    if value["sarcoma"] is None and value["extent"] is None and liver is None:
+        return unclear("no diagnosis found")
+    if value["sarcoma"] is None:
+        conf, notes = 0.6, notes + ["sarcoma not named"]
+    if has_hedge(text):
+        conf, notes = min(conf, 0.6), notes + ["hedged"]
+    if "resectable" in found and value["extent"] != "resectable":
+        conf, notes = min(conf, 0.7), notes + ["also says it can be removed"]
+    s, e = _span_of(span, found, liver_m, len(text))
+    extra = {"extents": sorted(found, key=EXTENT_ORDER.index),
+             "negated_extents": sorted(negated, key=EXTENT_ORDER.index)}
+    return Parsed(kind="diagnosis", value=value, span=text[s:e], confidence=conf,
+                  note="; ".join(notes), start=s, end=e, extra=extra)
+
+
+def _span_of(span, found: dict, liver_m, n: int) -> tuple:
+    points = []
+    if span is not None:
+        points.append((span.start, span.end) if hasattr(span, "end") and not callable(span.end)
+                      else (span.start(), span.end()))
+    points += list(found.values())
+    if liver_m is not None:
+        points.append((liver_m.start(), liver_m.end()))
+    if not points:
+        return 0, n
+    return min(p[0] for p in points), max(p[1] for p in points)
+
+
+@guard("diagnosis")
+def parse_diagnosis_answer(text: str, today=None) -> Parsed:
+    """Answer to "has a doctor told you that you have a bone or soft-tissue
+    sarcoma that has spread or cannot be removed by surgery?".
+
+    Same value shape as ``parse_diagnosis`` with "answer" set to the
+    patient's yes/no/unknown. A plain "yes" gives sarcoma True and extent
+    "confirmed_by_patient" (the question bundles both); a plain "no" gives
+    sarcoma None (no sarcoma, or one that can be removed) and extent
+    "denied_by_patient". Details in the answer ("yes, osteosarcoma with lung
+    mets") refine the value.
+    """
+    yn = parse_yes_no(text)
+    detail = parse_diagnosis(text)
+    answer = None if yn.unclear else yn.value
+    if not detail.unclear:
+        value = dict(detail.value)
+        value["answer"] = answer
+        conf, notes = detail.confidence, [detail.note] if detail.note else []
+        if value["extent"] is None and value["sarcoma"] is not False:
+            if answer == "yes":
+                value["extent"] = "confirmed_by_patient"
+                value["sarcoma"] = True
+            elif answer == "no":
+                value["extent"] = "denied_by_patient"
+        if answer == "yes" and value["extent"] == "resectable":
+            conf, notes = min(conf, 0.5), notes + ["said yes but also that it can be removed"]
+        if answer == "no" and value["extent"] in ("metastatic", "unresectable"):
+            conf, notes = min(conf, 0.5), notes + ["said no but described advanced disease"]
+        if answer is not None:
+            conf = min(conf, max(yn.confidence, 0.5))
+        return Parsed(kind="diagnosis", value=value, span=detail.span, confidence=conf,
+                      note="; ".join(notes), start=detail.start, end=detail.end, extra=detail.extra)
+    if yn.unclear:
+        return unclear(yn.note)
+    value = _empty()
+    value["answer"] = yn.value
+    if yn.value == "yes":
+        value.update(sarcoma=True, extent="confirmed_by_patient")
+    elif yn.value == "no":
+        value.update(extent="denied_by_patient")
+    return Parsed(kind="diagnosis", value=value, span=yn.span, confidence=yn.confidence,
+                  note=yn.note, start=yn.start, end=yn.end)
+
+
+# ------------------------------------------------------- other malignancy
+@functools.lru_cache(maxsize=1)
+def _treated_rx():
+    return phrase_regex(lexicon().get("treated_words", []))
+
+
+_SKIN = re.compile(r"\bskin\b|皮肤")
+
+
+@guard("malignancy")
+def parse_other_malignancy(text: str, today=None) -> Parsed:
+    """Any other cancer (the sarcoma does not count).
+
+    value: {"answer": "yes"|"no"|"unknown", "cancer": str|None (lexicon key),
+    "exception": bool, "days_ago": int|None}. exception is True when every
+    named cancer is one the registry excepts (basal/squamous cell skin
+    cancer, cervical carcinoma in situ); confidence drops when treatment is
+    not stated, because the exception needs it "adequately treated".
+    """
+    today = as_date(today)
+    low = lower(text)
+    ms = mentions(text)
+    cancers = [m for m in ms if entries(m, "CANCER") or entries(m, "EXCEPTION")]
+    pos = [m for m in cancers if not m.negated]
+    neg = [m for m in cancers if m.negated]
+    sarcoma_only = [m for m in ms if entries(m, "SARCOMA") or entries(m, "BONE_VAGUE")]
+    refs = find_times(text, today)
+    hedged = has_hedge(text)
+    yn = parse_yes_no(text, today)
+
+    def when(m) -> Optional[int]:
+        if not refs:
+            return None
+        near = min(refs, key=lambda r: abs(r.start - m.end) if r.start >= m.end else abs(m.start - r.end))
+        return near.days_ago(today)
+
+    if pos:
+        named = [m for m in pos if m.key != "cancer_unspecified"] or pos
+        chosen = named[0]
+        notes, conf = [], 0.9
+        exception_flags = []
+        for m in named:
+            if entries(m, "EXCEPTION"):
+                exception_flags.append(True)
+            elif m.key == "squamous_cell_carcinoma_unspecified" and _SKIN.search(low):
+                exception_flags.append(True)
+            else:
+                exception_flags.append(False)
+                if m.key in ("skin_cancer_unspecified", "squamous_cell_carcinoma_unspecified"):
+                    conf = min(conf, 0.5)
+                    notes.append("type/site not stated (basal or squamous cell skin cancer is an exception)")
+        exception = all(exception_flags)
+        if exception and not _treated_rx().search(low):
+            conf = min(conf, 0.6)
+            notes.append("treatment not stated (exception needs adequate treatment)")
+        if chosen.key == "cancer_unspecified":
+            conf, notes = min(conf, 0.7), notes + ["type not stated"]
+        if hedged:
+            conf, notes = min(conf, 0.6), notes + ["hedged"]
+        cancer = None if chosen.key == "cancer_unspecified" else chosen.key
+        return Parsed(kind="malignancy",
+                      value={"answer": "yes", "cancer": cancer, "exception": exception,
+                             "days_ago": when(chosen)},
+                      span=chosen.text, confidence=conf, note="; ".join(notes),
+                      start=chosen.start, end=chosen.end,
+                      extra={"cancers": [m.key for m in named]})
+    if neg or (sarcoma_only and yn.value != "yes"):
+        m = (neg or sarcoma_only)[0]
+        note = "only the sarcoma" if not neg else ""
+        conf = 0.6 if hedged else (0.9 if neg else 0.8)
+        return Parsed(kind="malignancy",
+                      value={"answer": "no", "cancer": None, "exception": False, "days_ago": None},
+                      span=m.text, confidence=conf, note=note, start=m.start, end=m.end)
+    if not yn.unclear:
+        ref = refs[0] if refs else None
+        days = ref.days_ago(today) if ref is not None and yn.value == "yes" else None
+        return Parsed(kind="malignancy",
+                      value={"answer": yn.value, "cancer": None, "exception": False, "days_ago": days},
+                      span=yn.span, confidence=yn.confidence, note=yn.note, start=yn.start, end=yn.end)
+    return unclear("no cancer, yes/no or time found")

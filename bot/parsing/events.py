@@ -1,0 +1,213 @@
+"""Did an event happen, and when: "never had a heart attack", "a heart attack
+five years ago", "no infections since the summer", "yes, chemo 10 days ago".
+
+Negation comes from the shared spaCy pipeline (negspacy), times from
+``timing.find_times``; each time is attached to the nearest event term in the
+same sentence. ``terms`` restricts which lexicon event groups count
+("cardiac_event", "bleeding", "thrombosis", "infection",
+"anticancer_therapy", "radiotherapy", "surgery", "live_vaccine", ...).
+An answer without event words falls back to ``parse_yes_no``.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Iterable, Optional
+
+from bot.parsing.nlp import as_date, entries, guard, has_hedge, lexicon, lower, mentions, negated_before
+from bot.parsing.timing import find_times
+from bot.parsing.types import Parsed, unclear
+from bot.parsing.yes_no import parse_yes_no
+
+
+@functools.lru_cache(maxsize=1)
+def _drug_event_groups() -> dict:
+    """drug canonical name -> event groups its classes count for."""
+    by_class = lexicon().get("drug_class_events", {}) or {}
+    out = {}
+    for name, spec in (lexicon().get("drugs") or {}).items():
+        groups = {by_class[c] for c in spec.get("classes", []) if c in by_class}
+        if groups:
+            out[name] = groups
+    return out
+
+
+def _groups(m) -> tuple:
+    """(groups that surely count, groups the term may count for)."""
+    strong, weak = set(), set()
+    for t in entries(m, "EVENT"):
+        for g in t.groups:
+            (weak if g.startswith("uncertain:") else strong).add(g.split(":")[-1])
+    for t in entries(m, "DRUG"):
+        strong |= _drug_event_groups().get(t.key, set())
+    return strong, weak - strong
+
+
+def _event_key(m) -> str:
+    ev = entries(m, "EVENT")
+    return ev[0].key if ev else m.key
+
+
+def _attach_times(events: list, refs: list) -> dict:
+    """Each time goes to the nearest event mention in its sentence."""
+    attached: dict = {}
+    for ref in refs:
+        best, best_gap = None, None
+        for i, m in enumerate(events):
+            if not (m.sent_start <= ref.start < m.sent_end or len(events) == 1):
+                continue
+            gap = ref.start - m.end if ref.start >= m.end else m.start - ref.end
+            if best_gap is None or gap < best_gap:
+                best, best_gap = i, gap
+        if best is not None:
+            attached.setdefault(best, []).append(ref)
+    return attached
+
+
+def _most_recent(refs: list, today) -> Optional[object]:
+    past = [r for r in refs if r.days_ago(today) >= 0]
+    if past:
+        return min(past, key=lambda r: r.days_ago(today))
+    return refs[0] if refs else None
+
+
+@guard("event")
+def parse_event(text: str, today=None, terms: Optional[Iterable[str]] = None) -> Parsed:
+    """Whether an event happened and how many days ago.
+
+    value: {"answer": "yes"|"no"|"unknown", "days_ago": int|None,
+            "term": str|None, "terms": [str, ...]}
+    ``terms`` lists the event terms the answer is about (the ones that
+    happened for "yes", the denied ones for "no"). For "no", ``days_ago`` is
+    the period the denial covers when one is stated ("since the summer"),
+    else None. Negative days_ago means a planned event (note "future").
+    extra["events"] lists every event term found with its negation and time.
+    """
+    today = as_date(today)
+    wanted = {terms} if isinstance(terms, str) else (set(terms) if terms else None)
+    found = []
+    for m in mentions(text):
+        strong, weak = _groups(m)
+        if not strong and not weak:
+            continue
+        if wanted is None:
+            relevance = "sure" if strong else "maybe"
+        else:
+            relevance = "sure" if strong & wanted else "maybe" if weak & wanted else None
+        found.append((m, relevance, sorted(strong | weak)))
+    refs = find_times(text, today)
+    attached = _attach_times([m for m, _, _ in found], refs)
+    hedged = has_hedge(text, quantities=False)  # "about 6 weeks ago" is approximate, not doubtful
+    yn = parse_yes_no(text, today)
+    doubt = yn.value == "unknown" and not yn.unclear
+
+    details = []
+    for i, (m, rel, groups) in enumerate(found):
+        ref = _most_recent(attached.get(i, []), today)
+        details.append({"term": _event_key(m), "groups": groups, "negated": m.negated,
+                        "relevant": rel is not None, "days_ago": ref.days_ago(today) if ref else None,
+                        "span": m.text, "_m": m, "_ref": ref, "_rel": rel})
+    relevant = [d for d in details if d["relevant"]]
+    pos = [d for d in relevant if not d["negated"]]
+    neg = [d for d in relevant if d["negated"]]
+    extra = {"events": [{k: v for k, v in d.items() if not k.startswith("_")} for d in details]}
+
+    if pos and doubt and not any(d["_ref"] for d in pos):
+        # "I don't know if I had chemo": a term inside a doubt is no answer.
+        return _event(text, "unknown", None, pos[0]["term"], _unique(d["term"] for d in pos),
+                      pos[0]["_m"], None, 0.8, ["does not know"], extra)
+    if pos:
+        dated = [d for d in pos if d["_ref"] is not None and d["days_ago"] is not None]
+        if not dated and len(relevant) == len(details) and refs and len(pos) == 1:
+            # "chemo, yes. 10 days ago": one event, a time in another sentence.
+            ref = _most_recent(refs, today)
+            pos[0]["_ref"], pos[0]["days_ago"] = ref, ref.days_ago(today)
+            dated = [pos[0]]
+        past = [d for d in dated if d["days_ago"] >= 0]
+        chosen = min(past, key=lambda d: d["days_ago"]) if past else (dated[0] if dated else pos[0])
+        conf, notes = 0.9, []
+        if all(d["_rel"] == "maybe" for d in pos):
+            conf = 0.5
+            notes.append("may not count: " + ", ".join(d["span"] for d in pos))
+        if yn.value == "no" and not yn.unclear:
+            conf = min(conf, 0.6)
+            notes.append("said no but mentioned " + ", ".join(d["span"] for d in pos))
+        if hedged or doubt:
+            conf = min(conf, 0.5 if doubt else 0.6)
+            notes.append("hedged")
+        ref = chosen["_ref"]
+        if ref is not None:
+            conf = min(conf, ref.confidence)
+            if ref.days_ago(today) < 0:
+                notes.append("future")
+            if ref.note:
+                notes.append(ref.note)
+        return _event(text, "yes", chosen["days_ago"], chosen["term"],
+                      _unique(d["term"] for d in pos), chosen["_m"], ref, conf, notes, extra)
+
+    if neg:
+        refs_neg = [d["_ref"] for d in neg if d["_ref"] is not None]
+        ref = refs_neg[0] if refs_neg else None
+        conf, notes = 0.9, []
+        if hedged or doubt:
+            conf, notes = (0.5 if doubt else 0.6), ["hedged"]
+        if ref is not None and ref.kind in ("since", "window"):
+            notes.append("none " + ("since" if ref.kind == "since" else "within") + f" {ref.text}")
+        return _event(text, "no", ref.days_ago(today) if ref else None, neg[0]["term"],
+                      _unique(d["term"] for d in neg), neg[0]["_m"], ref, conf, notes, extra)
+
+    others = [d["term"] for d in details if not d["relevant"]]
+    if others and (yn.unclear or yn.note == "implicit yes"):
+        # "I had a flu shot" asked about live vaccines: what they had is not
+        # what was asked. Likely "no", but a person should look.
+        return Parsed(kind="event", value={"answer": "no", "days_ago": None, "term": None, "terms": []},
+                      span=details[0]["span"], confidence=0.5,
+                      note=f"mentions only {', '.join(others)}, not {', '.join(sorted(wanted or []))}",
+                      start=details[0]["_m"].start, end=details[0]["_m"].end, extra=extra)
+    if not yn.unclear:
+        ref = _most_recent(refs, today)
+        days = ref.days_ago(today) if ref is not None and yn.value != "unknown" else None
+        notes = [yn.note] if yn.note else []
+        conf = yn.confidence
+        if others:
+            notes.append("also mentioned " + ", ".join(others))
+            conf = min(conf, 0.6)
+        if ref is not None and days is not None and days < 0:
+            notes.append("future")
+        return Parsed(kind="event", value={"answer": yn.value, "days_ago": days, "term": None, "terms": []},
+                      span=yn.span, confidence=conf, note="; ".join(notes),
+                      start=yn.start, end=yn.end, extra=extra)
+    if refs and not others:
+        ref = _most_recent(refs, today)
+        low = lower(text)
+        if negated_before(low, ref.start) or low.lstrip().startswith(("not ", "none ")):
+            # "Not in the last 6 months": a denial covering that period.
+            return Parsed(kind="event", value={"answer": "no", "days_ago": ref.days_ago(today),
+                                               "term": None, "terms": []},
+                          span=text[:ref.end].strip(), confidence=0.6 if hedged else 0.85,
+                          note=f"none {ref.text}", start=text.index(text.strip()[:1]) if text.strip() else 0,
+                          end=ref.end, extra=extra)
+        notes = ["time given without yes/no; read as yes"]
+        if ref.days_ago(today) < 0:
+            notes.append("future")
+        return Parsed(kind="event", value={"answer": "yes", "days_ago": ref.days_ago(today),
+                                           "term": None, "terms": []},
+                      span=ref.text, confidence=min(0.6 if hedged else 0.75, ref.confidence),
+                      note="; ".join(notes), start=ref.start, end=ref.end, extra=extra)
+    return unclear("no event, yes/no or time found")
+
+
+def _unique(items) -> list:
+    out = []
+    for i in items:
+        if i not in out:
+            out.append(i)
+    return out
+
+
+def _event(text, answer, days_ago, term, terms, m, ref, conf, notes, extra) -> Parsed:
+    start, end = m.start, m.end
+    if ref is not None:
+        start, end = min(start, ref.start), max(end, ref.end)
+    return Parsed(kind="event", value={"answer": answer, "days_ago": days_ago, "term": term, "terms": terms},
+                  span=text[start:end], confidence=conf, note="; ".join(n for n in notes if n),
+                  start=start, end=end, extra=extra)

@@ -1,0 +1,133 @@
+"""Parser names usable in a trial file, mapped to functions.
+
+Each parser takes (text, today) and returns either one Parsed (for the fact it
+is attached to) or a dict of fact name -> Parsed (labs and case summaries fill
+several facts from one answer).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Callable, Dict, Union
+
+from bot.parsing import cardiac, demographics, diagnosis, drugs, events, labs, performance, timing, vitals, virology, yes_no
+from bot.parsing.numbers import find_numbers
+from bot.parsing.summary import extract_summary
+from bot.parsing.types import Parsed, unclear
+
+ParserResult = Union[Parsed, Dict[str, Parsed]]
+
+
+def _event(*groups: str) -> Callable[[str, date], Parsed]:
+    """An event parser that counts only the lexicon's term groups the question is about."""
+    def parse(text: str, today: date) -> Parsed:
+        return events.parse_event(text, today, terms=list(groups))
+    parse.__name__ = f"event_{groups[0]}"
+    return parse
+
+
+def parse_fever(text: str, today: date) -> Parsed:
+    """A temperature if one is given, else a yes/no about fever."""
+    temperature = vitals.parse_temperature(text)
+    if not temperature.unclear:
+        return Parsed("fever", {"answer": "yes", "celsius": temperature.value}, temperature.span,
+                      temperature.confidence, temperature.note, temperature.start, temperature.end)
+    answer = yes_no.parse_yes_no(text, today)
+    if answer.unclear:
+        return answer
+    return Parsed("fever", {"answer": answer.value, "celsius": None}, answer.span, answer.confidence, answer.note)
+
+
+_SURVIVAL = re.compile(r"(?P<op>>=?|≥|more than|over|at least|about|around|<|less than|under)?\s*"
+                       r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>months?|mo|m\b|years?|yrs?|y\b|weeks?|wks?)", re.I)
+
+
+def parse_expectancy(text: str, today: date) -> Parsed:
+    """Expected survival: yes/no to ">= 3 months", or an estimate ("6 months", "> 1 year")."""
+    match = _SURVIVAL.search(text or "")
+    if match:
+        number, unit = float(match["num"]), match["unit"].lower()
+        months = number * 12 if unit.startswith("y") else number / 4.345 if unit.startswith("w") else number
+        below = (match["op"] or "").lower() in ("<", "less than", "under")
+        answer = "no" if below and months <= 3 else "yes" if months >= 3 and not below else "no"
+        return Parsed("yes_no", answer, match.group(0), 0.9, f"estimate of {months:g} months",
+                      match.start(), match.end())
+    return yes_no.parse_yes_no(text, today)
+
+
+def parse_labs(text: str, today: date) -> Dict[str, Parsed]:
+    return labs.parse_labs(text)
+
+
+def parse_virology(text: str, today: date) -> Parsed:
+    """Markers if named; a plain yes/no otherwise (a 'yes' then asks which one)."""
+    found = virology.parse_virology(text)
+    plain = yes_no.parse_yes_no(text, today)
+    if found.unclear:
+        if plain.unclear:
+            return plain
+        return Parsed("virology", {"answer": plain.value}, plain.span, plain.confidence, plain.note)
+    value = dict(found.value)
+    positive = any(value.get(k) == "positive" for k in ("hiv", "hbsag", "hcv_ab"))
+    value.setdefault("answer", "yes" if positive else ("no" if not plain.unclear and plain.value == "no" else None))
+    if value.get("answer") is None and not positive:
+        value["answer"] = "no" if all(value.get(k) in (None, "negative") for k in ("hiv", "hbsag", "hcv_ab")) else None
+    return Parsed("virology", value, found.span, found.confidence, found.note, found.start, found.end)
+
+
+def _single(function: Callable[[str], Parsed]) -> Callable[[str, date], Parsed]:
+    def parse(text: str, today: date) -> Parsed:
+        return function(text)
+    parse.__name__ = function.__name__
+    return parse
+
+
+def parse_lvef(text: str, today: date) -> Parsed:
+    return _lab_shaped("lvef", cardiac.parse_lvef(text), "%")
+
+
+def parse_qtcf(text: str, today: date) -> Parsed:
+    return _lab_shaped("qtcf", cardiac.parse_qtc(text), "ms")
+
+
+def _lab_shaped(analyte: str, parsed: Parsed, unit: str) -> Parsed:
+    """Give cardiac measures the shape of lab values so lab rules can score them."""
+    if parsed.unclear:
+        return parsed
+    return Parsed("lab", {"analyte": analyte, "value": parsed.value, "unit": unit}, parsed.span,
+                  parsed.confidence, parsed.note, parsed.start, parsed.end)
+
+
+def parse_summary(text: str, today: date) -> Dict[str, Parsed]:
+    return extract_summary(text, today)
+
+
+PARSERS: Dict[str, Callable[[str, date], ParserResult]] = {
+    "yes_no": yes_no.parse_yes_no,
+    "age": demographics.parse_age,
+    "sex": lambda text, today: demographics.parse_sex(text),
+    "when": timing.parse_when,
+    "ecog": lambda text, today: performance.parse_ecog(text),
+    "amputation": lambda text, today: performance.parse_amputation(text),
+    "diagnosis": lambda text, today: diagnosis.parse_diagnosis(text),
+    "diagnosis_answer": lambda text, today: diagnosis.parse_diagnosis_answer(text),
+    "malignancy": diagnosis.parse_other_malignancy,
+    "drugs": drugs.parse_drugs,
+    "event_anticancer": _event("anticancer_therapy", "radiotherapy", "surgery", "live_vaccine"),
+    "event_cardiac": _event("cardiac_event"),
+    "event_bleeding": _event("bleeding"),
+    "event_thrombosis": _event("thrombosis"),
+    "event_infection": _event("infection"),
+    "event_counts_support": _event("counts_support"),
+    "blood_pressure": lambda text, today: vitals.parse_blood_pressure(text),
+    "weight": lambda text, today: vitals.parse_weight(text),
+    "fever": parse_fever,
+    "expectancy": parse_expectancy,
+    "virology": parse_virology,
+    "lvef": parse_lvef,
+    "qtcf": parse_qtcf,
+    "labs": parse_labs,
+    "summary": parse_summary,
+}
+
+__all__ = ["PARSERS", "ParserResult", "find_numbers", "unclear"]

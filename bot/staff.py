@@ -1,0 +1,355 @@
+"""Staff command line over the lead store.
+
+Run from the project root with the project's virtual environment::
+
+    python -m bot.staff list [--outcome X] [--review open|none] [--since D] [--until D] [--limit N]
+    python -m bot.staff show ID [--html]
+    python -m bot.staff review
+    python -m bot.staff resolve ITEM --decision pass|fail --note TEXT --by NAME
+    python -m bot.staff export --format json|csv [--output FILE]
+    python -m bot.staff purge [--older-than DAYS] [--yes]
+    python -m bot.staff delete CONVERSATION_ID --by NAME
+
+The lead database is ``$LEAD_DB`` (default ``var/leads.db``), the Rasa
+tracker store ``$TRACKER_DB`` (default ``var/tracker.db``). Exit status: 0 on
+success, 1 for an error (unknown id, locked database ...), 2 for bad usage;
+errors are one line on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from datetime import date
+from typing import Sequence
+
+from bot.outcome import OUTCOMES
+
+# bot.store, bot.summary and tabulate are imported by the commands that use
+# them, so that --help and usage errors answer at once.
+
+PROG = "python -m bot.staff"
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors are one line on stderr (no usage block)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _date(text: str) -> date:
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}, expected YYYY-MM-DD") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def _actor(args: argparse.Namespace) -> str:
+    by = getattr(args, "by", None)
+    if by and by.strip():
+        return by.strip()
+    user = os.environ.get("USER") or os.environ.get("LOGNAME")
+    if not user:
+        try:
+            user = getpass.getuser()
+        except Exception:  # no passwd entry in some containers
+            user = "unknown"
+    return user
+
+
+def _store():
+    from bot.store import LeadStore
+    return LeadStore()
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+# --------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------
+def cmd_list(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+    from bot.summary import clean_text
+    st = _store()
+    if args.since and args.until and args.since > args.until:
+        raise UsageError(f"--since {args.since} is after --until {args.until}")
+    rows = [] if not st.exists() else st.list_screenings(
+        outcome=args.outcome, review_status=args.review, since=args.since, until=args.until,
+        limit=args.limit)
+    if not rows:
+        _out("No screenings.")
+        return 0
+    table = [[r["screening_id"], clean_text(r["conversation_id"]), r["role"] or "", r["outcome"],
+              clean_text(r["started_at"]), clean_text(r["completed_at"] or "-"), r["fail_count"],
+              r["uncertain_count"], r["pending_count"], r["open_review_items"]]
+             for r in rows]
+    _out(tabulate(table, headers=["screening", "conversation", "role", "outcome", "started",
+                                  "completed", "fail", "uncertain", "pending", "open review"],
+                  disable_numparse=True))
+    _out(f"{len(rows)} screening(s)")
+    return 0
+
+
+def _find(st, ident: str) -> dict:
+    from bot.store import NotFound
+    record = None
+    if st.exists():
+        record = st.get_screening(ident) or st.find_by_conversation(ident)
+    if record is None:
+        raise NotFound(f"no screening with screening id or conversation id {ident!r}")
+    return record
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from bot.summary import summary_html, summary_text
+    st = _store()
+    record = _find(st, args.id)
+    st.record_audit(_actor(args), "show", record["screening_id"])
+    if args.html:
+        _out(summary_html(record, full_document=True))
+    else:
+        _out(summary_text(record))
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+    from bot.summary import clean_text
+    st = _store()
+    items = st.open_review_items() if st.exists() else []
+    if not items:
+        _out("No open review items.")
+        return 0
+    st.record_audit(_actor(args), "review", None, f"{len(items)} open item(s) listed")
+    table = [[i["id"], i["screening_id"][:12], clean_text(i["criterion"]), clean_text(i["question"]),
+              clean_text(i["answer"]), clean_text(i["reason"]), clean_text(i["started_at"])[:10]]
+             for i in items]
+    _out(tabulate(table, headers=["item", "screening", "criterion", "question",
+                                  "answer (verbatim)", "why", "started"],
+                  maxcolwidths=[None, None, None, 30, 40, 30, None], disable_numparse=True))
+    _out(f"{len(items)} open item(s). Settle one with: {PROG} resolve ITEM "
+         f"--decision pass|fail --note TEXT --by NAME")
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from bot.store import NotFound
+    from bot.summary import clean_text
+    if not args.by.strip():
+        raise UsageError("--by must name who resolves the item")
+    if not args.note.strip():
+        raise UsageError("--note must say why (it is kept with the decision)")
+    st = _store()
+    if not st.exists():
+        raise NotFound(f"no review item {args.item}")
+    result = st.resolve_review_item(args.item, args.decision, args.note, args.by.strip())
+    _out(f"Resolved review item {result['item_id']} ({clean_text(result['criterion'])}): "
+         f"{result['decision']}. Screening {result['screening_id']} outcome: "
+         f"{result['old_outcome']} -> {result['new_outcome']}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.store import format_export
+    st = _store()
+    if st.exists():
+        text = st.export(args.format, include_transcript=args.transcript)
+        count = len(st.list_screenings())
+        st.record_audit(_actor(args), "export", args.output or "stdout",
+                        f"format={args.format}, screenings={count}")
+    else:  # nothing stored yet: do not create the database just to export it
+        text = format_export([], args.format)
+    if args.output:
+        # Health data: the file is created owner-only.
+        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+        print(f"Wrote {args.output}", file=sys.stderr)
+    else:  # JSON and CSV are UTF-8 whatever the locale says
+        sys.stdout.flush()
+        sys.stdout.buffer.write((text if text.endswith("\n") else text + "\n").encode("utf-8"))
+        sys.stdout.buffer.flush()
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from bot.store import retention_days
+    st = _store()
+    days = args.older_than if args.older_than is not None else retention_days()
+    if not st.exists():
+        _out("Nothing to purge (no lead database yet).")
+        return 0
+    preview = st.purge(days, dry_run=True)
+    what = (f"{preview['screenings']} screening(s) started before {preview['cutoff']} "
+            f"(older than {days} days) and {preview['tracker_events']} tracker event(s)")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"would delete {what}; re-run with --yes to confirm")
+        reply = input(f"Delete {what}? [y/N] ").strip().lower()
+        if reply not in ("y", "yes"):
+            _out("Nothing deleted.")
+            return 0
+    counts = st.purge(days, by=_actor(args))
+    _out(f"Deleted {counts['screenings']} screening(s) ({counts['answers']} answers, "
+         f"{counts['review_items']} review items, {counts['transcript']} transcript lines) and "
+         f"{counts['tracker_events']} tracker event(s); cutoff {counts['cutoff']}.")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from bot.store import NotFound
+    from bot.summary import clean_text
+    if not args.by.strip():
+        raise UsageError("--by must name who deletes the conversation")
+    st = _store()
+    counts = st.delete_conversation(args.conversation_id, args.by.strip())
+    total = sum(v for k, v in counts.items() if isinstance(v, int))
+    if total == 0:
+        raise NotFound(f"no data found for conversation {args.conversation_id!r}")
+    _out(f"Deleted conversation {clean_text(args.conversation_id)}: {counts['screenings']} "
+         f"screening(s), {counts['answers']} answers, {counts['review_items']} review items, "
+         f"{counts['transcript']} transcript lines, {counts['tracker_events']} tracker event(s).")
+    return 0
+
+
+# --------------------------------------------------------------------------
+# Parser
+# --------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Study-staff tools for the pre-screening lead store "
+                    "(database: $LEAD_DB, default var/leads.db).",
+        epilog=f"Run '{PROG} COMMAND --help' for the options of a command.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("list", help="list screenings, newest first",
+                       description="List screenings, newest first, with counts of failed, "
+                                   "uncertain and pending criteria and open review items.")
+    p.add_argument("--outcome", choices=OUTCOMES, help="only this outcome")
+    p.add_argument("--review", choices=("open", "none"),
+                   help="'open': only screenings with open review items; 'none': only without")
+    p.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
+                   help="started on or after this day (UTC)")
+    p.add_argument("--until", type=_date, metavar="YYYY-MM-DD",
+                   help="started on or before this day (UTC)")
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N screenings")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="lead summary of one screening",
+                       description="Print the lead summary of a screening: outcome, contact "
+                                   "(if consented), answers, review items, pending site checks "
+                                   "and transcript. Audited.")
+    p.add_argument("id", metavar="ID",
+                   help="screening id, or a conversation id (its newest screening)")
+    p.add_argument("--html", action="store_true", help="print an HTML page instead of text")
+    p.add_argument("--by", metavar="NAME", help="who is looking (default: $USER)")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("review", help="list open review items",
+                       description="List the review queue: answers the bot could not settle, "
+                                   "oldest first, with the question, the verbatim answer and why.")
+    p.add_argument("--by", metavar="NAME", help="who is looking (default: $USER)")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("resolve", help="settle a review item",
+                       description="Settle an open review item: the criterion's verdict becomes "
+                                   "the decision and the screening's outcome is recomputed "
+                                   "(the change is recorded in its history). Audited.")
+    p.add_argument("item", type=_positive_int, metavar="ITEM",
+                   help="review item number (from 'review' or 'show')")
+    p.add_argument("--decision", required=True, choices=("pass", "fail"),
+                   help="pass: the criterion is met; fail: it is not")
+    p.add_argument("--note", required=True, metavar="TEXT", help="why (kept with the decision)")
+    p.add_argument("--by", required=True, metavar="NAME", help="who decides")
+    p.set_defaults(func=cmd_resolve)
+
+    p = sub.add_parser("export", help="export every screening as JSON or CSV",
+                       description="Export every screening: JSON (one object per screening, "
+                                   "see DESIGN.md 'Staff export') or CSV (one row per screening, "
+                                   "one column per criterion verdict). Audited.")
+    p.add_argument("--format", required=True, choices=("json", "csv"), help="output format")
+    p.add_argument("--output", metavar="FILE",
+                   help="write to FILE (created owner-only) instead of stdout")
+    p.add_argument("--transcript", action="store_true", help="JSON: include transcripts")
+    p.add_argument("--by", metavar="NAME", help="who exports (default: $USER)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("purge", help="delete screenings past the retention period",
+                       description="Delete screenings started more than DAYS days ago with all "
+                                   "their rows, and the Rasa tracker events of those "
+                                   "conversations ($TRACKER_DB, default var/tracker.db) and any "
+                                   "older tracker event. Asks for confirmation unless --yes. "
+                                   "Audited.")
+    p.add_argument("--older-than", type=_positive_int, metavar="DAYS",
+                   help="retention in days (default: $RETENTION_DAYS, else 365)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--by", metavar="NAME", help="who purges (default: $USER)")
+    p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser("delete", help="erase one conversation (right to erasure)",
+                       description="Erase every row about a conversation in the lead store and "
+                                   "the Rasa tracker store. The audit log keeps only the "
+                                   "conversation id and the counts.")
+    p.add_argument("conversation_id", metavar="CONVERSATION_ID", help="the Rasa sender id")
+    p.add_argument("--by", required=True, metavar="NAME", help="who deletes it")
+    p.set_defaults(func=cmd_delete)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # never die on an odd character
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from bot.store import LeadStoreError
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except LeadStoreError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # output piped into `head` or similar: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        print(f"{PROG}: error: {exc.strerror or exc}"
+              + (f": {exc.filename}" if getattr(exc, "filename", None) else ""), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback for staff; say what happened
+        print(f"{PROG}: error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

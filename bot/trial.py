@@ -1,0 +1,300 @@
+"""Load and validate a trial definition file (YAML).
+
+The trial is data: criteria, their source text, the questions per audience and
+the parameters of each rule. This module turns the file into typed objects and
+refuses a broken file with a message naming the field and the line.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from bot import conditions
+from bot.outcome import VERDICTS
+
+DEFAULT_TRIAL_FILE = Path(__file__).parent / "trials" / "NCT05617859.yaml"
+ROLES = ("patient", "caregiver", "physician")
+KINDS = ("inclusion", "exclusion")
+
+
+class TrialFileError(ValueError):
+    """The trial file is malformed; the message names the field and line."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question, possibly filling several facts from one answer."""
+
+    id: str
+    parse: dict          # fact name -> parser name; the first fact is the primary one
+    text: dict           # role -> question
+    hint: str
+    example: str
+    roles: tuple
+    ask_if: Optional[dict] = None
+    buttons: tuple = ()
+    expects: tuple = ()  # for lab steps: analytes the question asks for
+
+    @property
+    def primary_fact(self) -> str:
+        return next(iter(self.parse))
+
+    def question_for(self, role: str) -> str:
+        # Caregivers get the patient wording where no third-person text exists.
+        return self.text.get(role) or self.text.get("patient") or next(iter(self.text.values()))
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    kind: str
+    source_ref: str
+    source: str
+    plain: str
+    why: str
+    steps: tuple
+    rule: dict
+    settled_by: tuple = ROLES
+    knockout: bool = False
+
+
+@dataclass(frozen=True)
+class Trial:
+    id: str
+    title: str
+    info: dict
+    roles: dict
+    steps: dict          # id -> Step, in file order
+    criteria: tuple      # Criterion, in asking order
+    glossary: dict
+    button_sets: dict
+    path: str = ""
+    criterion_of_step: dict = field(default_factory=dict)
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        for criterion in self.criteria:
+            if criterion.id == criterion_id:
+                return criterion
+        raise KeyError(criterion_id)
+
+    @property
+    def contact(self) -> dict:
+        contact = dict(self.info.get("contact") or {})
+        contact["phone"] = os.environ.get("TRIAL_CONTACT_PHONE", contact.get("phone", ""))
+        contact["email"] = os.environ.get("TRIAL_CONTACT_EMAIL", contact.get("email", ""))
+        return contact
+
+    @property
+    def guardian_age(self) -> int:
+        return int(self.info.get("guardian_required_below_age", 0))
+
+
+def _line_map(node: yaml.Node, path: tuple = (), lines: Optional[dict] = None) -> dict:
+    """Map every path in the document (tuple of keys/indexes) to its line (1-based)."""
+    lines = {} if lines is None else lines
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            _line_map(value_node, path + (key,), lines)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_map(item, path + (index,), lines)
+    return lines
+
+
+class _Checker:
+    """Collects validation errors with the line of the offending field."""
+
+    def __init__(self, path: str, lines: dict):
+        self.path, self.lines, self.errors = path, lines, []
+
+    def fail(self, where: tuple, message: str) -> None:
+        line = None
+        for cut in range(len(where), -1, -1):
+            line = self.lines.get(tuple(where[:cut]))
+            if line:
+                break
+        field_name = ".".join(str(part) for part in where) or "(top level)"
+        self.errors.append(f"{self.path}:{line or '?'}: {field_name}: {message}")
+
+    def need(self, mapping: Any, key: str, where: tuple, kind: type = str) -> Any:
+        if not isinstance(mapping, dict) or key not in mapping:
+            self.fail(where + (key,), "missing")
+            return None
+        value = mapping[key]
+        if not isinstance(value, kind) or (kind is str and not value.strip()):
+            self.fail(where + (key,), f"must be a non-empty {kind.__name__}")
+            return None
+        return value
+
+
+def load_trial(path: str | os.PathLike | None = None) -> Trial:
+    """Read and validate a trial file; raise TrialFileError naming field and line."""
+    path = Path(path or os.environ.get("TRIAL_FILE") or DEFAULT_TRIAL_FILE)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise TrialFileError(f"{path}: cannot read the trial file ({error.strerror})") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else "?"
+        problem = getattr(error, "problem", None) or str(error)
+        raise TrialFileError(f"{path}:{line}: not valid YAML: {problem}") from None
+    if not isinstance(data, dict) or node is None:
+        raise TrialFileError(f"{path}:1: the trial file must be a mapping with trial, steps and criteria")
+    check = _Checker(str(path), _line_map(node))
+    trial = _build(data, check, str(path))
+    if check.errors:
+        raise TrialFileError("invalid trial file:\n  " + "\n  ".join(check.errors))
+    return trial
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str) -> Trial:
+    return load_trial(path)
+
+
+def get_trial() -> Trial:
+    """The configured trial, loaded once per process."""
+    return _cached(str(os.environ.get("TRIAL_FILE") or DEFAULT_TRIAL_FILE))
+
+
+def _build(data: dict, check: _Checker, path: str) -> Optional[Trial]:
+    from bot.parsing.registry import PARSERS  # late: parsers load spaCy lazily
+    from bot.rules import RULES
+
+    info = check.need(data, "trial", (), dict) or {}
+    trial_id = check.need(info, "id", ("trial",))
+    title = check.need(info, "title", ("trial",))
+    contact = check.need(info, "contact", ("trial",), dict) or {}
+    for key in ("team", "phone"):
+        check.need(contact, key, ("trial", "contact"))
+    roles = check.need(data, "roles", (), dict) or {}
+    for role in roles:
+        if role not in ROLES:
+            check.fail(("roles", role), f"unknown role; use {', '.join(ROLES)}")
+    button_sets = data.get("button_sets") or {}
+    if not isinstance(button_sets, dict):
+        check.fail(("button_sets",), "must be a mapping of name -> list of labels")
+        button_sets = {}
+    for name, labels in button_sets.items():
+        if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+            check.fail(("button_sets", name), "must be a list of quoted labels (YAML reads a bare Yes as true)")
+    glossary = data.get("glossary") or {}
+    if not isinstance(glossary, dict) or not all(isinstance(v, str) for v in glossary.values()):
+        check.fail(("glossary",), "must map terms to explanations (text)")
+        glossary = {}
+
+    steps: dict = {}
+    raw_steps = check.need(data, "steps", (), dict) or {}
+    for step_id, raw in raw_steps.items():
+        where = ("steps", step_id)
+        if not isinstance(raw, dict):
+            check.fail(where, "must be a mapping")
+            continue
+        parse = check.need(raw, "parse", where, dict) or {}
+        for fact, parser in parse.items():
+            if parser not in PARSERS:
+                check.fail(where + ("parse", fact), f"unknown parser {parser!r}; known: {', '.join(sorted(PARSERS))}")
+        step_roles = tuple(raw.get("roles") or roles or ROLES)
+        for role in step_roles:
+            if role not in ROLES:
+                check.fail(where + ("roles",), f"unknown role {role!r}")
+        text = check.need(raw, "text", where, dict) or {}
+        for role in step_roles:
+            if role != "caregiver" and role not in text:
+                check.fail(where + ("text",), f"no question for role {role!r}")
+        for role, question in text.items():
+            if not isinstance(question, str) or not question.strip():
+                check.fail(where + ("text", role), "must be a non-empty question")
+        hint = check.need(raw, "hint", where)
+        example = check.need(raw, "example", where)
+        buttons = raw.get("buttons")
+        if buttons is not None and buttons not in button_sets:
+            check.fail(where + ("buttons",), f"unknown button set {buttons!r}")
+        ask_if = raw.get("ask_if")
+        if ask_if is not None:
+            for problem in conditions.problems(ask_if):
+                check.fail(where + ("ask_if",), problem)
+        expects = raw.get("expects") or ()
+        if not isinstance(expects, list) and expects != ():
+            check.fail(where + ("expects",), "must be a list of analytes")
+            expects = ()
+        steps[step_id] = Step(
+            id=step_id, parse=dict(parse), text=dict(text), hint=hint or "", example=str(example or ""),
+            roles=step_roles, ask_if=ask_if, buttons=tuple(button_sets.get(buttons, ()) if buttons else ()),
+            expects=tuple(expects))
+
+    criteria = []
+    seen: dict = {}
+    criterion_of_step: dict = {}
+    raw_criteria = check.need(data, "criteria", (), list) or []
+    for index, raw in enumerate(raw_criteria):
+        where = ("criteria", index)
+        if not isinstance(raw, dict):
+            check.fail(where, "must be a mapping")
+            continue
+        cid = check.need(raw, "id", where)
+        if cid in seen:
+            check.fail(where + ("id",), f"duplicate criterion id {cid!r} (first at index {seen[cid]})")
+        seen[cid] = index
+        kind = check.need(raw, "kind", where)
+        if kind and kind not in KINDS:
+            check.fail(where + ("kind",), f"must be one of {', '.join(KINDS)}")
+        for key in ("source_ref", "source", "plain", "why"):
+            check.need(raw, key, where)
+        step_ids = check.need(raw, "steps", where, list) or []
+        for position, step_id in enumerate(step_ids):
+            if step_id not in steps:
+                check.fail(where + ("steps", position), f"unknown step {step_id!r}")
+            elif step_id in criterion_of_step:
+                check.fail(where + ("steps", position), f"step {step_id!r} already belongs to {criterion_of_step[step_id]!r}")
+            else:
+                criterion_of_step[step_id] = cid
+        settled_by = tuple(raw.get("settled_by") or ROLES)
+        for role in settled_by:
+            if role not in ROLES:
+                check.fail(where + ("settled_by",), f"unknown role {role!r}")
+        rule = check.need(raw, "rule", where, dict) or {}
+        _check_rule(rule, where + ("rule",), check, RULES)
+        criteria.append(Criterion(
+            id=cid or "", kind=kind or "", source_ref=raw.get("source_ref", ""), source=raw.get("source", ""),
+            plain=raw.get("plain", ""), why=raw.get("why", ""), steps=tuple(step_ids), rule=rule,
+            settled_by=settled_by, knockout=bool(raw.get("knockout", False))))
+    if check.errors:
+        return None
+    return Trial(id=trial_id, title=title, info=info, roles=roles, steps=steps, criteria=tuple(criteria),
+                 glossary={k.lower(): v for k, v in glossary.items()}, button_sets=button_sets, path=path,
+                 criterion_of_step=criterion_of_step)
+
+
+def _check_rule(rule: dict, where: tuple, check: _Checker, rules: dict) -> None:
+    rule_type = rule.get("type")
+    if rule_type not in rules:
+        check.fail(where + ("type",), f"unknown rule type {rule_type!r}; known: {', '.join(sorted(rules))}")
+        return
+    for problem_where, problem in rules[rule_type].problems(rule):
+        check.fail(where + tuple(problem_where), problem)
+    for key, value in rule.items():
+        if key.endswith("_reason") and not isinstance(value, str):
+            check.fail(where + (key,), "must be text")
+    if rule_type == "all_of":
+        for index, sub in enumerate(rule.get("rules") or []):
+            if isinstance(sub, dict):
+                _check_rule(sub, where + ("rules", index), check, rules)
+    if rule_type == "answer_map":
+        for fact, mapping in (rule.get("facts") or {}).items():
+            for answer, verdict in (mapping or {}).items():
+                if verdict not in VERDICTS:
+                    check.fail(where + ("facts", fact, answer), f"unknown verdict {verdict!r}")

@@ -1,0 +1,1 @@
+"""Small extensions loaded by the Rasa server itself (configured in endpoints.yml)."""

@@ -1,0 +1,518 @@
+#!/usr/bin/env python3
+"""Start every service of the pre-screening assistant and keep them running.
+
+Run with the project's virtual environment (``make run`` does this)::
+
+    .venv/bin/python scripts/serve.py [--model models/<hash>.tar.gz]
+
+Services (each port overridable by an environment variable):
+
+    action server   rasa run actions --actions actions      ACTION_PORT (5055)
+    Rasa server     rasa run --model ... (REST + socket.io)  RASA_PORT   (5005)
+    chat page       python -m web.chat      (if it exists)   CHAT_PORT   (8080)
+    staff dashboard python -m staff_web     (if it exists)   STAFF_PORT  (8081)
+
+Everything binds to BIND_HOST (127.0.0.1). Logs go to var/log/<service>.log.
+Ctrl-C (or SIGTERM) stops all of them; if one of them dies, its last log lines
+are printed and the others are stopped.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import errno
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = ROOT / "var" / "log"
+
+DEFAULTS = {
+    "BIND_HOST": "127.0.0.1",
+    "ACTION_HOST": "localhost",
+    "ACTION_PORT": "5055",
+    "RASA_PORT": "5005",
+    "CHAT_PORT": "8080",
+    "STAFF_PORT": "8081",
+    "TRACKER_DB": str(ROOT / "var" / "tracker.db"),
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "RASA_TELEMETRY_ENABLED": "false",
+}
+
+STOP_GRACE_SECONDS = 10
+RUN_MARKER = "===== "  # starts each run's section of a log file
+
+
+class StartupError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+@dataclass
+class Service:
+    name: str  # also the log file name
+    title: str
+    port_var: str
+    port: int
+    cmd: List[str]
+    health_path: str
+    expect_text: Optional[str]  # text the health response must contain
+    timeout: float
+    url_path: str = "/"
+    extra_env: dict = field(default_factory=dict)
+    proc: Optional[subprocess.Popen] = None
+    log_file: Optional[IO[bytes]] = None
+    ready: bool = False
+
+    @property
+    def log_path(self) -> Path:
+        return LOG_DIR / f"{self.name}.log"
+
+
+def say(msg: str) -> None:
+    print(f"serve: {msg}", flush=True)
+
+
+def env_int(name: str) -> int:
+    value = os.environ[name]
+    try:
+        port = int(value)
+    except ValueError:
+        raise StartupError(f"{name}={value!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise StartupError(f"{name}={value} is not a valid port (1-65535)")
+    return port
+
+
+def local_host() -> str:
+    """Host to reach our own servers at."""
+    host = os.environ["BIND_HOST"]
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+def public_host() -> str:
+    """Host shown in the printed URLs."""
+    host = os.environ["BIND_HOST"]
+    return "localhost" if host in ("127.0.0.1", "0.0.0.0", "::", "") else host
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True if something already listens on the port (any interface)."""
+    try:
+        with socket.create_connection((local_host(), port), timeout=0.5):
+            return True
+    except OSError:
+        pass
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        # Same as the servers do; ignores TIME_WAIT leftovers of a previous run
+        # but still fails if another process listens.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return True
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise StartupError(
+                    f"BIND_HOST={host} is not an address of this machine"
+                ) from None
+            raise
+    return False
+
+
+def has_module(dotted: str) -> bool:
+    """True if `python -m dotted` has something to run in the project root."""
+    path = ROOT.joinpath(*dotted.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__main__.py").is_file()
+
+
+def current_model(explicit: Optional[str]) -> Path:
+    if explicit:
+        model = Path(explicit)
+        if not model.is_file():
+            raise StartupError(f"model {explicit} not found")
+        return model
+    if not (ROOT / "domain.yml").exists() and not (ROOT / "domain").is_dir():
+        raise StartupError(
+            "domain.yml not found: the bot is not written yet, nothing to serve"
+        )
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "train.sh"), "--model-path"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise StartupError(result.stderr.strip() or "scripts/train.sh --model-path failed")
+    model = ROOT / result.stdout.strip()
+    if not model.is_file():
+        raise StartupError(
+            f"no trained model for the current training data ({model.relative_to(ROOT)}).\n"
+            "       Run `make train` first, or use `make run`, which trains when needed."
+        )
+    return model
+
+
+MODEL_PLACEHOLDER = "<model>"
+
+
+def build_services(args: argparse.Namespace) -> List[Service]:
+    py = sys.executable
+    host = os.environ["BIND_HOST"]
+    chat_port = env_int("CHAT_PORT")
+    chat_origins = [
+        f"http://localhost:{chat_port}",
+        f"http://127.0.0.1:{chat_port}",
+    ]
+    if public_host() != "localhost":
+        chat_origins.append(f"http://{public_host()}:{chat_port}")
+
+    services = [
+        Service(
+            name="actions",
+            title="action server",
+            port_var="ACTION_PORT",
+            port=env_int("ACTION_PORT"),
+            cmd=[py, "-m", "rasa", "run", "actions",
+                 "--port", os.environ["ACTION_PORT"], "--actions", "actions"],
+            health_path="/health",
+            expect_text="ok",
+            timeout=args.timeout,
+            url_path="/webhook",
+            # rasa_sdk has no --interface option; it reads SANIC_HOST.
+            extra_env={"SANIC_HOST": host},
+        ),
+    ]
+    rasa_cmd = [py, "-m", "rasa", "run",
+                "--model", MODEL_PLACEHOLDER,  # filled in once the model is known
+                "--port", os.environ["RASA_PORT"],
+                "--interface", host,
+                "--endpoints", "endpoints.yml",
+                "--credentials", "credentials.yml"]
+    if os.environ.get("RASA_ENABLE_API", "").lower() in ("1", "true", "yes"):
+        say("RASA_ENABLE_API is set: the Rasa HTTP API is on (no auth token!)")
+        rasa_cmd.append("--enable-api")
+    rasa_cmd += ["--cors", *chat_origins]  # nargs="*": keep last
+    services.append(
+        Service(
+            name="rasa",
+            title="Rasa server",
+            port_var="RASA_PORT",
+            port=env_int("RASA_PORT"),
+            cmd=rasa_cmd,
+            # /status needs --enable-api; GET / answers "Hello from Rasa: <version>".
+            health_path="/",
+            expect_text="Hello from Rasa",
+            timeout=args.timeout,
+        )
+    )
+    for module, name, title, port_var in (
+        ("web.chat", "chat", "patient chat page", "CHAT_PORT"),
+        ("staff_web", "staff", "staff dashboard", "STAFF_PORT"),
+    ):
+        if not has_module(module):
+            say(f"{title} not built yet (no `python -m {module}` entry point): skipped")
+            continue
+        services.append(
+            Service(
+                name=name,
+                title=title,
+                port_var=port_var,
+                port=env_int(port_var),
+                cmd=[py, "-m", module],
+                health_path="/",
+                expect_text=None,
+                timeout=60,
+            )
+        )
+    return services
+
+
+def check_ports(services: List[Service]) -> None:
+    host = os.environ["BIND_HOST"]
+    seen = {}
+    for svc in services:
+        if svc.port in seen:
+            raise StartupError(
+                f"{svc.port_var} and {seen[svc.port]} are both {svc.port}; "
+                f"give them different ports"
+            )
+        seen[svc.port] = svc.port_var
+        if port_in_use(host, svc.port):
+            raise StartupError(
+                f"port {svc.port} ({svc.title}) is already in use by another program "
+                f"(is the assistant already running?).\n"
+                f"       Stop that program, or pick another port, e.g. "
+                f"`{svc.port_var}={svc.port + 10} make run`"
+            )
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if serve.py itself dies (Linux only)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # not Linux / no glibc: best effort only
+        pass
+
+
+def start(svc: Service, base_env: dict) -> None:
+    env = dict(base_env, **svc.extra_env)
+    svc.log_file = open(svc.log_path, "ab")
+    svc.log_file.write(
+        f"\n{RUN_MARKER}{time.strftime('%Y-%m-%d %H:%M:%S')} serve.py: {' '.join(svc.cmd)}\n".encode()
+    )
+    svc.log_file.flush()
+    svc.proc = subprocess.Popen(
+        svc.cmd,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=svc.log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # own process group: we stop it ourselves
+        preexec_fn=_die_with_parent,
+    )
+
+
+def answers(svc: Service) -> bool:
+    url = f"http://{local_host()}:{svc.port}{svc.health_path}"
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            body = resp.read(4096).decode("utf-8", "replace")
+            status = resp.status
+    except urllib.error.HTTPError as exc:  # it answers, e.g. 401/404 on a login page
+        body, status = "", exc.code
+    except (OSError, ValueError):
+        return False
+    if svc.expect_text is not None:
+        return status == 200 and svc.expect_text in body
+    return status < 500
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    """Last lines of this run's part of the log."""
+    try:
+        data = path.read_bytes()[-50000:].decode("utf-8", "replace")
+    except OSError:
+        return "(no log)"
+    run = data.splitlines()
+    for i in range(len(run) - 1, -1, -1):
+        if run[i].startswith(RUN_MARKER):
+            run = run[i + 1:]
+            break
+    # Leave out the DeprecationWarnings Rasa 3.6's dependencies print at start-up
+    # (each is a warning line plus an indented source line); they are still in the log.
+    kept: List[str] = []
+    skip_next = False
+    for line in run:
+        if skip_next and line.startswith("  "):
+            skip_next = False
+            continue
+        skip_next = "DeprecationWarning" in line or "Implementing implicit namespace" in line
+        if not skip_next:
+            kept.append(line)
+    return "\n".join(kept[-lines:]) or "(empty log)"
+
+
+def report_death(svc: Service) -> None:
+    code = svc.proc.returncode if svc.proc else None
+    say(f"{svc.title} stopped unexpectedly (exit code {code}). "
+        f"Last lines of {svc.log_path.relative_to(ROOT)}:")
+    print("-" * 72)
+    print(tail(svc.log_path))
+    print("-" * 72, flush=True)
+
+
+def stop_all(services: List[Service]) -> None:
+    running = [s for s in services if s.proc and s.proc.poll() is None]
+    if running:
+        say("stopping " + ", ".join(s.title for s in running) + " ...")
+    for svc in running:
+        try:
+            os.killpg(svc.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for svc in running:
+        try:
+            svc.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            say(f"{svc.title} did not stop in {STOP_GRACE_SECONDS}s; killing it")
+            try:
+                os.killpg(svc.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            svc.proc.wait()
+    for svc in services:
+        if svc.log_file:
+            svc.log_file.close()
+    if running:
+        say("all stopped")
+
+
+def first_dead(services: List[Service]) -> Optional[Service]:
+    for svc in services:
+        if svc.proc and svc.proc.poll() is not None:
+            return svc
+    return None
+
+
+def wait_ready(services: List[Service]) -> bool:
+    """Poll until every service answers. False if one died or timed out."""
+    t0 = time.monotonic()
+    tty = sys.stdout.isatty()
+    last_line = 0.0
+    while True:
+        dead = first_dead(services)
+        if dead:
+            if tty:
+                print()
+            report_death(dead)
+            return False
+        elapsed = time.monotonic() - t0
+        for svc in services:
+            if not svc.ready and answers(svc):
+                svc.ready = True
+                if tty:
+                    print("\r\033[K", end="")
+                say(f"{svc.title} is up ({elapsed:.0f}s)")
+        waiting = [s for s in services if not s.ready]
+        if not waiting:
+            return True
+        late = [s for s in waiting if elapsed > s.timeout]
+        if late:
+            if tty:
+                print()
+            for svc in late:
+                say(f"{svc.title} did not answer on port {svc.port} within "
+                    f"{svc.timeout:.0f}s. Last lines of {svc.log_path.relative_to(ROOT)}:")
+                print("-" * 72)
+                print(tail(svc.log_path))
+                print("-" * 72, flush=True)
+            return False
+        names = ", ".join(s.title for s in waiting)
+        if tty:
+            print(f"\rserve: waiting for {names} ... {elapsed:.0f}s\033[K", end="", flush=True)
+        elif elapsed - last_line >= 10 or last_line == 0:
+            say(f"waiting for {names} ... {elapsed:.0f}s")
+            last_line = elapsed or 0.001
+        time.sleep(0.5)
+
+
+def print_urls(services: List[Service]) -> None:
+    host = public_host()
+    by_name = {s.name: s for s in services}
+    print()
+    print("The pre-screening assistant is running:")
+    if "chat" in by_name:
+        print(f"  patient chat page   http://{host}:{by_name['chat'].port}/")
+    if "staff" in by_name:
+        print(f"  staff dashboard     http://{host}:{by_name['staff'].port}/")
+    rasa_port = by_name["rasa"].port
+    print(f"  Rasa REST channel   POST http://{host}:{rasa_port}/webhooks/rest/webhook")
+    print(f"  Rasa socket.io      http://{host}:{rasa_port}/socket.io")
+    print(f"  action server       http://{host}:{by_name['actions'].port}/webhook")
+    print(f"Logs: {LOG_DIR.relative_to(ROOT)}/*.log   Conversations: {os.environ['TRACKER_DB']}")
+    print("Press Ctrl-C to stop.", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", help="model archive (default: models/<hash of the "
+                        "current training data>.tar.gz)")
+    parser.add_argument("--timeout", type=float,
+                        default=float(os.environ.get("SERVE_TIMEOUT", "180")),
+                        help="seconds to wait for the Rasa and action servers "
+                        "(default 180, env SERVE_TIMEOUT)")
+    args = parser.parse_args()
+    if args.model:
+        args.model = str(Path(args.model).resolve())
+
+    for key, value in DEFAULTS.items():
+        os.environ.setdefault(key, value)
+        if os.environ[key] == "":
+            os.environ[key] = value
+    os.chdir(ROOT)
+
+    services: List[Service] = []
+    stopping = False
+
+    def on_signal(signum, _frame):
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+
+    try:
+        if importlib.util.find_spec("rasa") is None or importlib.util.find_spec("rasa_sdk") is None:
+            raise StartupError(
+                f"rasa is not installed for {sys.executable}.\n"
+                "       Run `make run` (or `make setup` and then .venv/bin/python scripts/serve.py)."
+            )
+        services = build_services(args)
+        check_ports(services)
+        if not (ROOT / "actions" / "__init__.py").is_file() and not (ROOT / "actions.py").is_file():
+            raise StartupError("the actions package (actions/__init__.py) is not written yet")
+        model = current_model(args.model)
+        for svc in services:
+            svc.cmd = [str(model) if part == MODEL_PLACEHOLDER else part for part in svc.cmd]
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        Path(os.environ["TRACKER_DB"]).parent.mkdir(parents=True, exist_ok=True)
+
+        base_env = dict(os.environ)
+        base_env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+        )
+        # For the web pages: where the Rasa server is.
+        base_env.setdefault("RASA_URL", f"http://{public_host()}:{os.environ['RASA_PORT']}")
+
+        say(f"model {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model}")
+        for svc in services:
+            say(f"starting {svc.title} on port {svc.port} (log: {svc.log_path.relative_to(ROOT)})")
+            start(svc, base_env)
+
+        if not wait_ready(services):
+            stop_all(services)
+            return 1
+        print_urls(services)
+
+        while True:
+            dead = first_dead(services)
+            if dead:
+                report_death(dead)
+                stop_all(services)
+                return 1
+            time.sleep(1)
+    except StartupError as exc:
+        say(f"error: {exc}")
+        stop_all(services)
+        return 1
+    except KeyboardInterrupt:
+        print()
+        stop_all(services)
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

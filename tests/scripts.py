@@ -1,0 +1,28 @@
+"""Scripted answers for whole conversations, keyed by words of the question they answer."""
+from __future__ import annotations
+
+from typing import Optional
+
+PATIENT_ANSWERS = [
+    ("how old", "I'm 45"), ("a sarcoma", "yes, osteosarcoma that spread to my lungs"),
+    ("apatinib", "yes I took anlotinib for 8 months"), ("grow again", "yes it grew again"),
+    ("cancer treatment", "no"), ("planned", "no"), ("other cancer", "no"),
+    ("usual day", "Fully active, no restrictions"), ("heart attack", "never"), ("serious bleeding", "no"),
+    ("blood clot", "no"), ("blood thinners", "no"), ("high blood pressure", "no"),
+    ("serious infection", "no"), ("fever", "no"), ("steroid", "no"), ("hiv", "no"),
+    ("allergic", "no"), ("side effects", "no"), ("serious health problem", "no"),
+    ("male or female", "male"), ("contraception", "yes"), ("consent form", "yes"),
+    ("transfusion", "no"), ("contact you", "yes"), ("what name", "Li Wei"),
+    ("phone number", "+86 138 0013 8000"), ("good time", "weekday mornings"),
+]
+
+
+def reply_for(texts: list, answers: list) -> Optional[str]:
+    """The scripted answer to the last question in the bot's messages, if any."""
+    question = " ".join(texts[-1:]).lower()
+    for key, answer in answers:
+        if key in question:
+            return answer
+    return None
+
+

@@ -1,0 +1,124 @@
+"""Start the real Rasa server and action server on free ports for end-to-end tests."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Optional
+
+from scripts import reply_for
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def latest_model() -> Optional[Path]:
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def wait_for(url: str, timeout: float, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {timeout}s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+class Servers:
+    """Rasa + action server sharing a temporary lead store and tracker store."""
+
+    def __init__(self, workdir: Path, model: Path):
+        self.workdir, self.model = workdir, model
+        self.rasa_port, self.action_port = free_port(), free_port()
+        self.env = {**os.environ,
+                    "LEAD_DB": str(workdir / "leads.db"), "TRACKER_DB": str(workdir / "tracker.db"),
+                    "ACTION_HOST": "127.0.0.1", "ACTION_PORT": str(self.action_port),
+                    "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                    "RASA_TELEMETRY_ENABLED": "false"}
+        self.rasa: Optional[subprocess.Popen] = None
+        self.actions: Optional[subprocess.Popen] = None
+
+    def _spawn(self, name: str, args: list) -> subprocess.Popen:
+        log = open(self.workdir / f"{name}.log", "ab")
+        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+    def start_actions(self) -> None:
+        self.actions = self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+                                               "--port", str(self.action_port)])
+        wait_for(f"http://127.0.0.1:{self.action_port}/health", 90, self.actions, self.workdir / "actions.log")
+
+    def start_rasa(self) -> None:
+        self.rasa = self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(self.model),
+                                         "--port", str(self.rasa_port), "--interface", "127.0.0.1",
+                                         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"])
+        wait_for(f"http://127.0.0.1:{self.rasa_port}/", 180, self.rasa, self.workdir / "rasa.log")
+
+    def start(self) -> "Servers":
+        self.start_actions()
+        self.start_rasa()
+        return self
+
+    @staticmethod
+    def _stop(process: Optional[subprocess.Popen]) -> None:
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def stop_rasa(self) -> None:
+        self._stop(self.rasa)
+
+    def stop_actions(self) -> None:
+        self._stop(self.actions)
+
+    def stop(self) -> None:
+        self.stop_rasa()
+        self.stop_actions()
+
+    def send(self, sender: str, text: str) -> list:
+        body = json.dumps({"sender": sender, "message": text}).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook", body,
+                                         {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def export(self) -> list:
+        result = subprocess.run([sys.executable, "-m", "bot.staff", "export", "--format", "json"], cwd=ROOT,
+                                env=self.env, capture_output=True, text=True, check=True)
+        return json.loads(result.stdout)
+
+
+def converse(servers: Servers, sender: str, opening: list, answers: list, max_turns: int = 60) -> list:
+    """Say the opening lines, then answer each question from the script until the bot stops asking."""
+    said: list = []
+    for line in opening:
+        said = [m.get("text", "") for m in servers.send(sender, line)]
+    for _ in range(max_turns):
+        answer = reply_for(said, answers)
+        if answer is None:
+            return said
+        said = [m.get("text", "") for m in servers.send(sender, answer)]
+    raise AssertionError(f"conversation did not end: {said}")

@@ -1,0 +1,49 @@
+"""Whole conversations through the running servers' REST channel, checked in the staff export."""
+import pytest
+
+from scripts import PATIENT_ANSWERS
+from servers import Servers, converse, latest_model
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    model = latest_model()
+    if model is None:
+        pytest.fail("no trained model in models/: run `make train` (make test does it)")
+    running = Servers(tmp_path_factory.mktemp("servers"), model).start()
+    yield running
+    running.stop()
+
+
+def by_conversation(servers, sender):
+    return next(s for s in servers.export() if s["conversation_id"] == sender)
+
+
+def test_patient_full_screening_over_rest(servers):
+    last = converse(servers, "rest-patient", ["hi", "I'm the patient", "I agree"], PATIENT_ANSWERS)
+    assert any("study team will contact you" in text for text in last)
+    screening = by_conversation(servers, "rest-patient")
+    assert screening["role"] == "patient"
+    assert screening["outcome"] == "likely_eligible", screening
+    assert screening["criteria"]["age"] == {**screening["criteria"]["age"], "verdict": "pass", "value": 45}
+    assert screening["criteria"]["renal_function"]["verdict"] == "pending"
+    assert screening["completed_at"]
+
+
+def test_physician_quick_screen_over_rest(servers):
+    summary = ("62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, PLT 210, Hb 128 g/L, "
+               "Cr 0.9 mg/dL, 72 kg, BP 150/95")
+    last = converse(servers, "rest-doctor", ["hello", "I'm a doctor", "yes I agree", summary], [])
+    screening = by_conversation(servers, "rest-doctor")
+    assert screening["criteria"]["age"]["value"] == 62
+    assert screening["criteria"]["hypertension"]["verdict"] == "fail"
+    assert screening["outcome"] == "not_eligible"
+    assert any("blood pressure" in text.lower() for text in last)
+
+
+def test_consent_refused_over_rest_stores_nothing_about_health(servers):
+    converse(servers, "rest-refuser", ["hi", "for my mother", "no I don't agree"], [])
+    screening = by_conversation(servers, "rest-refuser")
+    assert screening["outcome"] == "declined" and screening["criteria"] == {}

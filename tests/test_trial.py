@@ -1,0 +1,133 @@
+"""The trial definition file: it loads, covers the registry record, and refuses mistakes clearly."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.trial import DEFAULT_TRIAL_FILE, TrialFileError, load_trial
+
+REGISTRY_TEXT = (Path(__file__).resolve().parents[2] / "shared" / "trial" / "NCT05617859.txt")
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.replace("\\", "/").split()).lower()
+
+
+def test_the_trial_file_loads_with_every_step_reachable():
+    trial = load_trial()
+    assert trial.id == "NCT05617859"
+    used = {step for criterion in trial.criteria for step in criterion.steps} | {"summary"}
+    assert used == set(trial.steps), "every question belongs to a criterion"
+
+
+def test_each_criterion_has_questions_for_every_audience_that_can_settle_it():
+    trial = load_trial()
+    for criterion in trial.criteria:
+        roles_asked = {role for step in criterion.steps for role in trial.steps[step].roles}
+        assert set(criterion.settled_by) <= roles_asked | {"caregiver"}, criterion.id
+        assert criterion.why and criterion.plain and criterion.source
+
+
+@pytest.mark.skipif(not REGISTRY_TEXT.exists(), reason="shared/trial not beside the checkout")
+def test_source_text_is_verbatim_from_the_registry_record():
+    registry = _normalise(REGISTRY_TEXT.read_text(encoding="utf-8"))
+    for criterion in load_trial().criteria:
+        # Long criteria are split across ids; each id's text must appear in the record.
+        for sentence in criterion.source.split(": "):
+            assert _normalise(sentence)[:60] in registry, (criterion.id, sentence[:60])
+
+
+def _write(tmp_path, mutate) -> Path:
+    data = yaml.safe_load(DEFAULT_TRIAL_FILE.read_text(encoding="utf-8"))
+    mutate(data)
+    path = tmp_path / "trial.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _error(tmp_path, mutate) -> str:
+    with pytest.raises(TrialFileError) as raised:
+        load_trial(_write(tmp_path, mutate))
+    return str(raised.value)
+
+
+def _line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def test_unknown_rule_type_names_the_field_and_line(tmp_path):
+    def mutate(data):
+        data["criteria"][0]["rule"]["type"] = "magic"
+    path = _write(tmp_path, mutate)
+    with pytest.raises(TrialFileError) as raised:
+        load_trial(path)
+    message = str(raised.value)
+    assert "criteria.0.rule.type" in message and "unknown rule type 'magic'" in message
+    assert f":{_line_of(path, 'type: magic')}:" in message
+
+
+def test_missing_question_for_a_role(tmp_path):
+    message = _error(tmp_path, lambda d: d["steps"]["age"]["text"].pop("physician"))
+    assert "steps.age.text" in message and "physician" in message
+
+
+def test_unknown_parser_and_unknown_step(tmp_path):
+    def mutate(data):
+        data["steps"]["age"]["parse"] = {"age": "telepathy"}
+        data["criteria"][0]["steps"].append("no_such_step")
+    message = _error(tmp_path, mutate)
+    assert "unknown parser 'telepathy'" in message
+    assert "unknown step 'no_such_step'" in message
+
+
+def test_duplicate_id_and_bad_kind(tmp_path):
+    def mutate(data):
+        data["criteria"][1]["id"] = data["criteria"][0]["id"]
+        data["criteria"][2]["kind"] = "maybe"
+    message = _error(tmp_path, mutate)
+    assert "duplicate criterion id 'age'" in message and "criteria.2.kind" in message
+
+
+def test_bad_condition_and_bad_verdict(tmp_path):
+    def mutate(data):
+        data["steps"]["guardian"]["ask_if"] = {"fact": "age", "roughly": 14}
+        rule = next(c for c in data["criteria"] if c["id"] == "drug_allergy")["rule"]
+        rule["facts"]["drug_allergy"]["yes"] = "probably_fine"
+    message = _error(tmp_path, mutate)
+    assert "steps.guardian.ask_if" in message and "unknown verdict 'probably_fine'" in message
+
+
+def test_missing_required_rule_parameter(tmp_path):
+    def mutate(data):
+        del data["criteria"][0]["rule"]["max"]
+    assert "criteria.0.rule.max: missing" in _error(tmp_path, mutate)
+
+
+def test_not_yaml_and_not_a_file(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("trial:\n  id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(TrialFileError, match=r"broken.yaml:\d+: not valid YAML"):
+        load_trial(broken)
+    with pytest.raises(TrialFileError, match="cannot read"):
+        load_trial(tmp_path / "missing.yaml")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(TrialFileError):
+        load_trial(empty)
+
+
+def test_a_second_trial_is_just_another_file(tmp_path):
+    def mutate(data):
+        data["trial"]["id"] = "NCT00000000"
+        data["trial"]["title"] = "Another study"
+        data["criteria"] = [c for c in data["criteria"] if c["id"] in ("age", "diagnosis")]
+        data["criteria"][0]["rule"]["max"] = 80
+        keep = {s for c in data["criteria"] for s in c["steps"]} | {"summary"}
+        data["steps"] = {k: v for k, v in data["steps"].items() if k in keep}
+    trial = load_trial(_write(tmp_path, mutate))
+    assert trial.id == "NCT00000000"
+    assert [c.id for c in trial.criteria] == ["age", "diagnosis"]
+    assert trial.criterion("age").rule["max"] == 80

@@ -38,9 +38,9 @@ class ValidateScreeningForm(FormValidationAction):
     async def validate_screening_answer(self, value: Any, dispatcher: CollectingDispatcher,
                                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         screening = load(tracker)
-        if screening is None:
-            return {ANSWER_SLOT: None}
-        reply = screening.answer(str(value or ""))
+        if screening is None or value is None:
+            return {ANSWER_SLOT: None}  # nothing was said: nothing to check
+        reply = screening.answer(str(value))
         for message in reply.messages:
             dispatcher.utter_message(text=message)
         save(screening, tracker, dispatcher)

@@ -65,7 +65,7 @@ class ActionStartScreening(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         role = tracker.get_slot("role") or "patient"
         state = Screening.new_state(trial(), tracker.sender_id, role, consented=True)
-        return [SlotSet("screening_state", state), SlotSet("awaiting", "nothing"), SlotSet("screening_answer", None)]
+        return [SlotSet("screening_state", state), SlotSet("awaiting", "nothing")]
 
 
 class ActionDeclineConsent(Action):

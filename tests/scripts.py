@@ -12,7 +12,7 @@ PATIENT_ANSWERS = [
     ("serious infection", "no"), ("fever", "no"), ("steroid", "no"), ("hiv", "no"),
     ("allergic", "no"), ("side effects", "no"), ("serious health problem", "no"),
     ("male or female", "male"), ("contraception", "yes"), ("consent form", "yes"),
-    ("transfusion", "no"), ("contact you", "yes"), ("what name", "Li Wei"),
+    ("transfusion", "no"), ("like the study team to contact", "yes"), ("what name", "Li Wei"),
     ("phone number", "+86 138 0013 8000"), ("good time", "weekday mornings"),
 ]
 

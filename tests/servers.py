@@ -69,7 +69,7 @@ class Servers:
     def start_rasa(self) -> None:
         self.rasa = self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(self.model),
                                          "--port", str(self.rasa_port), "--interface", "127.0.0.1",
-                                         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"])
+                                         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"] + (["--debug"] if os.environ.get("RASA_DEBUG") else []))
         wait_for(f"http://127.0.0.1:{self.rasa_port}/", 180, self.rasa, self.workdir / "rasa.log")
 
     def start(self) -> "Servers":

@@ -47,3 +47,19 @@ def test_consent_refused_over_rest_stores_nothing_about_health(servers):
     converse(servers, "rest-refuser", ["hi", "for my mother", "no I don't agree"], [])
     screening = by_conversation(servers, "rest-refuser")
     assert screening["outcome"] == "declined" and screening["criteria"] == {}
+
+
+def test_delete_my_data_over_rest_erases_the_lead_and_the_conversation(servers):
+    import sqlite3
+
+    converse(servers, "rest-eraser", ["hi", "I'm the patient", "I agree", "I'm 45"], [])
+    assert any(s["conversation_id"] == "rest-eraser" for s in servers.export())
+    said = [m.get("text", "") for m in servers.send("rest-eraser", "delete my data")]
+    assert any("deleted everything" in text for text in said)
+    assert not any(s["conversation_id"] == "rest-eraser" for s in servers.export())
+    with sqlite3.connect(servers.workdir / "tracker.db") as db:
+        left = db.execute("select count(*) from events where sender_id = ?", ("rest-eraser",)).fetchone()[0]
+    assert left == 0
+    # The next message starts a new conversation from the introduction.
+    again = [m.get("text", "") for m in servers.send("rest-eraser", "hi")]
+    assert any("pre-screening assistant" in text for text in again)

@@ -123,7 +123,8 @@ class Screening:
 
     def _advance(self) -> Optional[Step]:
         """Re-score in asking order; return the next question's step, or None when done."""
-        self.state["flags"], verdicts = {}, {}
+        self.state["flags"] = {"answered": {step_id: True for step_id in self.state["answered"]}}
+        verdicts: dict = {}
         knocked_out, next_step = None, None
         # Every criterion is scored each turn (cheap), so a knock-out already
         # settled by a pasted summary ends the questions at once.
@@ -273,6 +274,14 @@ class Screening:
         for fact, value in parsed.items():
             self.state["facts"][fact] = _fact_record(value, text if source == "answer" and step.id != SUMMARY_STEP
                                                      else (value.span or text), step.id, source)
+        primary = parsed.get(step.primary_fact)
+        fills = step.fills_when
+        if fills and primary is not None and primary.value == fills["answer"] and primary.confidence >= 0.8:
+            for fact, value in fills["facts"].items():
+                if fact not in self.state["facts"]:
+                    record = _fact_record(Parsed("checklist", value, primary.span, primary.confidence), text,
+                                          step.id, "checklist")
+                    self.state["facts"][fact] = record
 
     def _store_unclear(self, step: Step, text: str, parsed: Optional[Parsed]) -> None:
         record = _fact_record(parsed or Parsed("unclear"), text, step.id, "answer")

@@ -39,6 +39,9 @@ class Step:
     ask_if: Optional[dict] = None
     buttons: tuple = ()
     expects: tuple = ()  # for lab steps: analytes the question asks for
+    # {answer: A, facts: {fact: value}}: answering A settles all these facts at once
+    # (a physician's "none of these apply").
+    fills_when: Optional[dict] = None
 
     @property
     def primary_fact(self) -> str:
@@ -231,10 +234,21 @@ def _build(data: dict, check: _Checker, path: str) -> Optional[Trial]:
         if not isinstance(expects, list) and expects != ():
             check.fail(where + ("expects",), "must be a list of analytes")
             expects = ()
+        fills_when = raw.get("fills_when")
+        if fills_when is not None and (not isinstance(fills_when, dict) or "answer" not in fills_when
+                                       or not isinstance(fills_when.get("facts"), dict)):
+            check.fail(where + ("fills_when",), "must be {answer: ..., facts: {fact: value}}")
+            fills_when = None
         steps[step_id] = Step(
             id=step_id, parse=dict(parse), text=dict(text), hint=hint or "", example=str(example or ""),
             roles=step_roles, ask_if=ask_if, buttons=tuple(button_sets.get(buttons, ()) if buttons else ()),
-            expects=tuple(expects))
+            expects=tuple(expects), fills_when=fills_when)
+
+    known_facts = {fact for step in steps.values() for fact in step.parse}
+    for step in steps.values():
+        for fact in (step.fills_when or {}).get("facts", {}):
+            if fact not in known_facts:
+                check.fail(("steps", step.id, "fills_when", "facts", fact), "no step asks for this fact")
 
     criteria = []
     seen: dict = {}

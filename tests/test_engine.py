@@ -219,3 +219,41 @@ def test_hostile_answers_never_crash_and_are_kept_verbatim_up_to_the_limit(hosti
     answer = record["criteria"]["age"]["answer"] or ""
     assert len(answer) <= MAX_ANSWER_CHARS
     assert record["criteria"]["age"]["verdict"] == "uncertain"
+
+
+PHYSICIAN_ANSWERS = [
+    ("any of these apply", "none apply"), ("lvef", "LVEF 60%, QTcF 430 ms"),
+    ("hiv status", "HIV neg, HBsAg neg, HCV Ab neg"), ("toxicities", "yes"), ("contraception", "yes"),
+    ("consent and to attend", "yes"), ("transfusion", "no"), ("expected survival", "yes"), ("recist", "yes"),
+    ("labs within", "PLT 150, Hb 110 g/L, TBIL 10 umol/L, AST 30 U/L, ALT 25 U/L, INR 1.0, "
+                    "PT 12 s (ULN 13), APTT 30 s (ULN 40), urine protein negative, TSH 2.1 (ULN 4.2)"),
+    ("like the study team to contact", "no"),
+]
+
+
+def test_physician_checklist_and_lab_panel_keep_the_quick_screen_short():
+    screening = new("physician")
+    screening.next_question()
+    screening.answer("62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, Cr 0.9 mg/dL, 72 kg, BP 130/80")
+    asked = [step for step in run(screening, PHYSICIAN_ANSWERS) if not step.startswith("contact")]
+    assert len(asked) <= 11, asked
+    assert screening.outcome == "likely_eligible", screening.criteria_table()
+    record = screening.record()
+    assert record["criteria"]["bleeding_thrombosis"]["verdict"] == "pass"
+    assert "none apply" in record["criteria"]["bleeding_thrombosis"]["answer"]
+    assert record["criteria"]["coagulation"]["verdict"] == "pass"
+
+
+def test_physician_who_says_some_exclusions_apply_is_asked_each_one():
+    screening = new("physician")
+    screening.next_question()
+    screening.answer("skip")
+    question = screening.next_question()  # age
+    screening.answer("55")
+    screening.next_question()
+    screening.answer("synovial sarcoma with lung metastases")
+    screening.next_question()
+    screening.answer("progressed on apatinib")
+    assert screening.next_question().step_id == "exclusion_checklist"
+    screening.answer("Yes, some apply")
+    assert screening.next_question().step_id == "recent_therapy"

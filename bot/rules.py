@@ -384,7 +384,7 @@ class Drugs(Rule):
                 return Evaluation(FAIL, f"{name} {fmt(dose)} mg/day (excluded from {fmt(limits[name])} mg/day)")
             return Evaluation(PASS, f"{name} {fmt(dose)} mg/day, below {fmt(limits[name])} mg/day")
         steroid_max = params.get("steroid_max_prednisolone_mg")
-        if steroid_max is not None and "steroid" in classes:
+        if steroid_max is not None and classes & set(params.get("steroid_classes", ["corticosteroid"])):
             equivalent = drug.get("prednisolone_equivalent_mg")
             if equivalent is None:
                 return need_detail(f"{name}: daily dose not given (allowed up to {fmt(steroid_max)} mg prednisolone a day)")

@@ -127,11 +127,11 @@ CASES = [
     ("planned_local_therapy", {"planned_local_therapy": fact("no")}, PASS),
     ("planned_local_therapy", {"planned_local_therapy": fact("unknown")}, UNCERTAIN),
     # immunosuppressants: prednisolone <= 10 mg/day allowed, inhaled/nasal allowed
-    ("immunosuppressants", {"immunosuppressants": drugs(drug("prednisolone", ["steroid"], 10, "oral", 10))}, PASS),
-    ("immunosuppressants", {"immunosuppressants": drugs(drug("dexamethasone", ["steroid"], 4, "oral", 26.7))}, FAIL),
-    ("immunosuppressants", {"immunosuppressants": drugs(drug("budesonide", ["steroid"], None, "inhaled"))}, PASS),
+    ("immunosuppressants", {"immunosuppressants": drugs(drug("prednisolone", ["corticosteroid"], 10, "oral", 10))}, PASS),
+    ("immunosuppressants", {"immunosuppressants": drugs(drug("dexamethasone", ["corticosteroid"], 4, "oral", 26.7))}, FAIL),
+    ("immunosuppressants", {"immunosuppressants": drugs(drug("budesonide", ["corticosteroid"], None, "inhaled"))}, PASS),
     ("immunosuppressants", {"immunosuppressants": drugs(drug("tacrolimus", ["immunosuppressant"], 2))}, FAIL),
-    ("immunosuppressants", {"immunosuppressants": drugs(drug("prednisone", ["steroid"]))}, UNCERTAIN),
+    ("immunosuppressants", {"immunosuppressants": drugs(drug("prednisone", ["corticosteroid"]))}, UNCERTAIN),
     ("immunosuppressants", {"immunosuppressants": drugs(answer="no")}, PASS),
     # infection within 4 weeks, fever > 38.5 C
     ("infection", {"infection": event("no"), "fever": fact({"answer": "no", "celsius": None})}, PASS),

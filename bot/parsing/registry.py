@@ -75,6 +75,20 @@ def parse_virology(text: str, today: date) -> Parsed:
     return Parsed("virology", value, found.span, found.confidence, found.note, found.start, found.end)
 
 
+def parse_diagnosis_answer(text: str, today: date) -> Parsed:
+    """The diagnosis question asks about a sarcoma that has spread or cannot be
+    operated; only an explicit yes confirms that part, a bare name ("I have
+    osteosarcoma") leaves the extent to a follow-up question."""
+    parsed = diagnosis.parse_diagnosis_answer(text)
+    if parsed.unclear or (parsed.value or {}).get("extent") != "confirmed_by_patient":
+        return parsed
+    said = yes_no.parse_yes_no(text, today)
+    if not said.unclear and said.value == "yes" and said.confidence >= 0.9:  # "yes", not "I have"
+        return parsed
+    return Parsed(parsed.kind, {**parsed.value, "extent": None}, parsed.span, parsed.confidence,
+                  parsed.note, parsed.start, parsed.end)
+
+
 def _single(function: Callable[[str], Parsed]) -> Callable[[str, date], Parsed]:
     def parse(text: str, today: date) -> Parsed:
         return function(text)
@@ -110,7 +124,7 @@ PARSERS: Dict[str, Callable[[str, date], ParserResult]] = {
     "ecog": lambda text, today: performance.parse_ecog(text),
     "amputation": lambda text, today: performance.parse_amputation(text),
     "diagnosis": lambda text, today: diagnosis.parse_diagnosis(text),
-    "diagnosis_answer": lambda text, today: diagnosis.parse_diagnosis_answer(text),
+    "diagnosis_answer": parse_diagnosis_answer,
     "malignancy": diagnosis.parse_other_malignancy,
     "drugs": drugs.parse_drugs,
     "event_anticancer": _event("anticancer_therapy", "radiotherapy", "surgery", "live_vaccine"),

@@ -17,7 +17,7 @@ from bot.parsing.types import Parsed
 _AGE_SHAPE = re.compile(r"\d\s*(?:y\b|yo\b|y/o|yrs?\b|years?\b|-?year|[mf]\b)|\bage\b|\bdob\b|\bborn\b|\baged\b", re.I)
 _TKI_CLASSES = {"tki"}
 _ANTITHROMBOTIC = {"anticoagulant", "antiplatelet"}
-_IMMUNE = {"steroid", "immunosuppressant"}
+_IMMUNE = {"corticosteroid", "immunosuppressant"}
 MIN_CONFIDENCE = 0.7
 
 

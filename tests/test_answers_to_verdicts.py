@@ -1,0 +1,78 @@
+"""Free-text answers, parsed by bot/parsing and scored by the trial's rules: the
+path a real person's words take. Written the way people answer, not the way the
+parsers were built; the dangerous direction (an excluding answer that passes)
+is covered for every knock-out."""
+from datetime import date
+
+import pytest
+
+from bot.engine import Screening
+from bot.rules import Context, evaluate
+from bot.trial import get_trial
+
+TODAY = date(2026, 11, 25)
+
+
+def verdict_for(step_id, text, role="patient", known=None):
+    trial = get_trial()
+    state = Screening.new_state(trial, "probe", role)
+    for fact, value in (known or {}).items():
+        state["facts"][fact] = {"value": value, "confidence": 0.95, "unclear": False, "answer": str(value)}
+    screening = Screening(trial, state, today=TODAY)
+    state["current"] = step_id
+    for _ in range(2):  # an unclear answer is asked once more, then recorded
+        if not screening.answer(text).reasked:
+            break
+    criterion = trial.criterion(trial.criterion_of_step[step_id])
+    return evaluate(criterion.rule, Context(state["facts"], {}, role, TODAY))
+
+
+CASES = [
+    ("age", "I'm seventy-five", "fail"), ("age", "she turned 12 in may", "pass"),
+    ("age", "DOB 1950-02-01", "fail"), ("age", "62", "pass"), ("age", "I am 200 years old", "uncertain"),
+    ("diagnosis", "lung cancer", "fail"), ("diagnosis", "they said leiomyosarcoma, inoperable", "pass"),
+    ("diagnosis", "I have osteosarcoma", "uncertain"),  # spread / operable not said: the follow-up asks
+    ("diagnosis", "not sure", "uncertain"),
+    ("prior_tki", "I took Aitan last year, it stopped working", "pass"),
+    ("prior_tki", "I'm on pazopanib", "fail"), ("prior_tki", "never heard of them", "fail"),
+    ("recent_therapy", "my last chemo was 3 weeks ago", "fail"),
+    ("recent_therapy", "radiotherapy ended in August", "pass"),
+    ("cardiac_events", "I had a stent put in 2 months ago after a heart attack", "fail"),
+    ("anticoagulants", "I inject clexane every day", "fail"),
+    ("anticoagulants", "Plavix 75mg", "fail"),
+    ("hypertension", "yes but it's controlled, around 130/80", "pass"),
+    ("hypertension", "yes 150/100", "fail"), ("hypertension", "yes", "pending"),
+    ("immunosuppressants", "dexamethasone 4mg twice a day", "fail"),
+    ("immunosuppressants", "prednisolone 5mg", "pass"),
+    ("immunosuppressants", "tacrolimus", "fail"),
+    ("viral", "no", "pass"),
+    ("other_malignancy", "breast cancer 2 years ago", "fail"),
+    ("other_malignancy", "thyroid cancer in 2010", "pass"),
+    ("ecog", "I work full time", "pass"), ("ecog", "mostly in bed", "uncertain"),
+    ("ecog", "bed-bound", "fail"),
+    ("fever", "39 last night", "fail"),
+    ("infection", "I had pneumonia 2 weeks ago and was on IV antibiotics", "fail"),
+    ("bleeding", "I vomited blood last month", "fail"),
+    ("thrombosis", "DVT in my leg 3 months ago", "fail"),
+    ("drug_allergy", "never taken it", "pass"), ("drug_allergy", "yes I'm allergic to it", "fail"),
+    ("counts_support", "had a blood transfusion 5 days ago", "uncertain"),
+    ("consent_compliance", "it's far but yes", "pass"),
+]
+
+
+@pytest.mark.parametrize("step_id,text,expected", CASES, ids=[f"{c[0]}:{c[1][:30]}" for c in CASES])
+def test_free_text_answer_gets_the_registry_verdict(step_id, text, expected):
+    result = verdict_for(step_id, text)
+    assert result.verdict == expected, result.reason
+
+
+def test_hedged_or_unclear_answers_to_knock_out_questions_never_pass():
+    risky = [("cardiac_events", "I think maybe a small one"), ("recent_therapy", "not sure, maybe"),
+             ("viral", "I have HIV"), ("bleeding", "possibly, I don't remember"),
+             ("planned_local_therapy", "they might operate")]
+    for step_id, text in risky:
+        assert verdict_for(step_id, text).verdict in ("uncertain", "fail"), text
+
+
+def test_a_woman_past_menopause_is_not_asked_about_pregnancy():
+    assert verdict_for("can_become_pregnant", "no, postmenopausal", known={"sex": "female"}).verdict == "not_applicable"

@@ -76,3 +76,12 @@ def test_hedged_or_unclear_answers_to_knock_out_questions_never_pass():
 
 def test_a_woman_past_menopause_is_not_asked_about_pregnancy():
     assert verdict_for("can_become_pregnant", "no, postmenopausal", known={"sex": "female"}).verdict == "not_applicable"
+
+
+def test_a_pasted_summary_never_gives_a_drug_the_number_of_a_lab():
+    from bot.parsing.summary import extract_summary
+
+    facts = extract_summary("61F, liposarcoma lung mets, PD on anlotinib, on aspirin, Hb 128 g/L", TODAY)
+    aspirin = facts["anticoagulants"].value["drugs"][0]
+    assert aspirin["name"] == "aspirin" and aspirin["daily_dose_mg"] is None  # asked, not guessed
+    assert facts["hb"].value["value"] == 128

@@ -73,7 +73,7 @@ def _medicines(text: str, today: date, facts: Dict[str, Parsed]) -> None:
     parsed = drugs.parse_drugs(text, today)
     if parsed.unclear:
         return
-    taken = [d for d in parsed.value.get("drugs", []) if not d.get("negated")]
+    taken = [_own_dose_only(d) for d in parsed.value.get("drugs", []) if not d.get("negated")]
     groups = {
         "prior_tki": [d for d in taken if _TKI_CLASSES & set(d.get("classes") or []) and d["name"] != "lenvatinib"],
         "anticoagulants": [d for d in taken if _ANTITHROMBOTIC & set(d.get("classes") or [])],
@@ -86,3 +86,12 @@ def _medicines(text: str, today: date, facts: Dict[str, Parsed]) -> None:
         if fact == "prior_tki":
             value["progression"] = parsed.value.get("progression")
         facts[fact] = _with_value(parsed, value)
+
+
+def _own_dose_only(drug: dict) -> dict:
+    """In a comma-separated summary a dose across a comma belongs to another fact
+    ("anlotinib, ECOG 1, Hb 128 g" is not 128 g of anlotinib): drop it, so the
+    dose is asked instead of guessed."""
+    if re.search(r"[,;]", drug.get("span") or ""):
+        return {**drug, "daily_dose_mg": None, "prednisolone_equivalent_mg": None}
+    return drug

@@ -82,6 +82,23 @@ def shaky(record: Optional[dict]) -> Optional[Evaluation]:
     return None
 
 
+def missing_or_shaky(record: Optional[dict], missing_reason: str) -> Optional[Evaluation]:
+    """The checks every rule starts with: not asked yet (pending), or not a usable answer."""
+    if record is None:
+        return Evaluation(PENDING, missing_reason)
+    return shaky(record)
+
+
+def with_detail(record: dict, detail: Optional[dict], empty: tuple = (None,)) -> dict:
+    """A value completed by its follow-up answer ("which one, and when?")."""
+    value = dict(record["value"] or {})
+    if detail and not detail.get("unclear"):
+        for key, extra in (detail["value"] or {}).items():
+            if value.get(key) in empty and extra not in (None, "unknown"):
+                value[key] = extra
+    return value
+
+
 def answer_of(value: Any) -> Optional[str]:
     if isinstance(value, str):
         return value
@@ -114,9 +131,7 @@ class NumberRange(Rule):
     def evaluate(self, params, ctx):
         record = ctx.record(params["fact"])
         label, unit = params.get("label", params["fact"]), params.get("unit", "")
-        if record is None:
-            return Evaluation(PENDING, f"{label} not given")
-        problem = shaky(record)
+        problem = missing_or_shaky(record, f"{label} not given")
         if problem:
             return problem
         value = record["value"]
@@ -170,9 +185,7 @@ class EventWindow(Rule):
         label, window = params.get("label", params["fact"]), params["window_days"]
         inside = params.get("within_window", FAIL)
         record = ctx.record(params["fact"])
-        if record is None:
-            return Evaluation(PENDING, f"{label}: not asked")
-        problem = shaky(record)
+        problem = missing_or_shaky(record, f"{label}: not asked")
         if problem:
             return problem
         value = record["value"]
@@ -207,9 +220,7 @@ class Performance(Rule):
 
     def evaluate(self, params, ctx):
         record = ctx.record(params["fact"])
-        if record is None:
-            return Evaluation(PENDING, "performance status not given")
-        problem = shaky(record)
+        problem = missing_or_shaky(record, "performance status not given")
         if problem:
             return problem
         ecog, self_report = record["value"]["ecog"], record["value"].get("self_report", False)
@@ -235,9 +246,7 @@ class Diagnosis(Rule):
 
     def evaluate(self, params, ctx):
         record = ctx.record(params["fact"])
-        if record is None:
-            return Evaluation(PENDING, "diagnosis not given")
-        problem = shaky(record)
+        problem = missing_or_shaky(record, "diagnosis not given")
         if problem:
             return problem
         value = dict(record["value"] or {})
@@ -269,9 +278,7 @@ class PriorTherapy(Rule):
     def evaluate(self, params, ctx):
         record = ctx.record(params["fact"])
         names = " or ".join(params["required_drugs"])
-        if record is None:
-            return Evaluation(PENDING, f"prior {names} not asked")
-        problem = shaky(record)
+        problem = missing_or_shaky(record, f"prior {names} not asked")
         if problem:
             return problem
         value = record["value"] or {}
@@ -306,17 +313,10 @@ class Malignancy(Rule):
 
     def evaluate(self, params, ctx):
         record = ctx.record(params["fact"])
-        if record is None:
-            return Evaluation(PENDING, "other cancers not asked")
-        problem = shaky(record)
+        problem = missing_or_shaky(record, "other cancers not asked")
         if problem:
             return problem
-        value = dict(record["value"] or {})
-        detail = ctx.record(params.get("detail_fact", ""))
-        if detail and not detail.get("unclear"):
-            for key, extra in (detail["value"] or {}).items():
-                if value.get(key) in (None, False) and extra not in (None, "unknown"):
-                    value[key] = extra
+        value = with_detail(record, ctx.record(params.get("detail_fact", "")), empty=(None, False))
         answer = answer_of(value)
         cancer = value.get("cancer") or "another cancer"
         if answer == "no":
@@ -341,9 +341,7 @@ class Drugs(Rule):
     def evaluate(self, params, ctx):
         label = params.get("label", "medicines")
         record = ctx.record(params["fact"])
-        if record is None:
-            return Evaluation(PENDING, f"{label} not asked")
-        problem = shaky(record)
+        problem = missing_or_shaky(record, f"{label} not asked")
         if problem:
             return problem
         detail = ctx.record(params.get("detail_fact", ""))
@@ -443,9 +441,7 @@ class Fever(Rule):
 
     def evaluate(self, params, ctx):
         record = ctx.record(params["fact"])
-        if record is None:
-            return Evaluation(PENDING, "fever not asked")
-        problem = shaky(record)
+        problem = missing_or_shaky(record, "fever not asked")
         if problem:
             return problem
         value = record["value"] or {}
@@ -468,17 +464,11 @@ class Virology(Rule):
 
     def evaluate(self, params, ctx):
         record = ctx.record(params["fact"])
-        if record is None:
-            return Evaluation(PENDING, "HIV and hepatitis status to be tested at the site")
-        problem = shaky(record)
+        problem = missing_or_shaky(record, "HIV and hepatitis status to be tested at the site")
         if problem:
             return problem
-        value = dict(record["value"] or {})
         detail = ctx.record(params.get("detail_fact", ""))
-        if detail and not detail.get("unclear"):
-            for key, extra in (detail["value"] or {}).items():
-                if value.get(key) in (None, "unknown") and extra is not None:
-                    value[key] = extra
+        value = with_detail(record, detail, empty=(None, "unknown"))
         flag = params.get("ask_flag")
         ask = {flag: detail is None} if flag else {}
         limit = params["hbv_dna_max_iu_ml"]

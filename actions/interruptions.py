@@ -32,12 +32,31 @@ def _reprompt_outside_form(dispatcher: CollectingDispatcher, tracker: Tracker) -
         ask_consent(dispatcher, tracker.get_slot("role") or "patient")
 
 
+def answered_instead(screening, tracker: Tracker, dispatcher: CollectingDispatcher, any_step: bool = False) -> bool:
+    """When the classifier took an answer for an interruption, give it to the
+    current question instead. Always for contact details (names and e-mail
+    addresses look like nothing else); for other questions only when asked to
+    (out-of-scope guesses), and only for a clear answer."""
+    if screening is None or not _in_form(tracker):
+        return False
+    text = tracker.latest_message.get("text") or ""
+    if not (screening.answering_contact() or any_step) or not screening.understands(text):
+        return False
+    reply = screening.answer(text)
+    for message in reply.messages:
+        dispatcher.utter_message(text=message)
+    save(screening, tracker, dispatcher)
+    return True
+
+
 class ActionExplainWhy(Action):
     def name(self) -> Text:
         return "action_explain_why"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         screening = load(tracker)
+        if answered_instead(screening, tracker, dispatcher):
+            return [SlotSet("screening_state", screening.state)]
         step = screening.state.get("current") if screening else None
         criterion_id = trial().criterion_of_step.get(step or "")
         if criterion_id:
@@ -54,6 +73,9 @@ class ActionExplainTerm(Action):
         return "action_explain_term"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        screening = load(tracker)
+        if answered_instead(screening, tracker, dispatcher):
+            return [SlotSet("screening_state", screening.state)]
         glossary = trial().glossary
         candidates = [str(t).lower() for t in tracker.get_latest_entity_values("term")]
         text = (tracker.latest_message.get("text") or "").lower()
@@ -82,6 +104,8 @@ class ActionCorrectAnswer(Action):
         if screening is None:
             say(dispatcher, "correction_none")
             return []
+        if answered_instead(screening, tracker, dispatcher):
+            return [SlotSet("screening_state", screening.state)]
         reply = screening.correct(tracker.latest_message.get("text") or "")
         for message in reply.messages:
             dispatcher.utter_message(text=message)
@@ -116,13 +140,7 @@ class ActionOutOfScope(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         screening = load(tracker)
-        text = tracker.latest_message.get("text") or ""
-        if screening is not None and _in_form(tracker) and screening.understands(text):
-            # The classifier guessed "out of scope" but bot/ reads a clear answer: keep it.
-            reply = screening.answer(text)
-            for message in reply.messages:
-                dispatcher.utter_message(text=message)
-            save(screening, tracker, dispatcher)
+        if answered_instead(screening, tracker, dispatcher, any_step=True):
             return [SlotSet("screening_state", screening.state)]
         say(dispatcher, "out_of_scope")
         if not _in_form(tracker):

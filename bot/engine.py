@@ -41,6 +41,8 @@ _NOT_AVAILABLE = re.compile(
     r"pending|not to hand|none available|skip|unavailable)\b", re.I)
 _SKIP = re.compile(r"^\s*(skip|no summary|no|none|one by one|n/?a)\s*[.!]*\s*$", re.I)
 _NOT_VALUE = re.compile(r"\b(?:not|instead of|rather than)\s+[\w.,/]+", re.I)
+_NOT_A_NAME = re.compile(r"^\s*(what|why|how|who|when|where|which|i|i'm|im|can|could|is|are|do|does|sorry|wait|"
+                         r"please|stop|delete|yes|no|ok)\b", re.I)
 _CORRECTION_WORDS = re.compile(
     r"^\s*(?:(?:oops|sorry|wait|correction|i made a mistake|my mistake|i was wrong|that'?s wrong|"
     r"that was wrong|actually|i meant(?: to say)?|it should be|it'?s)\b[\s,:.!-]*)+", re.I)
@@ -252,10 +254,30 @@ class Screening:
     def understands(self, text: str) -> bool:
         """Whether the text is a clear answer to the current question (used to rescue misclassified answers)."""
         step_id = self.current_step()
-        if step_id is None or step_id in CONTACT_STEPS:
+        if step_id is None:
             return False
+        if step_id in CONTACT_STEPS:
+            return self.answering_contact() and not self._contact_parse(step_id, clip(text)).unclear
         results = self._parse(self.trial.steps[step_id], clip(text))
         return any(not parsed.unclear and parsed.confidence >= 0.8 for parsed in results.values())
+
+    def answering_contact(self) -> bool:
+        """Names, e-mail addresses and times confuse intent classifiers; callers give them to answer()."""
+        return self.current_step() in CONTACT_STEPS
+
+    def _contact_parse(self, step_id: str, text: str) -> Parsed:
+        if step_id == "contact_consent":
+            return parse_yes_no(text, self.today)
+        if step_id == "contact_name":
+            # Only something that looks like a name, not a question or a remark.
+            if "?" in text or _NOT_A_NAME.match(text):
+                return Parsed("unclear", note="not a name")
+            return parse_name(text)
+        if step_id == "contact_method":
+            phone = parse_phone(text)
+            return phone if not phone.unclear else parse_email(text)
+        when = parse_preferred_time(text)
+        return when if when.extra.get("slots") else Parsed("unclear", note="no time recognised")
 
     def _parse(self, step: Step, text: str) -> dict:
         results = {}

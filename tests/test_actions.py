@@ -227,3 +227,21 @@ def test_actions_never_import_bot_logic_into_rasa_and_bot_never_imports_rasa():
     code = "import sys, bot.engine, bot.store, bot.staff; print(any(m.startswith(('rasa', 'rasa_sdk')) for m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_contact_details_misread_as_an_interruption_are_kept_as_answers():
+    chat = start(sender="contact-rescue")
+    state = chat.slots["screening_state"]
+    state.update(phase="contact", current="contact_name")
+    state["contact"]["consented"] = True
+    chat.active_loop = {"name": "screening_form"}
+    chat.run(ActionCorrectAnswer(), "Wang Fang", "correct_answer")
+    assert chat.slots["screening_state"]["contact"]["name"] == "Wang Fang"
+    chat.slots["screening_state"]["current"] = "contact_method"
+    chat.run(ActionExplainTerm(), "wang.fang@example.com", "explain_term")
+    assert chat.slots["screening_state"]["contact"]["email"] == "wang.fang@example.com"
+    # A real question at the name prompt is still answered as a question.
+    chat.slots["screening_state"]["current"] = "contact_name"
+    chat.slots["screening_state"]["contact"]["name"] = None
+    _, messages = chat.run(ActionExplainTerm(), "what is ECOG?", "explain_term")
+    assert "0-5 scale" in messages[0]["text"] and chat.slots["screening_state"]["contact"]["name"] is None

@@ -63,3 +63,16 @@ def test_delete_my_data_over_rest_erases_the_lead_and_the_conversation(servers):
     # The next message starts a new conversation from the introduction.
     again = [m.get("text", "") for m in servers.send("rest-eraser", "hi")]
     assert any("pre-screening assistant" in text for text in again)
+
+
+def test_start_over_and_stop_over_rest(servers):
+    converse(servers, "rest-restart", ["hi", "I'm the patient", "I agree", "I'm 45"], [])
+    said = [m.get("text", "") for m in servers.send("rest-restart", "start over")]
+    assert any("start again" in text for text in said) and any("Who is answering" in text for text in said)
+    converse(servers, "rest-restart", ["I'm a doctor"], [])
+    said = [m.get("text", "") for m in servers.send("rest-restart", "I agree")]
+    assert any("case summary" in text for text in said)  # the new screening is a physician's
+    said = [m.get("text", "") for m in servers.send("rest-restart", "stop")]
+    assert any("stopped" in text for text in said)
+    outcomes = sorted(s["outcome"] for s in servers.export() if s["conversation_id"] == "rest-restart")
+    assert outcomes == ["incomplete", "incomplete"]  # the abandoned attempt is kept, then the stopped one

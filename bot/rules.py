@@ -255,6 +255,9 @@ class Diagnosis(Rule):
             extent_value = extent_record["value"] or {}
             value["extent"] = value.get("extent") or extent_value.get("extent")
         subtype = value.get("subtype") or "sarcoma"
+        if value.get("extent") == "denied_by_patient" and value.get("sarcoma") is not True:
+            # A plain "no" to "a sarcoma that has spread or cannot be operated?"
+            return Evaluation(FAIL, f"answered no to a sarcoma that has spread or cannot be operated ({quoted(record)})")
         if value.get("sarcoma") is False:
             other = value.get("other_cancer")
             why = f"{other}, not a sarcoma" if other else f"no bone or soft-tissue sarcoma that has spread or cannot be operated ({quoted(record)})"

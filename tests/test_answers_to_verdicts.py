@@ -32,7 +32,11 @@ CASES = [
     ("age", "DOB 1950-02-01", "fail"), ("age", "62", "pass"), ("age", "I am 200 years old", "uncertain"),
     ("diagnosis", "lung cancer", "fail"), ("diagnosis", "they said leiomyosarcoma, inoperable", "pass"),
     ("diagnosis", "I have osteosarcoma", "uncertain"),  # spread / operable not said: the follow-up asks
-    ("diagnosis", "not sure", "uncertain"),
+    ("diagnosis", "not sure", "uncertain"), ("diagnosis", "no", "fail"), ("diagnosis", "yes", "pass"),
+    ("diagnosis", "it's a soft tissue sarcoma in the thigh, spread to the lungs", "pass"),
+    ("prior_tki", "no, only chemo", "fail"), ("immunosuppressants", "prednisone 20mg daily", "fail"),
+    ("other_malignancy", "cervical CIN3 treated 2024", "pass"),
+    ("recent_therapy", "last chemo was on 1 november", "fail"), ("hypertension", "a little high, 145/92", "fail"),
     ("prior_tki", "I took Aitan last year, it stopped working", "pass"),
     ("prior_tki", "I'm on pazopanib", "fail"), ("prior_tki", "never heard of them", "fail"),
     ("recent_therapy", "my last chemo was 3 weeks ago", "fail"),

@@ -76,3 +76,36 @@ def test_start_over_and_stop_over_rest(servers):
     assert any("stopped" in text for text in said)
     outcomes = sorted(s["outcome"] for s in servers.export() if s["conversation_id"] == "rest-restart")
     assert outcomes == ["incomplete", "incomplete"]  # the abandoned attempt is kept, then the stopped one
+
+
+def _post(servers, body: bytes):
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{servers.rasa_port}/webhooks/rest/webhook", body,
+                                     {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_malformed_requests_get_a_clear_400(servers):
+    for body in (b"{not json", b'["a list"]', b'{"message": "hi"}', b'{"sender": "x"}',
+                 b'{"sender": 5, "message": "hi"}', b'{"sender": "x", "message": {"a": 1}}'):
+        status, text = _post(servers, body)
+        assert status == 400, (body, status, text)
+    assert not any(s["conversation_id"] == "default" for s in servers.export())
+
+
+def test_hostile_messages_are_answered_and_stored_as_text(servers):
+    converse(servers, "rest-hostile", ["hi", "I'm the patient", "I agree"], [])
+    for text in ("<script>alert(1)</script>", "'; DROP TABLE screenings;--", "😀🙃" * 20, "\u202eevil\x00\x07",
+                 "مرحبا كم عمري", "x" * 100_000):
+        said = servers.send("rest-hostile", text)
+        assert said, text  # always some answer, never a crash
+    screening = by_conversation(servers, "rest-hostile")
+    assert screening["criteria"]["age"]["verdict"] == "uncertain"
+    assert len(screening["criteria"]["age"]["answer"]) <= 2000
+    assert servers.send("rest-hostile", "45")  # still alive and answering

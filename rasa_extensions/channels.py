@@ -1,0 +1,54 @@
+"""Rasa's REST channel with input checks (same URL: POST /webhooks/rest/webhook).
+
+- a request without a text `sender` or `message` is refused with 400 instead of
+  landing in Rasa's shared "default" conversation;
+- messages are cut to MAX_MESSAGE_CHARS (documented in README) and control
+  characters removed before they reach the NLU, so a pasted 100,000-character
+  text cannot slow every other conversation down.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Optional, Text
+
+from rasa.core.channels.rest import RestInput
+from sanic.exceptions import SanicException
+from sanic.request import Request
+
+MAX_MESSAGE_CHARS = int(os.environ.get("MAX_MESSAGE_CHARS", "2000"))
+MAX_SENDER_CHARS = 128
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+class BadInput(SanicException):
+    status_code = 400
+
+
+def clean_message(text: str) -> str:
+    return _CONTROL.sub("", text)[:MAX_MESSAGE_CHARS]
+
+
+class SafeRestInput(RestInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    @staticmethod
+    def _body(req: Request) -> dict:
+        body = req.json
+        if not isinstance(body, dict):
+            raise BadInput('send a JSON object: {"sender": "...", "message": "..."}')
+        return body
+
+    async def _extract_sender(self, req: Request) -> Optional[Text]:
+        sender = self._body(req).get("sender")
+        if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+            raise BadInput(f'"sender" must be a non-empty text of at most {MAX_SENDER_CHARS} characters')
+        return sender
+
+    def _extract_message(self, req: Request) -> Optional[Text]:
+        message = self._body(req).get("message")
+        if not isinstance(message, str):
+            raise BadInput('"message" must be text')
+        return clean_message(message)

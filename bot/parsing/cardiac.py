@@ -14,9 +14,10 @@ import re
 
 from bot.clinical import fridericia
 from bot.parsing.types import Parsed, unclear
+# Shared with the other vital-sign readers: input guard, decimal commas, hedges.
+from bot.parsing.vitals import _conf, _float, _guard
 
 CONF_STATED = 0.95
-_MAX_LEN = 5000
 
 
 def _num(name: str) -> str:
@@ -27,22 +28,6 @@ def _num(name: str) -> str:
 # Each "\s*" is followed by a required token, so long runs of spaces cannot be
 # matched in many ways (the regexes stay linear on any input).
 _SEP = r"(?:\s*(?:[:=]|\b(?:is|was|of|at)\b))*\s*"
-_HEDGE_RE = re.compile(r"(?<![A-Za-z])(?:about|around|approx(?:imately|\.)?|roughly|~|maybe|probably|"
-                       r"i\s+think|not\s+sure)(?![A-Za-z])", re.I)
-
-
-def _guard(text) -> str | None:
-    if not isinstance(text, str) or not text.strip():
-        return None
-    return text[:_MAX_LEN]
-
-
-def _float(s: str) -> float:
-    return float(s.replace(",", "."))
-
-
-def _conf(text: str, base: float) -> float:
-    return round(base - 0.2, 2) if _HEDGE_RE.search(text) else base
 
 
 # --------------------------------------------------------------------------

@@ -417,7 +417,7 @@ class Screening:
         if not self.state.get("consented") or self.phase == "declined":
             return DECLINED
         verdicts = {cid: v["verdict"] for cid, v in self.state["verdicts"].items()}
-        return compute_outcome(verdicts, consented=True, finished=self.state.get("completed_at") is not None)
+        return compute_outcome(verdicts, consented=True, finished=self.finished)
 
     def outcome_message(self) -> str:
         outcome = self.outcome

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.adapter import ask, load, save, trial
+from bot import notify
 from bot.engine import Screening
 
 ANSWER_SLOT = "screening_answer"
@@ -72,6 +73,9 @@ class ActionFinishScreening(Action):
             return []
         screening.next_question()  # settles the phase (done) before the record is made
         if save(screening, tracker, dispatcher):
+            # Tell staff (likely_eligible / needs_review only); bounded wait,
+            # never raises, failures stay queued for `bot.staff notify-retry`.
+            notify.notify_finished(screening.state["screening_id"])
             for message in screening.closing_messages():
                 dispatcher.utter_message(text=message)
         return [SlotSet("screening_state", screening.state)]

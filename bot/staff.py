@@ -9,6 +9,8 @@ Run from the project root with the project's virtual environment::
     python -m bot.staff export --format json|csv [--output FILE]
     python -m bot.staff purge [--older-than DAYS] [--yes]
     python -m bot.staff delete CONVERSATION_ID --by NAME
+    python -m bot.staff notifications [--status pending|sent|failed]
+    python -m bot.staff notify-retry
 
 The lead database is ``$LEAD_DB`` (default ``var/leads.db``), the Rasa
 tracker store ``$TRACKER_DB`` (default ``var/tracker.db``). Exit status: 0 on
@@ -232,6 +234,35 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notifications(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+    st = _store()
+    rows = st.list_notifications(args.status) if st.exists() else []
+    if not rows:
+        _out("No notifications.")
+        return 0
+    table = [[r["id"], r["screening_id"], r["channel"], r["status"], r["attempts"],
+              r["next_attempt_at"] or "-", r["created_at"], r["sent_at"] or "-",
+              r["last_error"] or ""] for r in rows]
+    _out(tabulate(table, headers=["id", "screening", "channel", "status", "attempts",
+                                  "next attempt", "created", "sent", "last error"],
+                  maxcolwidths=[None] * 8 + [50], disable_numparse=True))
+    _out(f"{len(rows)} notification(s)")
+    return 0
+
+
+def cmd_notify_retry(args: argparse.Namespace) -> int:
+    from bot import notify
+    st = _store()
+    if not st.exists():
+        _out("Nothing to send (no lead database yet).")
+        return 0
+    counts = notify.send_due(store=st)
+    _out(f"Sent {counts['sent']}, will retry {counts['retry']}, failed for good "
+         f"{counts['failed']}, skipped {counts['skipped']}.")
+    return 0
+
+
 # --------------------------------------------------------------------------
 # Parser
 # --------------------------------------------------------------------------
@@ -315,6 +346,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("conversation_id", metavar="CONVERSATION_ID", help="the Rasa sender id")
     p.add_argument("--by", required=True, metavar="NAME", help="who deletes it")
     p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser("notifications", help="list staff notifications (outbox)",
+                       description="List the staff-notification outbox: one row per screening "
+                                   "and channel, with its status, attempts, next attempt and "
+                                   "last error.")
+    p.add_argument("--status", choices=("pending", "sent", "failed"), help="only this status")
+    p.set_defaults(func=cmd_notifications)
+
+    p = sub.add_parser("notify-retry", help="send the staff notifications that are due",
+                       description="Try once every pending staff notification whose next "
+                                   "attempt is due (back-off 1 min, 5 min, 30 min, 2 h, 12 h, "
+                                   "then failed). Run it from cron.")
+    p.set_defaults(func=cmd_notify_retry)
     return parser
 
 

@@ -45,6 +45,8 @@ DEFAULT_RETENTION_DAYS = 365
 DEFAULT_LOCK_TIMEOUT = 30.0
 
 OPEN, RESOLVED = "open", "resolved"
+NOTIFY_CHANNELS = ("email", "webhook")
+NOTIFY_STATUSES = ("pending", "sent", "failed")
 DECISIONS = (PASS, FAIL)
 REVIEW_FILTERS = ("open", "none")
 
@@ -303,9 +305,31 @@ def _m001_initial(db: Database) -> None:
     """)
 
 
+def _m002_notifications(db: Database) -> None:
+    # Staff-notification outbox (bot/notify.py). Statement by statement, not
+    # executescript, so it stays inside the migration's transaction. Rows go
+    # with their screening (erasure, purge) through ON DELETE CASCADE.
+    db.execute("""
+    CREATE TABLE notifications (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        screening_id    TEXT NOT NULL REFERENCES screenings(screening_id) ON DELETE CASCADE,
+        channel         TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),
+        status          TEXT NOT NULL DEFAULT 'pending'
+                            CHECK (status IN ('pending', 'sent', 'failed')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,            -- UTC ISO 8601, seconds (sortable)
+        last_error      TEXT,            -- short; never health data
+        created_at      TEXT NOT NULL,
+        sent_at         TEXT,
+        UNIQUE (screening_id, channel)
+    )""")
+    db.execute("CREATE INDEX notifications_due ON notifications(status, next_attempt_at)")
+
+
 # Ordered; meta.schema_version == number of applied entries.
 MIGRATIONS: list[Callable[[Database], None]] = [
     _m001_initial,
+    _m002_notifications,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -669,6 +693,90 @@ class LeadStore:
         if tracker_db is not None:
             return Path(tracker_db)
         return self.tracker_db if self.tracker_db is not None else tracker_db_path()
+
+    # -- notification outbox (bot/notify.py) --------------------------------
+    def enqueue_notifications(self, screening_id: str, channels: Sequence[str],
+                              outcomes: Sequence[str], now: str | None = None) -> list[str]:
+        """Queue one pending notification per channel for this screening if its
+        stored outcome is one of ``outcomes``. Idempotent: a (screening,
+        channel) pair is queued at most once. Returns the channels newly queued."""
+        now = now or utc_now()
+        for channel in channels:
+            if channel not in NOTIFY_CHANNELS:
+                raise InvalidInput(f"unknown notification channel {channel!r}")
+
+        def run(db: Database) -> list[str]:
+            row = db.execute("SELECT outcome FROM screenings WHERE screening_id = ?",
+                             [screening_id]).fetchone()
+            if row is None or row[0] not in outcomes:
+                return []
+            queued = []
+            for channel in channels:
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO notifications (screening_id, channel, status, "
+                    "attempts, next_attempt_at, created_at) VALUES (?, ?, 'pending', 0, ?, ?)",
+                    [screening_id, channel, now, now])
+                if cur.rowcount:
+                    queued.append(channel)
+            return queued
+        return self._run(run, write=True)
+
+    def list_notifications(self, status: str | None = None,
+                           screening_id: str | None = None) -> list[dict]:
+        """Outbox rows, oldest first, each with the screening's current outcome."""
+        where, params = [], []
+        if status is not None:
+            if status not in NOTIFY_STATUSES:
+                raise InvalidInput(f"unknown notification status {status!r} "
+                                   f"(one of: {', '.join(NOTIFY_STATUSES)})")
+            where.append("n.status = ?")
+            params.append(status)
+        if screening_id is not None:
+            where.append("n.screening_id = ?")
+            params.append(screening_id)
+        sql = ("SELECT n.*, s.outcome FROM notifications n "
+               "JOIN screenings s ON s.screening_id = n.screening_id "
+               f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY n.id")
+        return self._run(lambda db: list(db.query(sql, params)), write=False)
+
+    def due_notifications(self, now: str, screening_id: str | None = None) -> list[dict]:
+        """Pending rows whose next attempt is due at ``now``, oldest first."""
+        sql = ("SELECT n.*, s.outcome FROM notifications n "
+               "JOIN screenings s ON s.screening_id = n.screening_id "
+               "WHERE n.status = 'pending' AND n.next_attempt_at <= ?"
+               + (" AND n.screening_id = ?" if screening_id is not None else "")
+               + " ORDER BY n.id")
+        params = [now] + ([screening_id] if screening_id is not None else [])
+        return self._run(lambda db: list(db.query(sql, params)), write=False)
+
+    def claim_notification(self, notification_id: int, attempts: int, now: str,
+                           lease_until: str) -> bool:
+        """Take a due row for one attempt: ``attempts`` + 1 and the next attempt
+        moved to ``lease_until`` (so a crash mid-send means a later retry, and
+        two senders never send the same row). False if someone else took it."""
+        def run(db: Database) -> bool:
+            return db.execute(
+                "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ? "
+                "WHERE id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at <= ?",
+                [lease_until, notification_id, attempts, now]).rowcount == 1
+        return self._run(run, write=True)
+
+    def finish_notification(self, notification_id: int, *, sent: bool, now: str,
+                            error: str | None = None, next_attempt_at: str | None = None) -> None:
+        """Record an attempt's result: sent, or failed with a retry at
+        ``next_attempt_at`` (None: give up, status ``failed``)."""
+        error = None if error is None else str(error)[:200]
+        if sent:
+            sql, params = ("UPDATE notifications SET status = 'sent', sent_at = ?, "
+                           "next_attempt_at = NULL, last_error = NULL WHERE id = ?",
+                           [now, notification_id])
+        elif next_attempt_at is None:
+            sql, params = ("UPDATE notifications SET status = 'failed', next_attempt_at = NULL, "
+                           "last_error = ? WHERE id = ?", [error, notification_id])
+        else:
+            sql, params = ("UPDATE notifications SET next_attempt_at = ?, last_error = ? "
+                           "WHERE id = ?", [next_attempt_at, error, notification_id])
+        self._run(lambda db: db.execute(sql, params), write=True)
 
     # -- export ------------------------------------------------------------
     def all_records(self, *, include_transcript: bool = False) -> list[dict]:
@@ -1071,3 +1179,12 @@ def record_audit(actor: str, action: str, target: Any, detail: str = "") -> None
 
 def export(format: str = "json", *, include_transcript: bool = False) -> str:
     return default_store().export(format, include_transcript=include_transcript)
+
+
+def enqueue_notifications(screening_id: str, channels: Sequence[str],
+                          outcomes: Sequence[str], now: str | None = None) -> list[str]:
+    return default_store().enqueue_notifications(screening_id, channels, outcomes, now)
+
+
+def list_notifications(status: str | None = None, screening_id: str | None = None) -> list[dict]:
+    return default_store().list_notifications(status, screening_id)

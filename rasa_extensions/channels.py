@@ -4,20 +4,27 @@
   landing in Rasa's shared "default" conversation;
 - messages are cut to MAX_MESSAGE_CHARS (documented in README) and control
   characters removed before they reach the NLU, so a pasted 100,000-character
-  text cannot slow every other conversation down.
+  text cannot slow every other conversation down;
+- when a turn fails (the action server is down, say) the person gets a polite
+  "please try again" instead of silence, and the error is logged without the
+  message text (Rasa's own handler would log the text: it may be health data).
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
-from typing import Optional, Text
+from typing import Awaitable, Callable, Optional, Text
 
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic.exceptions import SanicException
 from sanic.request import Request
 
 MAX_MESSAGE_CHARS = int(os.environ.get("MAX_MESSAGE_CHARS", "2000"))
 MAX_SENDER_CHARS = 128
+TRY_AGAIN = "Sorry, I couldn't process that just now. Please try again in a moment."
+logger = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -52,3 +59,15 @@ class SafeRestInput(RestInput):
         if not isinstance(message, str):
             raise BadInput('"message" must be text')
         return clean_message(message)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]):
+        async def answered(message: UserMessage) -> None:
+            try:
+                await on_new_message(message)
+            except Exception as error:  # noqa: BLE001 - never silence, never log the text
+                logger.error("a turn failed (%s); the person was asked to try again", type(error).__name__)
+            output = message.output_channel
+            if isinstance(output, CollectingOutputChannel) and not output.messages:
+                await output.send_text_message(message.sender_id, TRY_AGAIN)
+
+        return super().blueprint(answered)

@@ -109,3 +109,17 @@ def test_hostile_messages_are_answered_and_stored_as_text(servers):
     assert screening["criteria"]["age"]["verdict"] == "uncertain"
     assert len(screening["criteria"]["age"]["answer"]) <= 2000
     assert servers.send("rest-hostile", "45")  # still alive and answering
+
+
+def test_action_server_down_mid_screening_asks_to_try_again_then_continues(servers):
+    converse(servers, "rest-outage", ["hi", "I'm the patient", "I agree", "I'm 45"], [])
+    servers.stop_actions()
+    try:
+        said = [m.get("text", "") for m in servers.send("rest-outage", "yes, osteosarcoma that spread to my lungs")]
+        assert any("try again" in text for text in said), said
+    finally:
+        servers.start_actions()
+    said = [m.get("text", "") for m in servers.send("rest-outage", "yes, osteosarcoma that spread to my lungs")]
+    assert any("apatinib" in text for text in said), said  # the answer is taken and the next question asked
+    screening = by_conversation(servers, "rest-outage")
+    assert screening["criteria"]["age"]["value"] == 45 and screening["criteria"]["diagnosis"]["verdict"] == "pass"

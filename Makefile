@@ -53,6 +53,7 @@ run: setup train
 
 # Runs every step even when an earlier one fails, then fails if any did.
 test: setup
+	@bash scripts/system_deps.sh
 	@failed=""; \
 	if [ ! -f domain.yml ]; then \
 		echo "test: domain.yml does not exist yet: skipping rasa data validate, training and rasa test core"; \

@@ -10,7 +10,7 @@ Services (each port overridable by an environment variable):
     action server   rasa run actions --actions actions      ACTION_PORT (5055)
     Rasa server     rasa run --model ... (REST + socket.io)  RASA_PORT   (5005)
     chat page       python -m web.chat      (if it exists)   CHAT_PORT   (8080)
-    staff dashboard python -m staff_web     (if it exists)   STAFF_PORT  (8081)
+    staff dashboard python -m web.staff     (if it exists)   STAFF_PORT  (8081)
 
 Everything binds to BIND_HOST (127.0.0.1). Logs go to var/log/<service>.log.
 Ctrl-C (or SIGTERM) stops all of them; if one of them dies, its last log lines
@@ -222,7 +222,7 @@ def build_services(args: argparse.Namespace) -> List[Service]:
     )
     for module, name, title, port_var in (
         ("web.chat", "chat", "patient chat page", "CHAT_PORT"),
-        ("staff_web", "staff", "staff dashboard", "STAFF_PORT"),
+        ("web.staff", "staff", "staff dashboard", "STAFF_PORT"),
     ):
         if not has_module(module):
             say(f"{title} not built yet (no `python -m {module}` entry point): skipped")

@@ -1,4 +1,8 @@
-"""Rasa's SQL tracker store, plus the right to erasure.
+"""Rasa's SQL tracker store, configured by one variable, plus the right to erasure.
+
+``db`` (endpoints.yml: ``${TRACKER_DB}``) is a file path (SQLite, created
+owner-only) or a PostgreSQL URL ``postgresql://user:password@host:port/name``,
+so several Rasa replicas can share the conversations by configuration alone.
 
 Rasa saves a conversation after each message by appending the events the
 database does not hold yet, so deleting rows from inside an action would be
@@ -10,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any, Dict
+from urllib.parse import unquote, urlsplit
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet
@@ -20,10 +26,10 @@ ERASE_SLOT = "erase_conversation"
 
 
 class ErasingSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args, **kwargs):
-        db = kwargs.get("db")
-        if kwargs.get("dialect", "sqlite") == "sqlite" and db:
-            _create_private_file(db)
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs = connection_settings(kwargs)
+        if kwargs.get("dialect", "sqlite") == "sqlite" and kwargs.get("db"):
+            _create_private_file(kwargs["db"])
         super().__init__(*args, **kwargs)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -34,6 +40,25 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
             logger.info("erased a conversation on request (%d events)", deleted)
             return
         await super().save(tracker)
+
+
+def connection_settings(kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """SQLTrackerStore keyword arguments, with a URL in ``db`` split into them."""
+    db = str(kwargs.get("db") or "")
+    if "://" not in db:
+        return kwargs
+    parts = urlsplit(db)
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"TRACKER_DB: unsupported URL scheme {parts.scheme!r} "
+                         "(a file path for SQLite, or postgresql://...)")
+    settings = {k: v for k, v in kwargs.items() if k not in ("db", "dialect", "host", "port",
+                                                              "username", "password")}
+    settings.update(dialect="postgresql", host=parts.hostname or "localhost",
+                    port=parts.port or 5432, db=unquote(parts.path.lstrip("/")) or "rasa",
+                    username=unquote(parts.username or "") or None,
+                    password=unquote(parts.password or "") or None)
+    return settings
 
 
 def _erase_requested(tracker: DialogueStateTracker) -> bool:

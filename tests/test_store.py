@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from bot import store
 from bot.outcome import OUTCOMES
+from bot.store.sql import engine_for, transaction
 from bot.store import (
     AlreadyResolved, InvalidInput, LeadStore, LeadStoreError, LeadStoreUnavailable, NotFound)
 
@@ -72,16 +73,21 @@ def make_record(conversation_id: str = "conv-1", *, screening_id: str | None = N
     }
 
 
-def rows(path: Path, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(path)
+def rows(where: Path | LeadStore, sql: str, params=()) -> list[tuple]:
+    """Rows of an SQLite file, or of a store's database (SQLite or PostgreSQL)."""
+    if isinstance(where, LeadStore):
+        return transaction(engine_for(where.target), where.dialect,
+                           lambda db: [tuple(r) for r in db.execute(sql, params).fetchall()],
+                           write=False, timeout=5)
+    conn = sqlite3.connect(where)
     try:
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
 
 
-def count(path: Path, table: str, where: str = "1", params=()) -> int:
-    return rows(path, f"SELECT count(*) FROM {table} WHERE {where}", params)[0][0]
+def count(where: Path | LeadStore, table: str, where_sql: str = "1=1", params=()) -> int:
+    return rows(where, f"SELECT count(*) FROM {table} WHERE {where_sql}", params)[0][0]
 
 
 def make_tracker(path: Path, events: list[tuple[str, float]]) -> None:
@@ -107,15 +113,23 @@ def db_path(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def lead(db_path) -> LeadStore:
+def sqlite_lead(db_path) -> LeadStore:
+    return LeadStore()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def lead(request, db_path, monkeypatch) -> LeadStore:
+    """The same tests on both databases the lead store supports."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("LEAD_DB", request.getfixturevalue("postgres_url"))
     return LeadStore()
 
 
 # --------------------------------------------------------------------------
 # File, pragmas, schema
 # --------------------------------------------------------------------------
-def test_database_file_is_owner_only_in_wal_mode_with_schema(lead, db_path):
-    lead.migrate()
+def test_database_file_is_owner_only_in_wal_mode_with_schema(sqlite_lead, db_path):
+    sqlite_lead.migrate()
     assert db_path.exists()  # parent directory created
     assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
     assert rows(db_path, "PRAGMA journal_mode")[0][0] == "wal"
@@ -134,8 +148,8 @@ def test_migrating_twice_is_a_no_op(db_path):
     assert count(db_path, "meta") == 1
 
 
-def test_newer_schema_is_refused(lead, db_path):
-    lead.migrate()
+def test_newer_schema_is_refused(sqlite_lead, db_path):
+    sqlite_lead.migrate()
     conn = sqlite3.connect(db_path)
     conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
     conn.commit()
@@ -156,7 +170,7 @@ def test_paths_and_retention_come_from_the_environment(monkeypatch):
     monkeypatch.delenv("LEAD_DB", raising=False)
     monkeypatch.delenv("TRACKER_DB", raising=False)
     monkeypatch.delenv("RETENTION_DAYS", raising=False)
-    root = Path(store.__file__).resolve().parent.parent
+    root = store.PROJECT_ROOT
     assert store.lead_db_path() == root / "var" / "leads.db"
     assert store.tracker_db_path() == root / "var" / "tracker.db"
     assert store.retention_days() == 365
@@ -201,11 +215,11 @@ def test_saving_the_same_record_twice_stores_it_once(lead, db_path):
     rec = make_record()
     lead.save_screening(rec)
     lead.save_screening(rec)
-    assert count(db_path, "screenings") == 1
-    assert count(db_path, "answers") == 3
-    assert count(db_path, "review_items") == 1
-    assert count(db_path, "transcript") == 2
-    assert count(db_path, "outcome_history") == 1  # the outcome did not change
+    assert count(lead, "screenings") == 1
+    assert count(lead, "answers") == 3
+    assert count(lead, "review_items") == 1
+    assert count(lead, "transcript") == 2
+    assert count(lead, "outcome_history") == 1  # the outcome did not change
 
 
 def test_resaving_after_more_answers_replaces_them(lead, db_path):
@@ -223,7 +237,7 @@ def test_resaving_after_more_answers_replaces_them(lead, db_path):
     got = lead.get_screening(rec["screening_id"])
     assert got["outcome"] == "not_eligible"
     assert got["criteria"]["hypertension"]["value"] == {"systolic": 160, "diastolic": 100}
-    assert count(db_path, "answers") == 2
+    assert count(lead, "answers") == 2
     assert [(h["old"], h["new"]) for h in got["outcome_history"]] == [
         (None, "incomplete"), ("incomplete", "not_eligible")]
 
@@ -236,7 +250,7 @@ def test_open_item_no_longer_uncertain_is_removed(lead, db_path):
     settled["review_items"] = []
     settled["outcome"] = "likely_eligible"
     lead.save_screening(settled)
-    assert count(db_path, "review_items") == 0
+    assert count(lead, "review_items") == 0
     assert lead.open_review_items() == []
 
 
@@ -273,7 +287,7 @@ def test_resolved_item_survives_resave_and_keeps_its_decision(lead, db_path):
     assert got["criteria"]["prior_tki"]["verdict"] == "pass"  # the staff decision still counts
     assert got["outcome"] == "likely_eligible"
     assert lead.open_review_items() == []
-    assert count(db_path, "screenings") == 1
+    assert count(lead, "screenings") == 1
 
 
 def test_find_by_conversation_returns_the_newest_screening(lead):
@@ -324,7 +338,11 @@ def test_contact_details_without_consent_are_not_kept(lead, db_path):
     # The wish to be called back is kept (staff must know), the details are not.
     assert lead.get_screening(rec["screening_id"])["contact"] == {
         "consented": False, "callback_requested": True}
-    raw = db_path.read_bytes()
+    if lead.path is not None:  # SQLite: nowhere in the file
+        raw = lead.path.read_bytes()
+    else:
+        raw = json.dumps([rows(lead, f"SELECT * FROM {t}") for t in ("screenings", "answers",
+                          "transcript", "audit")]).encode()
     assert b"Ann Example" not in raw and b"ann@example.org" not in raw
 
 
@@ -334,7 +352,7 @@ def test_declined_screening_stores_no_health_answers(lead, db_path):
     got = lead.get_screening(rec["screening_id"])
     assert got["outcome"] == "declined"
     assert got["criteria"] == {} and got["review_items"] == [] and got["transcript"] == []
-    assert count(db_path, "answers") == 0
+    assert count(lead, "answers") == 0
 
 
 @pytest.mark.parametrize("change, message", [
@@ -431,7 +449,7 @@ def test_purge_deletes_old_screenings_in_both_databases(lead, db_path, tmp_path)
                            ("recent-orphan", now - 86400)])
     preview = lead.purge(dry_run=True)
     assert preview["screenings"] == 1 and preview["tracker_events"] == 3
-    assert count(db_path, "screenings") == 2 and count(tracker, "events") == 5
+    assert count(lead, "screenings") == 2 and count(tracker, "events") == 5
 
     counts = lead.purge()  # RETENTION_DAYS default: 365
     assert counts["screenings"] == 1 and counts["answers"] == 3 and counts["transcript"] == 2
@@ -441,7 +459,7 @@ def test_purge_deletes_old_screenings_in_both_databases(lead, db_path, tmp_path)
     assert sorted(r[0] for r in rows(tracker, "SELECT sender_id FROM events")) == [
         "new-conv", "recent-orphan"]
     for table in ("answers", "review_items", "transcript", "outcome_history"):
-        assert count(db_path, table, "screening_id = ?", [old["screening_id"]]) == 0
+        assert count(lead, table, "screening_id = ?", [old["screening_id"]]) == 0
     [audit] = [a for a in lead.audit_log() if a["action"] == "purge"]
     assert "screenings=1" in audit["detail"]
 
@@ -488,7 +506,7 @@ def test_delete_conversation_erases_everything_and_audits_counts_only(lead, db_p
     assert [r[0] for r in rows(tracker, "SELECT sender_id FROM events")] == ["keep-me"]
     for table in ("answers", "review_items", "transcript", "outcome_history"):
         for sid in (victim["screening_id"],):
-            assert count(db_path, table, "screening_id = ?", [sid]) == 0
+            assert count(lead, table, "screening_id = ?", [sid]) == 0
     audit = lead.audit_log()
     delete = [a for a in audit if a["action"] == "delete"]
     assert len(delete) == 1 and delete[0]["target"] == "erase-me" and delete[0]["actor"] == "dpo"
@@ -585,7 +603,7 @@ def test_markup_sql_and_long_answers_are_stored_and_exported_verbatim(lead, db_p
     assert sorted(i["answer"] for i in got["review_items"]) == sorted(NASTY)
     [out] = json.loads(lead.export("json"))
     assert [c["answer"] for c in out["criteria"].values()] == NASTY
-    assert count(db_path, "screenings") == 1  # the SQL did nothing
+    assert count(lead, "screenings") == 1  # the SQL did nothing
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -599,8 +617,9 @@ def test_any_answer_round_trips(answer, value):
                                             "confidence": None}})
         lead.save_screening(rec)
         got = lead.get_screening(rec["screening_id"])["criteria"]["age"]
-        assert got["answer"] == answer and got["value"] == value
-        assert json.loads(lead.export("json"))[0]["criteria"]["age"]["answer"] == answer
+        # NUL is the one character kept out (PostgreSQL text cannot hold it).
+        assert got["answer"] == answer.replace("\x00", "\ufffd") and got["value"] == value
+        assert json.loads(lead.export("json"))[0]["criteria"]["age"]["answer"] == got["answer"]
 
 
 # --------------------------------------------------------------------------
@@ -635,20 +654,20 @@ def _hold_write_lock(path: Path, seconds: float, started: threading.Event) -> No
     conn.close()
 
 
-def test_save_waits_for_a_held_write_lock(lead, db_path):
-    lead.migrate()
+def test_save_waits_for_a_held_write_lock(sqlite_lead, db_path):
+    sqlite_lead.migrate()
     started = threading.Event()
     holder = threading.Thread(target=_hold_write_lock, args=(db_path, 1.0, started))
     holder.start()
     started.wait(5)
     rec = make_record()
     t0 = time.monotonic()
-    lead.save_screening(rec)
+    sqlite_lead.save_screening(rec)
     elapsed = time.monotonic() - t0
     holder.join()
     assert elapsed >= 0.8
-    assert count(db_path, "screenings") == 1
-    assert count(db_path, "outcome_history") == 1  # written exactly once
+    assert count(sqlite_lead, "screenings") == 1
+    assert count(sqlite_lead, "outcome_history") == 1  # written exactly once
 
 
 def test_save_gives_up_with_a_clear_error_when_locked_too_long(db_path):
@@ -672,3 +691,83 @@ def test_lock_timeout_from_environment(db_path, monkeypatch):
     monkeypatch.setenv("LEAD_DB_LOCK_TIMEOUT", "soon")
     with pytest.raises(InvalidInput):
         LeadStore()
+
+
+# --------------------------------------------------------------------------
+# PostgreSQL: several writers (action-server replicas), locks, outages
+# --------------------------------------------------------------------------
+def test_two_processes_saving_concurrently_on_postgresql(postgres_url):
+    ctx = multiprocessing.get_context("spawn")  # no pooled connection shared across a fork
+    procs = [ctx.Process(target=_save_many, args=(postgres_url, p, 50)) for p in ("a", "b")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    lead = LeadStore(postgres_url)
+    assert count(lead, "screenings") == 100
+    assert count(lead, "answers") == 300
+    assert count(lead, "review_items") == 100
+
+
+def _save_same(url: str, record: dict, n: int) -> None:
+    lead = LeadStore(url, lock_timeout=30)
+    for _ in range(n):
+        lead.save_screening(record)
+
+
+def test_replicas_saving_the_same_screening_keep_one_copy_on_postgresql(postgres_url):
+    # Two replicas finishing the same turn (a retried request): one screening,
+    # one review item, one history row, never a unique-key error.
+    record = make_record()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_save_same, args=(postgres_url, record, 20)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    lead = LeadStore(postgres_url)
+    assert count(lead, "screenings") == 1
+    assert count(lead, "review_items") == 1
+    assert count(lead, "outcome_history") == 1
+
+
+def _hold_table_lock(url: str, seconds: float, started: threading.Event) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    with conn.cursor() as cur:
+        cur.execute("LOCK TABLE screenings IN EXCLUSIVE MODE")
+        started.set()
+        time.sleep(seconds)
+    conn.commit()
+    conn.close()
+
+
+def test_save_waits_for_a_held_lock_on_postgresql(postgres_url):
+    lead = LeadStore(postgres_url)
+    lead.migrate()
+    started = threading.Event()
+    holder = threading.Thread(target=_hold_table_lock, args=(postgres_url, 1.0, started))
+    holder.start()
+    started.wait(5)
+    t0 = time.monotonic()
+    lead.save_screening(make_record())
+    elapsed = time.monotonic() - t0
+    holder.join()
+    assert elapsed >= 0.8
+    assert count(lead, "screenings") == 1 and count(lead, "outcome_history") == 1
+
+
+def test_unreachable_postgresql_is_a_clear_error_without_the_password():
+    from local_services import free_port
+
+    url = f"postgresql://leads:s3cret-pw@127.0.0.1:{free_port()}/leads"  # nothing listens
+    lead = LeadStore(url, lock_timeout=1.0)
+    t0 = time.monotonic()
+    with pytest.raises(LeadStoreUnavailable) as caught:
+        lead.save_screening(make_record())
+    assert time.monotonic() - t0 < 10
+    assert "s3cret-pw" not in str(caught.value) and "127.0.0.1" in str(caught.value)
+    assert "s3cret-pw" not in repr(lead)

@@ -531,7 +531,7 @@ def _interpret(analyte: str, raw: Optional[float], slot: _Slot, text: str, start
                 # The ratio to a ULN in the same (unknown) unit is still exact.
                 return _lab(analyte, slot, text, start, unit=None, x_uln=_sig(raw / slot.uln),
                             confidence=0.7,
-                            notes=[f"unit not stated; only the ratio to the ULN is known"])
+                            notes=["unit not stated; only the ratio to the ULN is known"])
             return _unclear(_why_ambiguous(analyte, raw), text, start, slot)
         unit_id = candidates[0]
         if not notes:

@@ -1,0 +1,563 @@
+"""The lead store: screenings, answers, the staff review queue, the audit log
+and the notification outbox, in SQLite (one machine) or PostgreSQL (several
+action-server replicas), by configuration alone (``LEAD_DB``).
+
+Every operation runs in one transaction that commits once or not at all
+(retried while the database is busy, then :class:`LeadStoreUnavailable`).
+Saving is an idempotent upsert keyed by ``screening_id``, so a retry never
+writes a screening twice; writers of the same screening take a per-screening
+lock (PostgreSQL; SQLite admits one writer at a time anyway).
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence, TypeVar
+
+from bot.outcome import DECLINED, FAIL, OUTCOMES, PASS, UNCERTAIN, compute_outcome
+from bot.store import config, schema, tracker
+from bot.store.errors import (
+    AlreadyResolved, InvalidInput, LeadStoreError, LeadStoreUnavailable, NotFound)
+from bot.store.records import (
+    bound, chunks, dumps, format_export, load_records, loads, placeholders, sortable,
+    split_record, utc_now)
+from bot.store.sql import (
+    SQLITE, Broken, Database, Unavailable, create_private_file, dialect_of, engine_for, is_url,
+    redact, transaction)
+
+T = TypeVar("T")
+OPEN, RESOLVED = "open", "resolved"
+NOTIFY_CHANNELS = ("email", "webhook")
+NOTIFY_STATUSES = ("pending", "sent", "failed")
+DECISIONS = (PASS, FAIL)
+REVIEW_FILTERS = ("open", "none")
+SCREENING_TABLES = ("answers", "review_items", "transcript", "outcome_history")
+
+
+class LeadStore:
+    """The lead database. Cheap to build; one connection per operation
+    (pooled for PostgreSQL)."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *,
+                 lock_timeout: float | None = None,
+                 tracker_db: str | os.PathLike | None = None):
+        target = path if path is not None else config.lead_db_path()
+        self.url: str | None = str(target) if is_url(target) else None
+        self.path: Path | None = None if self.url else Path(target)
+        self.dialect = dialect_of(target)
+        self.lock_timeout = (config.lock_timeout_from_env() if lock_timeout is None
+                             else max(0.0, float(lock_timeout)))
+        self.tracker_db = tracker_db
+        self._ready = False
+
+    @property
+    def target(self) -> str:
+        return self.url or str(self.path)
+
+    def __repr__(self) -> str:
+        return f"LeadStore({redact(self.target)!r})"
+
+    def exists(self) -> bool:
+        """False only for an SQLite file not created yet (a server always exists)."""
+        return self.path is None or self.path.exists()
+
+    # -- transactions --------------------------------------------------------
+    def _prepare(self, db: Database) -> None:
+        """Once per store: WAL mode (SQLite) and the current schema."""
+        if self._ready:
+            return
+        if db.dialect == SQLITE and db.scalar("PRAGMA journal_mode").lower() != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        version = schema.schema_version(db)
+        if version < schema.SCHEMA_VERSION:
+            db.execute("BEGIN IMMEDIATE" if db.dialect == SQLITE else "BEGIN")
+            try:
+                version = schema.migrate(db)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        if version > schema.SCHEMA_VERSION:
+            raise LeadStoreError(
+                f"lead database {redact(self.target)} has schema version {version}, newer "
+                f"than this code supports ({schema.SCHEMA_VERSION}); upgrade the code")
+        self._ready = True
+
+    def _run(self, fn: Callable[[Database], T], *, write: bool, commit: bool = True) -> T:
+        """``fn(db)`` in one transaction, retried while the database is busy."""
+        if self.path is not None:
+            try:
+                create_private_file(self.path)  # health data: owner-only
+            except OSError as exc:
+                raise LeadStoreUnavailable(
+                    f"cannot open lead database {self.path}: {exc.strerror or exc}") from exc
+        try:
+            return transaction(engine_for(self.target), self.dialect, fn, write=write,
+                               timeout=self.lock_timeout, commit=commit, prepare=self._prepare)
+        except Unavailable as exc:
+            raise LeadStoreUnavailable(
+                f"lead database {redact(self.target)} stayed locked or unreachable for "
+                f"{self.lock_timeout:g} s ({exc}); nothing was changed, try again later") from exc
+        except Broken as exc:
+            raise LeadStoreError(f"lead database {redact(self.target)}: {exc}") from exc
+
+    def migrate(self) -> int:
+        """Create or migrate the schema; returns the schema version."""
+        return self._run(schema.schema_version, write=False)
+
+    # -- audit -------------------------------------------------------------
+    @staticmethod
+    def audit(db: Database, actor: str, action: str, target: Any, detail: str = "") -> None:
+        db.insert("audit", {
+            "at": utc_now(), "actor": str(actor or "unknown")[:200],
+            "action": str(action)[:100],
+            "target": None if target is None else str(target)[:500],
+            "detail": str(detail or "")[:1000]})
+
+    def record_audit(self, actor: str, action: str, target: Any, detail: str = "") -> None:
+        """Append to the audit log. Callers: ids and counts only, never health data."""
+        self._run(lambda db: self.audit(db, actor, action, target, detail), write=True)
+
+    def audit_log(self, limit: int | None = None, *, actor: str | None = None,
+                  action: str | None = None) -> list[dict]:
+        """Newest first."""
+        where, params = [], []
+        if actor:
+            where.append("actor = ?")
+            params.append(actor)
+        if action:
+            where.append("action = ?")
+            params.append(action)
+        sql = ("SELECT id, at, actor, action, target, detail FROM audit "
+               + ("WHERE " + " AND ".join(where) + " " if where else "") + "ORDER BY id DESC")
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return self._run(lambda db: db.query(sql, params), write=False)
+
+    # -- saving ------------------------------------------------------------
+    def save_screening(self, record: Mapping[str, Any]) -> str:
+        """Insert or update one screening (idempotent, one transaction).
+
+        The answers and transcript are replaced by the record's. Review items
+        are matched by criterion: one resolved by staff stays resolved with
+        its decision (and that decision still counts if the criterion is
+        still ``uncertain``); an open one no longer uncertain is removed.
+        Returns the outcome stored.
+        """
+        row, answers, items, transcript = split_record(record)
+        return self._run(lambda db: _save(db, row, answers, items, transcript), write=True)
+
+    # -- reading -----------------------------------------------------------
+    def get_screening(self, screening_id: str) -> dict | None:
+        records = self._run(lambda db: load_records(db, "s.screening_id = ?", [screening_id]),
+                            write=False)
+        return records[0] if records else None
+
+    def find_by_conversation(self, conversation_id: str) -> dict | None:
+        """The newest screening of a conversation (a conversation may restart)."""
+        records = self._run(lambda db: load_records(
+            db, "s.screening_id = (SELECT screening_id FROM screenings WHERE conversation_id = ? "
+                "ORDER BY started_utc DESC, created_at DESC LIMIT 1)", [conversation_id]),
+            write=False)
+        return records[0] if records else None
+
+    def list_screenings(self, outcome: str | None = None, review_status: str | None = None,
+                        since: Any = None, until: Any = None,
+                        limit: int | None = None, offset: int = 0) -> list[dict]:
+        """Screenings newest first, one summary dict each (no answers)."""
+        where, params = _screening_filters(outcome, review_status, since, until)
+        if limit is not None and int(limit) < 1:
+            raise InvalidInput(f"limit must be at least 1, got {limit}")
+        if int(offset) < 0:
+            raise InvalidInput(f"offset must be at least 0, got {offset}")
+        sql = f"""
+            SELECT s.screening_id, s.conversation_id, s.trial_id, s.role, s.outcome,
+                   s.started_at, s.completed_at, s.pending, s.contact,
+                   (SELECT count(*) FROM answers a WHERE a.screening_id = s.screening_id
+                        AND a.verdict = 'fail') AS fail_count,
+                   (SELECT count(*) FROM answers a WHERE a.screening_id = s.screening_id
+                        AND a.verdict = 'uncertain') AS uncertain_count,
+                   (SELECT count(*) FROM review_items r WHERE r.screening_id = s.screening_id
+                        AND r.status = 'open') AS open_review_items
+            FROM screenings s
+            {"WHERE " + " AND ".join(where) if where else ""}
+            ORDER BY s.started_utc DESC, s.created_at DESC
+            {f"LIMIT {int(limit)}" if limit else ""}
+            {f"OFFSET {int(offset)}" if offset and limit else ""}
+        """
+
+        def run(db: Database) -> list[dict]:
+            rows = db.query(sql, params)
+            pending_verdicts: dict[str, set] = {}
+            ids = [r["screening_id"] for r in rows]
+            for chunk in chunks(ids):
+                for sid, criterion in db.execute(
+                        f"SELECT screening_id, criterion FROM answers WHERE verdict = 'pending' "
+                        f"AND screening_id IN ({placeholders(len(chunk))})", list(chunk)):
+                    pending_verdicts.setdefault(sid, set()).add(criterion)
+            for r in rows:
+                pending = set(loads(r.pop("pending"), [])) | pending_verdicts.get(
+                    r["screening_id"], set())
+                r["pending_count"] = len(pending)
+                r["contact"] = loads(r["contact"])
+                for key in ("fail_count", "uncertain_count", "open_review_items"):
+                    r[key] = int(r[key])
+            return rows
+        return self._run(run, write=False)
+
+    def count_screenings(self, review_status: str | None = None, since: Any = None,
+                         until: Any = None) -> dict[str, int]:
+        """How many screenings per outcome (every outcome listed, zeros too)."""
+        where, params = _screening_filters(None, review_status, since, until)
+        sql = (f"SELECT s.outcome, count(*) FROM screenings s "
+               f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY s.outcome")
+        rows = self._run(lambda db: list(db.execute(sql, params)), write=False)
+        counts = {o: 0 for o in OUTCOMES}
+        counts.update({outcome: int(n) for outcome, n in rows})
+        return counts
+
+    def open_review_items(self) -> list[dict]:
+        """The review queue, oldest first."""
+        sql = """
+            SELECT r.id, r.screening_id, s.conversation_id, s.role, s.outcome, s.started_at,
+                   r.criterion, r.question, r.answer, r.reason, r.status, r.created_at
+            FROM review_items r JOIN screenings s ON s.screening_id = r.screening_id
+            WHERE r.status = 'open'
+            ORDER BY s.started_utc, r.id
+        """
+        return self._run(lambda db: db.query(sql), write=False)
+
+    def get_review_item(self, item_id: int) -> dict | None:
+        item_id = _item_id(item_id)
+        rows = self._run(lambda db: db.query(
+            "SELECT * FROM review_items WHERE id = ?", [item_id]), write=False)
+        return rows[0] if rows else None
+
+    # -- staff decisions -----------------------------------------------------
+    def resolve_review_item(self, item_id: int, decision: str, note: str, by: str) -> dict:
+        """Settle an open review item: the criterion's verdict becomes
+        ``decision``, the outcome is recomputed and its change recorded."""
+        item_id = _item_id(item_id)
+        if decision not in DECISIONS:
+            raise InvalidInput(f"decision must be 'pass' or 'fail', not {decision!r}")
+        by = (by or "").strip()
+        if not by:
+            raise InvalidInput("say who resolves the item (by)")
+        note = "" if note is None else str(note)
+
+        def run(db: Database) -> dict:
+            found = db.one("SELECT screening_id FROM review_items WHERE id = ?", [item_id])
+            if found is None:
+                raise NotFound(f"no review item {item_id}")
+            db.lock(f"screening:{found[0]}")  # then read it again, under the lock
+            item = db.query("SELECT * FROM review_items WHERE id = ?", [item_id])[0]
+            if item["status"] == RESOLVED:
+                raise AlreadyResolved(
+                    f"review item {item_id} was already resolved ({item['decision']}) by "
+                    f"{item['resolved_by']} at {item['resolved_at']}")
+            sid, criterion = item["screening_id"], item["criterion"]
+            s = db.query("SELECT outcome, completed_at FROM screenings WHERE screening_id = ?",
+                         [sid])[0]
+            verdicts = dict(db.execute(
+                "SELECT criterion, verdict FROM answers WHERE screening_id = ?", [sid]).fetchall())
+            now = utc_now()
+            if criterion in verdicts:
+                db.execute("UPDATE answers SET verdict = ? WHERE screening_id = ? AND criterion = ?",
+                           [decision, sid, criterion])
+            else:
+                position = db.scalar("SELECT coalesce(max(position) + 1, 0) FROM answers "
+                                     "WHERE screening_id = ?", [sid])
+                db.insert("answers", {
+                    "screening_id": sid, "criterion": criterion, "position": int(position),
+                    "question": item["question"], "answer": item["answer"],
+                    "value": dumps(None), "verdict": decision, "reason": item["reason"],
+                    "confidence": None})
+            verdicts[criterion] = decision
+            old = s["outcome"]
+            new = compute_outcome(verdicts, consented=old != DECLINED,
+                                  finished=s["completed_at"] is not None)
+            db.execute("UPDATE screenings SET outcome = ?, updated_at = ? WHERE screening_id = ?",
+                       [new, now, sid])
+            db.execute("UPDATE review_items SET status = 'resolved', decision = ?, note = ?, "
+                       "resolved_by = ?, resolved_at = ? WHERE id = ?",
+                       [decision, note, by, now, item_id])
+            db.insert("outcome_history", {
+                "screening_id": sid, "old": old, "new": new, "at": now, "by": by,
+                "why": f"review item {item_id} ({criterion}) resolved: {decision}"})
+            self.audit(db, by, "resolve", sid, f"review item {item_id}")
+            return {"item_id": item_id, "screening_id": sid, "criterion": criterion,
+                    "decision": decision, "old_outcome": old, "new_outcome": new}
+        return self._run(run, write=True)
+
+    # -- retention and erasure ---------------------------------------------
+    def purge(self, older_than_days: int | None = None, tracker_db: Any = None, *,
+              by: str = "system", dry_run: bool = False) -> dict:
+        """Delete screenings started more than ``older_than_days`` ago (default
+        ``RETENTION_DAYS``) with all their rows, and the tracker-store events of
+        their conversations (plus any tracker event older than the cutoff).
+        Returns counts per table; ``dry_run`` only counts."""
+        days = config.retention_days() if older_than_days is None else older_than_days
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise InvalidInput(f"older_than_days must be a whole number >= 0, got {days!r}")
+        cutoff_dt = datetime.now(timezone.utc) - timedelta(days=days)
+        cutoff = sortable(cutoff_dt)
+        tracker_target = self._tracker_target(tracker_db)
+
+        def run(db: Database) -> dict:
+            ids = [r[0] for r in db.execute(
+                "SELECT screening_id FROM screenings WHERE started_utc < ?", [cutoff])]
+            convs = {r[0] for c in chunks(ids) for r in db.execute(
+                f"SELECT DISTINCT conversation_id FROM screenings WHERE screening_id IN "
+                f"({placeholders(len(c))})", list(c))}
+            # A conversation that still has a newer screening keeps its events
+            # (only those older than the cutoff go).
+            kept = {r[0] for c in chunks(sorted(convs)) for r in db.execute(
+                f"SELECT DISTINCT conversation_id FROM screenings WHERE started_utc >= ? "
+                f"AND conversation_id IN ({placeholders(len(c))})", [cutoff, *c])}
+            counts = _delete_screenings(db, ids)
+            counts["tracker_events"] = tracker.delete_events(
+                tracker_target, sorted(convs - kept), older_than=cutoff_dt.timestamp(),
+                dry_run=dry_run, timeout=self.lock_timeout)
+            if not dry_run:
+                self.audit(db, by, "purge", f"older than {days} days", _counts_text(counts))
+            counts["cutoff"] = cutoff_dt.isoformat(timespec="seconds")
+            counts["older_than_days"] = days
+            return counts
+        return self._run(run, write=True, commit=not dry_run)
+
+    def delete_conversation(self, conversation_id: str, by: str, tracker_db: Any = None) -> dict:
+        """Right to erasure: every row about the conversation, in both
+        databases. The audit keeps the conversation id and counts only."""
+        if not conversation_id:
+            raise InvalidInput("conversation id is empty")
+        by = (by or "").strip()
+        if not by:
+            raise InvalidInput("say who deletes the conversation (by)")
+        tracker_target = self._tracker_target(tracker_db)
+
+        def run(db: Database) -> dict:
+            ids = [r[0] for r in db.execute(
+                "SELECT screening_id FROM screenings WHERE conversation_id = ?", [conversation_id])]
+            counts = _delete_screenings(db, ids)
+            counts["tracker_events"] = tracker.delete_events(
+                tracker_target, [conversation_id], timeout=self.lock_timeout)
+            self.audit(db, by, "delete", conversation_id, _counts_text(counts))
+            return counts
+        return self._run(run, write=True)
+
+    def _tracker_target(self, tracker_db: Any) -> str | Path:
+        if tracker_db is not None:
+            return tracker_db
+        return self.tracker_db if self.tracker_db is not None else config.tracker_db_path()
+
+    # -- notification outbox (bot/notify.py) --------------------------------
+    def enqueue_notifications(self, screening_id: str, channels: Sequence[str],
+                              outcomes: Sequence[str], now: str | None = None) -> list[str]:
+        """Queue one pending notification per channel for this screening if its
+        stored outcome is one of ``outcomes``. Idempotent: a (screening,
+        channel) pair is queued at most once. Returns the channels newly queued."""
+        now = now or utc_now()
+        for channel in channels:
+            if channel not in NOTIFY_CHANNELS:
+                raise InvalidInput(f"unknown notification channel {channel!r}")
+
+        def run(db: Database) -> list[str]:
+            outcome = db.scalar("SELECT outcome FROM screenings WHERE screening_id = ?",
+                                [screening_id])
+            if outcome is None or outcome not in outcomes:
+                return []
+            return [channel for channel in channels if db.insert_ignore("notifications", {
+                "screening_id": screening_id, "channel": channel, "status": "pending",
+                "attempts": 0, "next_attempt_at": now, "created_at": now})]
+        return self._run(run, write=True)
+
+    def list_notifications(self, status: str | None = None,
+                           screening_id: str | None = None) -> list[dict]:
+        """Outbox rows, oldest first, each with the screening's current outcome."""
+        where, params = [], []
+        if status is not None:
+            if status not in NOTIFY_STATUSES:
+                raise InvalidInput(f"unknown notification status {status!r} "
+                                   f"(one of: {', '.join(NOTIFY_STATUSES)})")
+            where.append("n.status = ?")
+            params.append(status)
+        if screening_id is not None:
+            where.append("n.screening_id = ?")
+            params.append(screening_id)
+        sql = ("SELECT n.*, s.outcome FROM notifications n "
+               "JOIN screenings s ON s.screening_id = n.screening_id "
+               f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY n.id")
+        return self._run(lambda db: db.query(sql, params), write=False)
+
+    def due_notifications(self, now: str, screening_id: str | None = None) -> list[dict]:
+        """Pending rows whose next attempt is due at ``now``, oldest first."""
+        sql = ("SELECT n.*, s.outcome FROM notifications n "
+               "JOIN screenings s ON s.screening_id = n.screening_id "
+               "WHERE n.status = 'pending' AND n.next_attempt_at <= ?"
+               + (" AND n.screening_id = ?" if screening_id is not None else "")
+               + " ORDER BY n.id")
+        params = [now] + ([screening_id] if screening_id is not None else [])
+        return self._run(lambda db: db.query(sql, params), write=False)
+
+    def claim_notification(self, notification_id: int, attempts: int, now: str,
+                           lease_until: str) -> bool:
+        """Take a due row for one attempt: ``attempts`` + 1 and the next attempt
+        moved to ``lease_until`` (so a crash mid-send means a later retry, and
+        two senders never send the same row). False if someone else took it."""
+        def run(db: Database) -> bool:
+            return db.execute(
+                "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ? "
+                "WHERE id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at <= ?",
+                [lease_until, notification_id, attempts, now]).rowcount == 1
+        return self._run(run, write=True)
+
+    def finish_notification(self, notification_id: int, *, sent: bool, now: str,
+                            error: str | None = None, next_attempt_at: str | None = None) -> None:
+        """Record an attempt's result: sent, or failed with a retry at
+        ``next_attempt_at`` (None: give up, status ``failed``)."""
+        error = None if error is None else str(error)[:200]
+        if sent:
+            sql, params = ("UPDATE notifications SET status = 'sent', sent_at = ?, "
+                           "next_attempt_at = NULL, last_error = NULL WHERE id = ?",
+                           [now, notification_id])
+        elif next_attempt_at is None:
+            sql, params = ("UPDATE notifications SET status = 'failed', next_attempt_at = NULL, "
+                           "last_error = ? WHERE id = ?", [error, notification_id])
+        else:
+            sql, params = ("UPDATE notifications SET next_attempt_at = ?, last_error = ? "
+                           "WHERE id = ?", [next_attempt_at, error, notification_id])
+        self._run(lambda db: db.execute(sql, params), write=True)
+
+    def retry_notification(self, notification_id: int, *, by: str, now: str | None = None) -> None:
+        """Staff ask for another try of a failed (or waiting) notification now."""
+        now = now or utc_now()
+
+        def run(db: Database) -> None:
+            row = db.one("SELECT status, screening_id FROM notifications WHERE id = ?",
+                         [notification_id])
+            if row is None:
+                raise NotFound(f"no notification {notification_id}")
+            if row[0] == "sent":
+                raise InvalidInput(f"notification {notification_id} was sent already")
+            db.execute("UPDATE notifications SET status = 'pending', next_attempt_at = ?, "
+                       "attempts = 0 WHERE id = ?", [now, notification_id])
+            self.audit(db, by, "notification-retry", row[1], f"notification {notification_id}")
+        self._run(run, write=True)
+
+    # -- export ------------------------------------------------------------
+    def all_records(self, *, include_transcript: bool = False) -> list[dict]:
+        """Every screening as a full record, oldest first."""
+        return self._run(lambda db: load_records(db, None, [], transcript=include_transcript),
+                         write=False)
+
+    def export(self, format: str = "json", *, include_transcript: bool = False) -> str:
+        """The staff export (DESIGN.md "Staff export") as a string."""
+        if format not in ("json", "csv"):
+            raise InvalidInput(f"unknown export format {format!r} (json or csv)")
+        return format_export(self.all_records(include_transcript=include_transcript), format)
+
+
+# --------------------------------------------------------------------------
+# Implementation details
+# --------------------------------------------------------------------------
+def _item_id(item_id: Any) -> int:
+    try:
+        value = int(str(item_id).strip())
+    except (TypeError, ValueError):
+        raise InvalidInput(f"review item id must be a number, not {item_id!r}") from None
+    if value < 1:
+        raise NotFound(f"no review item {value}")
+    return value
+
+
+def _screening_filters(outcome: str | None, review_status: str | None, since: Any,
+                       until: Any) -> tuple[list[str], list]:
+    where, params = [], []
+    if outcome is not None:
+        if outcome not in OUTCOMES:
+            raise InvalidInput(f"unknown outcome {outcome!r} (one of: {', '.join(OUTCOMES)})")
+        where.append("s.outcome = ?")
+        params.append(outcome)
+    if review_status is not None:
+        if review_status not in REVIEW_FILTERS:
+            raise InvalidInput(f"review status must be 'open' or 'none', not {review_status!r}")
+        where.append(("" if review_status == "open" else "NOT ") +
+                     "EXISTS (SELECT 1 FROM review_items r WHERE r.screening_id = "
+                     "s.screening_id AND r.status = 'open')")
+    lo, hi = bound(since, end=False), bound(until, end=True)
+    if lo:
+        where.append("s.started_utc >= ?")
+        params.append(lo)
+    if hi:
+        where.append("s.started_utc < ?")
+        params.append(hi)
+    return where, params
+
+
+def _save(db: Database, row: dict, answers: list[dict], items: dict[str, dict],
+          transcript: list[dict]) -> str:
+    sid = row["screening_id"]
+    db.lock(f"screening:{sid}")
+    now = utc_now()
+    previous = db.one("SELECT outcome, created_at FROM screenings WHERE screening_id = ?", [sid])
+    existing = {r["criterion"]: r for r in db.query(
+        "SELECT * FROM review_items WHERE screening_id = ?", [sid])}
+    resolved = {c: r for c, r in existing.items() if r["status"] == RESOLVED}
+
+    # Staff decisions still count while the bot still finds the criterion uncertain.
+    overridden = False
+    for a in answers:
+        if a["verdict"] == UNCERTAIN and a["criterion"] in resolved:
+            a["verdict"] = resolved[a["criterion"]]["decision"]
+            overridden = True
+    outcome = row["outcome"]
+    if overridden:
+        outcome = compute_outcome({a["criterion"]: a["verdict"] for a in answers},
+                                  consented=outcome != DECLINED,
+                                  finished=row["completed_at"] is not None)
+
+    db.upsert("screenings", {**row, "outcome": outcome,
+                             "created_at": previous[1] if previous else now,
+                             "updated_at": now}, key="screening_id")
+
+    db.execute("DELETE FROM answers WHERE screening_id = ?", [sid])
+    db.insert_all("answers", answers)
+
+    for cid, r in existing.items():
+        if r["status"] == OPEN and cid not in items:
+            db.execute("DELETE FROM review_items WHERE id = ?", [r["id"]])
+    for cid, item in items.items():
+        if cid in resolved:
+            continue
+        if cid in existing:
+            db.execute("UPDATE review_items SET question = ?, answer = ?, reason = ? WHERE id = ?",
+                       [item["question"], item["answer"], item["reason"], existing[cid]["id"]])
+        else:
+            db.insert("review_items", {**item, "screening_id": sid, "status": OPEN,
+                                       "created_at": now})
+
+    db.execute("DELETE FROM transcript WHERE screening_id = ?", [sid])
+    db.insert_all("transcript", transcript)
+
+    old = previous[0] if previous else None
+    if old != outcome:
+        db.insert("outcome_history", {
+            "screening_id": sid, "old": old, "new": outcome, "at": now, "by": "bot",
+            "why": "screening saved" + (" (staff decisions applied)" if overridden else "")})
+    return outcome
+
+
+def _delete_screenings(db: Database, ids: list[str]) -> dict:
+    counts = {t: 0 for t in ("screenings", *SCREENING_TABLES)}
+    for chunk in chunks(ids):
+        ph, params = placeholders(len(chunk)), list(chunk)
+        for table in (*SCREENING_TABLES, "screenings"):
+            counts[table] += db.execute(f"DELETE FROM {table} WHERE screening_id IN ({ph})",
+                                        params).rowcount
+    return counts
+
+
+def _counts_text(counts: Mapping[str, Any]) -> str:
+    keys = ("screenings", *SCREENING_TABLES, "tracker_events")
+    return ", ".join(f"{k}={counts.get(k, 0)}" for k in keys)

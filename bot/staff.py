@@ -10,7 +10,9 @@ Run from the project root with the project's virtual environment::
     python -m bot.staff purge [--older-than DAYS] [--yes]
     python -m bot.staff delete CONVERSATION_ID --by NAME
     python -m bot.staff notifications [--status pending|sent|failed]
-    python -m bot.staff notify-retry
+    python -m bot.staff notify-retry [--every SECONDS]
+    python -m bot.staff audit [--limit N] [--actor NAME] [--action ACTION]
+    python -m bot.staff user add|passwd|disable|enable|list ...   (dashboard accounts)
 
 The lead database is ``$LEAD_DB`` (default ``var/leads.db``), the Rasa
 tracker store ``$TRACKER_DB`` (default ``var/tracker.db``). Exit status: 0 on
@@ -252,14 +254,88 @@ def cmd_notifications(args: argparse.Namespace) -> int:
 
 
 def cmd_notify_retry(args: argparse.Namespace) -> int:
+    import time
     from bot import notify
+    from bot.store import LeadStoreUnavailable
     st = _store()
-    if not st.exists():
-        _out("Nothing to send (no lead database yet).")
+    while True:
+        if st.exists():
+            try:
+                counts = notify.send_due(store=st)
+            except LeadStoreUnavailable as exc:
+                if not args.every:
+                    raise
+                print(f"{PROG}: notify-retry: {exc}; trying again later", file=sys.stderr)
+            else:
+                if not args.every or any(counts[k] for k in ("sent", "retry", "failed")):
+                    _out(f"Sent {counts['sent']}, will retry {counts['retry']}, failed for good "
+                         f"{counts['failed']}, skipped {counts['skipped']}.")
+        elif not args.every:
+            _out("Nothing to send (no lead database yet).")
+        if not args.every:
+            return 0
+        sys.stdout.flush()
+        time.sleep(args.every)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+    from bot.summary import clean_text
+    st = _store()
+    rows = st.audit_log(args.limit, actor=args.actor, action=args.action) if st.exists() else []
+    if not rows:
+        _out("No audit entries.")
         return 0
-    counts = notify.send_due(store=st)
-    _out(f"Sent {counts['sent']}, will retry {counts['retry']}, failed for good "
-         f"{counts['failed']}, skipped {counts['skipped']}.")
+    _out(tabulate([[r["id"], r["at"], clean_text(r["actor"]), r["action"], clean_text(r["target"] or ""),
+                    clean_text(r["detail"] or "")] for r in rows],
+                  headers=["id", "at", "who", "action", "target", "detail"],
+                  maxcolwidths=[None, None, 24, None, 40, 50], disable_numparse=True))
+    _out(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}, newest first")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """From stdin (--password-stdin, one line) or typed twice at a prompt."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise UsageError("no password on standard input")
+        return password
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask for the password; use --password-stdin")
+    first = getpass.getpass("New password (at least 12 characters): ")
+    if getpass.getpass("Again: ") != first:
+        raise UsageError("the two passwords differ; nothing changed")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+    from bot.store.accounts import StaffAccounts
+    accounts = StaffAccounts(_store())
+    by = _actor(argparse.Namespace(by=getattr(args, "by", None)))
+    if args.user_command == "list":
+        users = accounts.list_users()
+        if not users:
+            _out(f"No staff accounts. Create one with: {PROG} user add NAME")
+            return 0
+        _out(tabulate([[u["username"], u["display_name"] or "", u["created_at"], u["created_by"],
+                        u["password_changed_at"], "disabled" if u["disabled_at"] else "active",
+                        u["sessions"]] for u in users],
+                      headers=["user", "name", "created", "by", "password set", "status",
+                               "live sessions"], disable_numparse=True))
+        return 0
+    if args.user_command == "add":
+        name = accounts.create_user(args.username, _read_password(args),
+                                    display_name=args.display_name or "", by=by)
+        _out(f"Created staff account {name!r}; it can log in to the dashboard now.")
+    elif args.user_command == "passwd":
+        accounts.set_password(args.username, _read_password(args), by=by)
+        _out(f"Password of {args.username!r} changed; its open sessions were ended.")
+    else:
+        disabled = args.user_command == "disable"
+        accounts.set_disabled(args.username, disabled, by=by)
+        _out(f"Staff account {args.username!r} {'disabled (sessions ended)' if disabled else 'enabled'}.")
     return 0
 
 
@@ -357,8 +433,44 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("notify-retry", help="send the staff notifications that are due",
                        description="Try once every pending staff notification whose next "
                                    "attempt is due (back-off 1 min, 5 min, 30 min, 2 h, 12 h, "
-                                   "then failed). Run it from cron.")
+                                   "then failed). Run it from cron, or keep it running with "
+                                   "--every (make run does: every 60 s).")
+    p.add_argument("--every", type=_positive_int, metavar="SECONDS",
+                   help="keep running, sending what is due every SECONDS")
     p.set_defaults(func=cmd_notify_retry)
+
+    p = sub.add_parser("audit", help="show the audit log (who did what, when)",
+                       description="Show the audit log, newest first: logins, views, exports, "
+                                   "decisions, deletions. It holds ids and counts, never "
+                                   "health data.")
+    p.add_argument("--limit", type=_positive_int, default=50, metavar="N",
+                   help="at most N entries (default 50)")
+    p.add_argument("--actor", metavar="NAME", help="only what NAME did")
+    p.add_argument("--action", metavar="ACTION", help="only this action (e.g. view, resolve)")
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("user", help="staff accounts of the dashboard",
+                       description="Create and manage the named staff accounts that log in to "
+                                   "the dashboard. Passwords are typed at a prompt (or read "
+                                   "from standard input with --password-stdin) and stored "
+                                   "only as argon2 hashes. There is no default account.")
+    users = p.add_subparsers(dest="user_command", metavar="ACTION", parser_class=_Parser)
+    users.required = True
+    for action, text in (("add", "create an account"), ("passwd", "set a new password "
+                         "(ends its sessions)"), ("disable", "lock an account out (ends its "
+                         "sessions)"), ("enable", "let a disabled account log in again")):
+        q = users.add_parser(action, help=text, description=text[0].upper() + text[1:] + ".")
+        q.add_argument("username", metavar="NAME",
+                       help="user name: lower-case letters, digits, . _ -")
+        if action in ("add", "passwd"):
+            q.add_argument("--password-stdin", action="store_true",
+                           help="read the password from the first line of standard input")
+        if action == "add":
+            q.add_argument("--display-name", metavar="TEXT", help="full name shown in the "
+                           "dashboard and the audit log")
+        q.add_argument("--by", metavar="NAME", help="who does this (default: $USER)")
+    users.add_parser("list", help="list the accounts", description="List the staff accounts.")
+    p.set_defaults(func=cmd_user)
     return parser
 
 

@@ -84,7 +84,7 @@ class LeadStore:
                 f"than this code supports ({schema.SCHEMA_VERSION}); upgrade the code")
         self._ready = True
 
-    def _run(self, fn: Callable[[Database], T], *, write: bool, commit: bool = True) -> T:
+    def run(self, fn: Callable[[Database], T], *, write: bool, commit: bool = True) -> T:
         """``fn(db)`` in one transaction, retried while the database is busy."""
         if self.path is not None:
             try:
@@ -104,7 +104,7 @@ class LeadStore:
 
     def migrate(self) -> int:
         """Create or migrate the schema; returns the schema version."""
-        return self._run(schema.schema_version, write=False)
+        return self.run(schema.schema_version, write=False)
 
     # -- audit -------------------------------------------------------------
     @staticmethod
@@ -117,7 +117,7 @@ class LeadStore:
 
     def record_audit(self, actor: str, action: str, target: Any, detail: str = "") -> None:
         """Append to the audit log. Callers: ids and counts only, never health data."""
-        self._run(lambda db: self.audit(db, actor, action, target, detail), write=True)
+        self.run(lambda db: self.audit(db, actor, action, target, detail), write=True)
 
     def audit_log(self, limit: int | None = None, *, actor: str | None = None,
                   action: str | None = None) -> list[dict]:
@@ -133,7 +133,7 @@ class LeadStore:
                + ("WHERE " + " AND ".join(where) + " " if where else "") + "ORDER BY id DESC")
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return self._run(lambda db: db.query(sql, params), write=False)
+        return self.run(lambda db: db.query(sql, params), write=False)
 
     # -- saving ------------------------------------------------------------
     def save_screening(self, record: Mapping[str, Any]) -> str:
@@ -146,17 +146,17 @@ class LeadStore:
         Returns the outcome stored.
         """
         row, answers, items, transcript = split_record(record)
-        return self._run(lambda db: _save(db, row, answers, items, transcript), write=True)
+        return self.run(lambda db: _save(db, row, answers, items, transcript), write=True)
 
     # -- reading -----------------------------------------------------------
     def get_screening(self, screening_id: str) -> dict | None:
-        records = self._run(lambda db: load_records(db, "s.screening_id = ?", [screening_id]),
+        records = self.run(lambda db: load_records(db, "s.screening_id = ?", [screening_id]),
                             write=False)
         return records[0] if records else None
 
     def find_by_conversation(self, conversation_id: str) -> dict | None:
         """The newest screening of a conversation (a conversation may restart)."""
-        records = self._run(lambda db: load_records(
+        records = self.run(lambda db: load_records(
             db, "s.screening_id = (SELECT screening_id FROM screenings WHERE conversation_id = ? "
                 "ORDER BY started_utc DESC, created_at DESC LIMIT 1)", [conversation_id]),
             write=False)
@@ -204,7 +204,7 @@ class LeadStore:
                 for key in ("fail_count", "uncertain_count", "open_review_items"):
                     r[key] = int(r[key])
             return rows
-        return self._run(run, write=False)
+        return self.run(run, write=False)
 
     def count_screenings(self, review_status: str | None = None, since: Any = None,
                          until: Any = None) -> dict[str, int]:
@@ -212,7 +212,7 @@ class LeadStore:
         where, params = _screening_filters(None, review_status, since, until)
         sql = (f"SELECT s.outcome, count(*) FROM screenings s "
                f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY s.outcome")
-        rows = self._run(lambda db: list(db.execute(sql, params)), write=False)
+        rows = self.run(lambda db: list(db.execute(sql, params)), write=False)
         counts = {o: 0 for o in OUTCOMES}
         counts.update({outcome: int(n) for outcome, n in rows})
         return counts
@@ -226,11 +226,11 @@ class LeadStore:
             WHERE r.status = 'open'
             ORDER BY s.started_utc, r.id
         """
-        return self._run(lambda db: db.query(sql), write=False)
+        return self.run(lambda db: db.query(sql), write=False)
 
     def get_review_item(self, item_id: int) -> dict | None:
         item_id = _item_id(item_id)
-        rows = self._run(lambda db: db.query(
+        rows = self.run(lambda db: db.query(
             "SELECT * FROM review_items WHERE id = ?", [item_id]), write=False)
         return rows[0] if rows else None
 
@@ -288,7 +288,7 @@ class LeadStore:
             self.audit(db, by, "resolve", sid, f"review item {item_id}")
             return {"item_id": item_id, "screening_id": sid, "criterion": criterion,
                     "decision": decision, "old_outcome": old, "new_outcome": new}
-        return self._run(run, write=True)
+        return self.run(run, write=True)
 
     # -- retention and erasure ---------------------------------------------
     def purge(self, older_than_days: int | None = None, tracker_db: Any = None, *,
@@ -324,7 +324,7 @@ class LeadStore:
             counts["cutoff"] = cutoff_dt.isoformat(timespec="seconds")
             counts["older_than_days"] = days
             return counts
-        return self._run(run, write=True, commit=not dry_run)
+        return self.run(run, write=True, commit=not dry_run)
 
     def delete_conversation(self, conversation_id: str, by: str, tracker_db: Any = None) -> dict:
         """Right to erasure: every row about the conversation, in both
@@ -344,7 +344,7 @@ class LeadStore:
                 tracker_target, [conversation_id], timeout=self.lock_timeout)
             self.audit(db, by, "delete", conversation_id, _counts_text(counts))
             return counts
-        return self._run(run, write=True)
+        return self.run(run, write=True)
 
     def _tracker_target(self, tracker_db: Any) -> str | Path:
         if tracker_db is not None:
@@ -370,7 +370,7 @@ class LeadStore:
             return [channel for channel in channels if db.insert_ignore("notifications", {
                 "screening_id": screening_id, "channel": channel, "status": "pending",
                 "attempts": 0, "next_attempt_at": now, "created_at": now})]
-        return self._run(run, write=True)
+        return self.run(run, write=True)
 
     def list_notifications(self, status: str | None = None,
                            screening_id: str | None = None) -> list[dict]:
@@ -388,7 +388,7 @@ class LeadStore:
         sql = ("SELECT n.*, s.outcome FROM notifications n "
                "JOIN screenings s ON s.screening_id = n.screening_id "
                f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY n.id")
-        return self._run(lambda db: db.query(sql, params), write=False)
+        return self.run(lambda db: db.query(sql, params), write=False)
 
     def due_notifications(self, now: str, screening_id: str | None = None) -> list[dict]:
         """Pending rows whose next attempt is due at ``now``, oldest first."""
@@ -398,7 +398,7 @@ class LeadStore:
                + (" AND n.screening_id = ?" if screening_id is not None else "")
                + " ORDER BY n.id")
         params = [now] + ([screening_id] if screening_id is not None else [])
-        return self._run(lambda db: db.query(sql, params), write=False)
+        return self.run(lambda db: db.query(sql, params), write=False)
 
     def claim_notification(self, notification_id: int, attempts: int, now: str,
                            lease_until: str) -> bool:
@@ -410,7 +410,7 @@ class LeadStore:
                 "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ? "
                 "WHERE id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at <= ?",
                 [lease_until, notification_id, attempts, now]).rowcount == 1
-        return self._run(run, write=True)
+        return self.run(run, write=True)
 
     def finish_notification(self, notification_id: int, *, sent: bool, now: str,
                             error: str | None = None, next_attempt_at: str | None = None) -> None:
@@ -427,7 +427,7 @@ class LeadStore:
         else:
             sql, params = ("UPDATE notifications SET next_attempt_at = ?, last_error = ? "
                            "WHERE id = ?", [next_attempt_at, error, notification_id])
-        self._run(lambda db: db.execute(sql, params), write=True)
+        self.run(lambda db: db.execute(sql, params), write=True)
 
     def retry_notification(self, notification_id: int, *, by: str, now: str | None = None) -> None:
         """Staff ask for another try of a failed (or waiting) notification now."""
@@ -443,12 +443,12 @@ class LeadStore:
             db.execute("UPDATE notifications SET status = 'pending', next_attempt_at = ?, "
                        "attempts = 0 WHERE id = ?", [now, notification_id])
             self.audit(db, by, "notification-retry", row[1], f"notification {notification_id}")
-        self._run(run, write=True)
+        self.run(run, write=True)
 
     # -- export ------------------------------------------------------------
     def all_records(self, *, include_transcript: bool = False) -> list[dict]:
         """Every screening as a full record, oldest first."""
-        return self._run(lambda db: load_records(db, None, [], transcript=include_transcript),
+        return self.run(lambda db: load_records(db, None, [], transcript=include_transcript),
                          write=False)
 
     def export(self, format: str = "json", *, include_transcript: bool = False) -> str:

@@ -1,0 +1,1 @@
+"""The staff dashboard: `python -m web.staff` (Flask app in web/staff/app.py)."""

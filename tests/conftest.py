@@ -3,21 +3,12 @@ on it too (started once per test session, on a free loopback port)."""
 from __future__ import annotations
 
 import itertools
-import os
 
 import pytest
 
-from local_services import Postgres, ServiceUnavailable
+from local_services import Postgres, ServiceUnavailable, need
 
 _database_numbers = itertools.count(1)
-
-
-def need(what: str, why: str) -> None:
-    """A test's system dependency is missing: fail in CI, skip elsewhere."""
-    message = f"{what} is not available ({why}); install it with scripts/system_deps.sh"
-    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

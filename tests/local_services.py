@@ -25,6 +25,17 @@ class ServiceUnavailable(RuntimeError):
     """The server's programs are not installed here."""
 
 
+def need(what: str, why: str) -> None:
+    """A test's system dependency is missing: fail in CI, skip elsewhere
+    (scripts/system_deps.sh, run by `make test`, installs it)."""
+    import pytest
+
+    message = f"{what} is not available ({why}); install it with scripts/system_deps.sh"
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

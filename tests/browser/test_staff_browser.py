@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from local_services import free_port
+from local_services import free_port, need
 from test_store import make_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +29,6 @@ pytestmark = pytest.mark.slow
 def dashboard():
     """`python -m web.staff` on a free port, with one account and one lead."""
     if not os.path.exists(CHROMIUM):
-        from conftest import need
         need("Chromium", f"{CHROMIUM} not found")
     work = Path(tempfile.mkdtemp(prefix="staff-browser-"))
     port = free_port()

@@ -280,3 +280,8 @@ def test_failed_notifications_are_visible_and_can_be_retried(logged_in, store, l
     # No channel configured in this test: the retry is queued as pending again.
     assert store.list_notifications()[0]["status"] in ("pending", "sent")
     assert any(a["action"] == "notification-retry" for a in store.audit_log())
+
+
+def test_health_check_answers_without_login_and_without_data(client, lead_with_markup):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "ok\n"

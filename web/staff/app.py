@@ -125,6 +125,11 @@ def create_app(store: Optional[LeadStore] = None, *, testing: bool = False) -> F
         return {"OUTCOME_LABELS": OUTCOME_LABELS, "ROLE_LABELS": ROLE_LABELS,
                 "VERDICT_LABELS": VERDICT_LABELS}
 
+    @app.route("/healthz")
+    def healthz():
+        """For `make run` and load balancers: up, no login, no data."""
+        return Response("ok\n", mimetype="text/plain")
+
     @app.template_filter("dict_without")
     def dict_without(mapping: dict, key: str) -> dict:
         return {k: v for k, v in mapping.items() if k != key}

@@ -45,14 +45,14 @@ def wait_for(url: str, timeout: float, process: subprocess.Popen, log: Path) -> 
 class Servers:
     """Rasa + action server sharing a temporary lead store and tracker store."""
 
-    def __init__(self, workdir: Path, model: Path):
+    def __init__(self, workdir: Path, model: Path, **env: str):
         self.workdir, self.model = workdir, model
         self.rasa_port, self.action_port = free_port(), free_port()
         self.env = {**os.environ,
                     "LEAD_DB": str(workdir / "leads.db"), "TRACKER_DB": str(workdir / "tracker.db"),
                     "ACTION_HOST": "127.0.0.1", "ACTION_PORT": str(self.action_port),
                     "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-                    "RASA_TELEMETRY_ENABLED": "false"}
+                    "RASA_TELEMETRY_ENABLED": "false", **env}
         self.rasa: Optional[subprocess.Popen] = None
         self.actions: Optional[subprocess.Popen] = None
 
@@ -97,6 +97,11 @@ class Servers:
     def stop(self) -> None:
         self.stop_rasa()
         self.stop_actions()
+
+    def log(self, name: str) -> str:
+        """What a server wrote so far (name: "rasa" or "actions")."""
+        path = self.workdir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def send(self, sender: str, text: str) -> list:
         body = json.dumps({"sender": sender, "message": text}).encode()

@@ -2,6 +2,9 @@
 
 - a request without a text `sender` or `message` is refused with 400 instead of
   landing in Rasa's shared "default" conversation;
+- the chat page's conversations (sender ids starting with "web-", derived from
+  a browser's session cookie) are refused with 403: only that browser, through
+  the socket.io channel, may read or write them;
 - messages are cut to MAX_MESSAGE_CHARS (documented in README) and control
   characters removed before they reach the NLU, so a pasted 100,000-character
   text cannot slow every other conversation down;
@@ -28,8 +31,15 @@ logger = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
+WEB_SESSION_PREFIX = "web-"  # web/chat/session_tokens.py
+
+
 class BadInput(SanicException):
     status_code = 400
+
+
+class NotYours(SanicException):
+    status_code = 403
 
 
 def clean_message(text: str) -> str:
@@ -52,6 +62,8 @@ class SafeRestInput(RestInput):
         sender = self._body(req).get("sender")
         if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
             raise BadInput(f'"sender" must be a non-empty text of at most {MAX_SENDER_CHARS} characters')
+        if sender.strip().lower().startswith(WEB_SESSION_PREFIX):
+            raise NotYours("this conversation belongs to a chat page session; use another sender id")
         return sender
 
     def _extract_message(self, req: Request) -> Optional[Text]:

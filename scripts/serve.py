@@ -16,7 +16,8 @@ Everything binds to BIND_HOST (127.0.0.1). Logs go to var/log/<service>.log.
 Ctrl-C (or SIGTERM) stops all of them; if one of them dies, its last log lines
 are printed and the others are stopped.
 
-Standard library only.
+Standard library only (bot/local_secrets.py, which it uses for the shared
+secrets, is too).
 """
 
 from __future__ import annotations
@@ -168,18 +169,62 @@ def current_model(explicit: Optional[str]) -> Path:
 
 
 MODEL_PLACEHOLDER = "<model>"
+SECRET_ARGS = ("--auth-token",)  # their values are never written to a log
+
+
+def chat_origins_for(chat_port: int) -> List[str]:
+    """Origins the chat page is served from: CORS of the Rasa HTTP API and the
+    only origins the socket.io channel accepts (CHAT_ORIGINS overrides)."""
+    configured = [o.strip().rstrip("/") for o in os.environ.get("CHAT_ORIGINS", "").split(",") if o.strip()]
+    if configured:
+        return configured
+    origins = [f"http://localhost:{chat_port}", f"http://127.0.0.1:{chat_port}"]
+    if public_host() != "localhost":
+        origins.append(f"http://{public_host()}:{chat_port}")
+    return origins
+
+
+def project_secret(name: str) -> str:
+    """A secret shared by the services (bot/local_secrets.py: the environment
+    variable, else a random value kept in var/secrets/NAME)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bot.local_secrets import SecretError, secret
+
+    try:
+        return secret(name)
+    except SecretError as exc:
+        raise StartupError(str(exc)) from None
+
+
+def secret_location(name: str) -> str:
+    from bot.local_secrets import secrets_dir
+
+    if os.environ.get(name):
+        return f"the environment variable {name}"
+    path = secrets_dir() / name
+    return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+def printable(cmd: List[str]) -> str:
+    shown = []
+    for i, part in enumerate(cmd):
+        shown.append("***" if i and cmd[i - 1] in SECRET_ARGS else part)
+    return " ".join(shown)
+
+
+def build_chat_page() -> None:
+    """The chat page's browser files (socket.io client); a no-op when up to date."""
+    result = subprocess.run(["bash", str(ROOT / "scripts" / "build_web.sh")], cwd=ROOT)
+    if result.returncode != 0:
+        raise StartupError("could not build the chat page's browser files (scripts/build_web.sh, see above)")
 
 
 def build_services(args: argparse.Namespace) -> List[Service]:
     py = sys.executable
     host = os.environ["BIND_HOST"]
     chat_port = env_int("CHAT_PORT")
-    chat_origins = [
-        f"http://localhost:{chat_port}",
-        f"http://127.0.0.1:{chat_port}",
-    ]
-    if public_host() != "localhost":
-        chat_origins.append(f"http://{public_host()}:{chat_port}")
+    chat_origins = chat_origins_for(chat_port)
 
     services = [
         Service(
@@ -204,8 +249,11 @@ def build_services(args: argparse.Namespace) -> List[Service]:
                 "--endpoints", "endpoints.yml",
                 "--credentials", "credentials.yml"]
     if os.environ.get("RASA_ENABLE_API", "").lower() in ("1", "true", "yes"):
-        say("RASA_ENABLE_API is set: the Rasa HTTP API is on (no auth token!)")
-        rasa_cmd.append("--enable-api")
+        # Never without a token: the API reads and rewrites any conversation.
+        token = project_secret("RASA_API_TOKEN")
+        say(f"RASA_ENABLE_API is set: the Rasa HTTP API is on; every request needs "
+            f"?token=<RASA_API_TOKEN> (kept in {secret_location('RASA_API_TOKEN')})")
+        rasa_cmd += ["--enable-api", "--auth-token", token]
     rasa_cmd += ["--cors", *chat_origins]  # nargs="*": keep last
     services.append(
         Service(
@@ -274,7 +322,7 @@ def start(svc: Service, base_env: dict) -> None:
     env = dict(base_env, **svc.extra_env)
     svc.log_file = open(svc.log_path, "ab")
     svc.log_file.write(
-        f"\n{RUN_MARKER}{time.strftime('%Y-%m-%d %H:%M:%S')} serve.py: {' '.join(svc.cmd)}\n".encode()
+        f"\n{RUN_MARKER}{time.strftime('%Y-%m-%d %H:%M:%S')} serve.py: {printable(svc.cmd)}\n".encode()
     )
     svc.log_file.flush()
     svc.proc = subprocess.Popen(
@@ -484,6 +532,12 @@ def main() -> int:
         )
         # For the web pages: where the Rasa server is.
         base_env.setdefault("RASA_URL", f"http://{public_host()}:{os.environ['RASA_PORT']}")
+        # The chat page signs socket tokens that the Rasa server's socket.io
+        # channel checks: both get the same key and the same allowed origins.
+        base_env["CHAT_SESSION_SECRET"] = project_secret("CHAT_SESSION_SECRET")
+        base_env["CHAT_ORIGINS"] = ",".join(chat_origins_for(env_int("CHAT_PORT")))
+        if any(svc.name == "chat" for svc in services):
+            build_chat_page()
 
         say(f"model {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model}")
         for svc in services:

@@ -96,5 +96,6 @@ if [ -n "$extra" ]; then
     echo "setup: note: $VENV also has packages that are not in $LOCK: $extra"
 fi
 
+VENV="$VENV" bash "$ROOT/scripts/build_web.sh"  # the chat page's socket.io client (web/chat)
 echo "lock=$lock_sha python=$ver" > "$STAMP"
 echo "setup: done in ${SECONDS}s ($VENV, Python $ver)"

@@ -1,4 +1,6 @@
 """Whole conversations through the running servers' REST channel, checked in the staff export."""
+import json
+
 import pytest
 
 from scripts import PATIENT_ANSWERS
@@ -97,6 +99,13 @@ def test_malformed_requests_get_a_clear_400(servers):
         status, text = _post(servers, body)
         assert status == 400, (body, status, text)
     assert not any(s["conversation_id"] == "default" for s in servers.export())
+
+
+def test_rest_cannot_read_or_write_a_chat_page_conversation(servers):
+    for sender in ("web-abcdefghijklmnopqrstuvwxyz", "WEB-abc", " web-x"):
+        status, text = _post(servers, json.dumps({"sender": sender, "message": "hi"}).encode())
+        assert status == 403, (sender, status, text)
+    assert not any(s["conversation_id"].lower().strip().startswith("web-") for s in servers.export())
 
 
 def test_hostile_messages_are_answered_and_stored_as_text(servers):

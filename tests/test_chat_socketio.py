@@ -1,0 +1,215 @@
+"""The chat page's socket.io channel (rasa_extensions/socketio_channel.py) against the real servers."""
+from __future__ import annotations
+
+import asyncio
+import urllib.error
+import urllib.request
+from typing import Optional
+
+import aiohttp
+import jwt
+import pytest
+import socketio
+
+from rasa_extensions.channels import TRY_AGAIN
+from web_servers import WebServers, shared_web_servers
+
+pytestmark = pytest.mark.slow
+TURN_SECONDS = 60
+
+if not hasattr(aiohttp, "ClientWSTimeout"):
+    # python-engineio 4.15's client passes aiohttp>=3.10's ClientWSTimeout(ws_close=...);
+    # Rasa 3.6 pins aiohttp 3.9, whose ws_connect takes that close timeout as a number.
+    aiohttp.ClientWSTimeout = lambda ws_close=10.0, ws_receive=None: ws_close
+
+
+@pytest.fixture(scope="module")
+def servers(pytestconfig, tmp_path_factory):
+    return shared_web_servers(pytestconfig, tmp_path_factory)
+
+
+def conversation_in(token: str) -> str:
+    return jwt.decode(token, options={"verify_signature": False})["sub"]
+
+
+class SocketUser:
+    """One browser tab on the socket: what it is sent, and a way to take turns."""
+
+    def __init__(self, servers: WebServers, token: Optional[str], origin: Optional[str] = "chat page"):
+        self.servers, self.token = servers, token
+        self.origin = servers.origin if origin == "chat page" else origin
+        self.bot: list = []
+        self.turns_ended = 0
+        self._turn_end = asyncio.Event()
+        self._history: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.confirmed: Optional[str] = None
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.sio.on("bot_uttered", self.bot.append)
+        self.sio.on("turn_end", self._ended)
+        self.sio.on("history", self._got_history)
+        self.sio.on("session_confirm", self._confirmed)
+
+    def _ended(self, *_args) -> None:
+        self.turns_ended += 1
+        self._turn_end.set()
+
+    def _got_history(self, items) -> None:
+        if not self._history.done():
+            self._history.set_result(items)
+
+    def _confirmed(self, conversation) -> None:
+        self.confirmed = conversation
+
+    async def connect(self) -> "SocketUser":
+        await self.sio.connect(self.servers.rasa_url, transports=["websocket"], wait_timeout=15,
+                               auth={"token": self.token} if self.token is not None else None,
+                               headers={"Origin": self.origin} if self.origin else {})
+        return self
+
+    async def open_session(self, **data) -> list:
+        await self.sio.emit("session_request", data)
+        return await asyncio.wait_for(self._history, TURN_SECONDS)
+
+    async def say(self, message, **extra) -> list:
+        """Send one message and return the bot's texts of that turn."""
+        start = len(self.bot)
+        self._turn_end.clear()
+        await self.sio.emit("user_uttered", {"message": message, **extra})
+        await asyncio.wait_for(self._turn_end.wait(), TURN_SECONDS)
+        return [m.get("text", "") for m in self.bot[start:]]
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_a_connection_without_a_valid_token_is_refused(servers):
+    async def scenario():
+        for token in (None, "", "not-a-token", servers.browser_session().token() + "x"):
+            user = SocketUser(servers, token)
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                await user.connect()
+    run(scenario())
+
+
+def test_a_connection_from_another_origin_or_none_is_refused(servers):
+    async def scenario():
+        token = servers.browser_session().token()
+        for origin in ("http://evil.example", f"http://127.0.0.1:{servers.rasa_port}", None):
+            user = SocketUser(servers, token, origin=origin)
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                await user.connect()
+        allowed = await SocketUser(servers, token).connect()  # the same token from the chat page is fine
+        await allowed.close()
+    run(scenario())
+
+
+def test_a_browser_never_sees_or_writes_another_browsers_conversation(servers):
+    async def scenario():
+        alice_token, bob_token = servers.browser_session().token(), servers.browser_session().token()
+        alice_id, bob_id = conversation_in(alice_token), conversation_in(bob_token)
+        assert alice_id != bob_id and alice_id.startswith("web-")
+        alice = await SocketUser(servers, alice_token).connect()
+        bob = await SocketUser(servers, bob_token).connect()
+        assert await alice.open_session() == []
+        # Bob names Alice's conversation: it is ignored, he stays in his own.
+        assert await bob.open_session(session_id=alice_id) == []
+        assert bob.confirmed == bob_id
+        said = await alice.say("hi")
+        assert any("pre-screening assistant" in text for text in said)
+        said = await bob.say("hello there", session_id=alice_id, sender=alice_id)
+        assert any("pre-screening assistant" in text for text in said)
+        await alice.say("I'm the patient")
+        alice_texts = [m.get("text") for m in alice.bot]
+        bob_texts = [m.get("text") for m in bob.bot]
+        assert not any("Before any health question" in (text or "") for text in bob_texts)  # Alice's consent question
+        assert len(bob_texts) == len(alice_texts) - 1  # Bob got his own intro + role question only
+        await alice.close()
+        await bob.close()
+        # Stored apart too: each conversation's history holds only its own words.
+        again = await SocketUser(servers, alice_token).connect()
+        alice_said = [m["text"] for m in await again.open_session() if m["sender"] == "user"]
+        assert alice_said == ["hi", "I'm the patient"]
+        await again.close()
+    run(scenario())
+
+
+def test_a_reload_gets_the_conversation_so_far_and_continues_it(servers):
+    async def scenario():
+        browser = servers.browser_session()
+        first = await SocketUser(servers, browser.token()).connect()
+        assert await first.open_session() == []
+        await first.say("hi")
+        await first.say("I'm the patient")
+        await first.close()
+        # A reload: a new socket token from the same cookie, a new connection.
+        token = browser.token()
+        reloaded = await SocketUser(servers, token).connect()
+        history = await reloaded.open_session()
+        assert [m["text"] for m in history if m["sender"] == "user"] == ["hi", "I'm the patient"]
+        bot_texts = [m["text"] for m in history if m["sender"] == "bot"]
+        assert any("pre-screening assistant" in text for text in bot_texts)
+        assert "Before any health question" in history[-1]["text"]
+        assert [r["title"] for r in history[-1]["quick_replies"]] == ["I agree", "I don't agree"]
+        said = await reloaded.say("I agree")
+        assert any("How old are you" in text for text in said), said
+        await reloaded.close()
+    run(scenario())
+
+
+def test_hostile_and_malformed_messages_are_answered_cleaned_and_never_crash(servers):
+    async def scenario():
+        browser = servers.browser_session()
+        user = await SocketUser(servers, browser.token()).connect()
+        await user.open_session()
+        for line in ("hi", "I'm the patient", "I agree"):
+            await user.say(line)
+        for text in ("x" * 100_000, "😀🙃" * 20, "مرحبا كم عمري", "\u202eevil\x00\x07",
+                     "<img src=x onerror=alert(1)>", "<script>alert(1)</script>"):
+            said = await user.say(text)
+            assert said and all(said), text  # always an answer, never a crash
+        # Not text: ignored without a turn, and the socket still works.
+        ended = user.turns_ended
+        for payload in ({"a": 1}, [1, 2], None, 5):
+            await user.sio.emit("user_uttered", {"message": payload})
+        await user.sio.emit("user_uttered", "not even an object")
+        said = await user.say("45")
+        assert user.turns_ended == ended + 1 and said
+        await user.close()
+        again = await SocketUser(servers, browser.token()).connect()
+        typed = [m["text"] for m in await again.open_session() if m["sender"] == "user"]
+        await again.close()
+        assert "x" * 2000 in typed and not any(len(text) > 2000 for text in typed)
+        assert "evil" in typed and not any(c in "".join(typed) for c in "\x00\x07\u202e")
+        assert "<img src=x onerror=alert(1)>" in typed  # kept as text; the page shows it as text
+    run(scenario())
+
+
+def test_a_failed_turn_asks_to_try_again_without_logging_the_text(servers):
+    async def scenario():
+        user = await SocketUser(servers, servers.browser_session().token()).connect()
+        await user.open_session()
+        await user.say("hi")
+        servers.stop_actions()
+        try:
+            said = await user.say("I'm the patient, quokka")
+            assert said == [TRY_AGAIN]
+        finally:
+            servers.start_actions()
+        said = await user.say("I'm the patient")
+        assert any("Before any health question" in text for text in said), said
+        await user.close()
+    run(scenario())
+    assert "quokka" not in (servers.workdir / "rasa.log").read_text(errors="replace")
+
+
+def test_the_rasa_http_api_is_not_reachable(servers):
+    conversation = conversation_in(servers.browser_session().token())
+    request = urllib.request.Request(f"{servers.rasa_url}/conversations/{conversation}/tracker",
+                                     headers={"Origin": servers.origin})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code in (401, 403, 404)

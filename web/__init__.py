@@ -1,0 +1,1 @@
+"""Web front ends: the patient chat page (web.chat) and the staff dashboard (web.staff)."""

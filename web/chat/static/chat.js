@@ -1,0 +1,289 @@
+/* Patient chat widget: talks to the Rasa server's socket.io channel
+   (rasa_extensions/socketio_channel.py) with a token from /api/session.
+   Every text goes into the page with textContent: chat text is never HTML
+   (the page's Trusted Types policy would refuse an HTML sink anyway). */
+(function () {
+  "use strict";
+
+  var SETTLE_MS = 600;       // without a "turn_end" (older server): hide once the bot is quiet
+  var NO_REPLY_MS = 15000;   // then say so instead of "typing" forever
+  var RETRY_MS = [2000, 5000, 10000, 30000];
+  var GREETING = "/greet";   // an intent, not words the person typed: not shown after a reload
+
+  function byId(id) { return document.getElementById(id); }
+
+  var log = byId("log");
+  var choices = byId("quick-replies");
+  var typing = byId("typing");
+  var connection = byId("connection");
+  var form = byId("composer");
+  var input = byId("message");
+  var send = byId("send");
+  var counter = byId("message-count");
+  var deleteButton = byId("delete-data");
+  var deleteConfirm = byId("delete-confirm");
+  var deleteYes = byId("delete-yes");
+  var deleteNo = byId("delete-no");
+  var forgetButton = byId("forget");
+
+  var maxChars = Number(counter.getAttribute("data-max")) || 2000;
+  var socket = null;
+  var connected = false;
+  var shown = 0;           // messages in the log, so a reconnect adds only what is new
+  var greeted = false;
+  var retries = 0;
+  var settleTimer = null;
+  var lateTimer = null;
+
+  // ---------------------------------------------------------------- log
+  function usableReplies(replies) {
+    return Array.isArray(replies) ? replies.filter(function (r) {
+      return r && typeof r.title === "string" && typeof r.payload === "string";
+    }) : [];
+  }
+
+  function addMessage(sender, text, replies) {
+    var item = document.createElement("li");
+    item.className = sender === "bot" ? "msg msg-bot" : "msg msg-user";
+    var speaker = document.createElement("span");
+    speaker.className = "visually-hidden";
+    speaker.textContent = sender === "bot" ? "Assistant: " : "You: ";
+    var body = document.createElement("span");
+    body.className = "msg-text";
+    body.textContent = text;
+    item.appendChild(speaker);
+    item.appendChild(body);
+    var choiceList = usableReplies(replies);
+    if (choiceList.length) {  // a screen reader hears the choices with the question
+      var hint = document.createElement("span");
+      hint.className = "visually-hidden";
+      hint.textContent = " Answer buttons below the conversation: " +
+        choiceList.map(function (r) { return r.title; }).join(", ") + ".";
+      item.appendChild(hint);
+    }
+    log.appendChild(item);
+    shown += 1;
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function showChoices(replies) {
+    choices.replaceChildren();
+    var usable = usableReplies(replies);
+    choices.hidden = usable.length === 0;
+    usable.forEach(function (reply) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "quick-reply";
+      button.textContent = reply.title;
+      button.addEventListener("click", function (event) {
+        if (!say(reply.payload, reply.title)) { return; }
+        // The used buttons are gone: keyboard and mouse users go on in the text box;
+        // on a touch screen that would pop up the on-screen keyboard, so focus the
+        // conversation instead, where the next question arrives.
+        if (event.pointerType === "touch") { log.focus({ preventScroll: true }); } else { input.focus(); }
+      });
+      choices.appendChild(button);
+    });
+  }
+
+  // ---------------------------------------------------------------- status
+  function setConnection(state, text) {
+    connection.setAttribute("data-state", state);
+    connection.textContent = text;
+    send.setAttribute("aria-disabled", state === "connected" ? "false" : "true");
+  }
+
+  function startTyping() {
+    clearTimeout(settleTimer);
+    clearTimeout(lateTimer);
+    typing.className = "typing active";
+    typing.textContent = "The assistant is typing";
+    lateTimer = setTimeout(function () {
+      typing.className = "typing late";
+      typing.textContent = "No reply yet. Please try again in a moment.";
+    }, NO_REPLY_MS);
+  }
+
+  function botSpoke() {
+    clearTimeout(lateTimer);
+    clearTimeout(settleTimer);
+    if (typing.classList.contains("late")) { typing.className = "typing active"; typing.textContent = "The assistant is typing"; }
+    settleTimer = setTimeout(stopTyping, SETTLE_MS);
+  }
+
+  function stopTyping() {
+    clearTimeout(settleTimer);
+    clearTimeout(lateTimer);
+    typing.className = "typing";
+    typing.textContent = "";
+  }
+
+  // ---------------------------------------------------------------- sending
+  function withinLimit(text) {
+    var chars = Array.from(text);  // code points, as the server counts them
+    return chars.length > maxChars ? chars.slice(0, maxChars).join("") : text;
+  }
+
+  function say(message, label) {
+    if (!connected) {
+      setConnection("offline", "Not connected, so nothing was sent. Reconnecting… Your text is kept.");
+      return false;
+    }
+    socket.emit("user_uttered", { message: message });
+    addMessage("user", label || message);
+    showChoices(null);
+    startTyping();
+    return true;
+  }
+
+  function updateCounter() {
+    var length = Array.from(input.value).length;
+    var over = length > maxChars;
+    counter.classList.toggle("over", over);
+    counter.textContent = over
+      ? length.toLocaleString("en") + " of " + maxChars.toLocaleString("en") +
+        " characters: only the first " + maxChars.toLocaleString("en") + " will be sent."
+      : length.toLocaleString("en") + " of " + maxChars.toLocaleString("en") + " characters";
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    if (text.trim() && say(withinLimit(text))) {
+      input.value = "";
+      updateCounter();
+    }
+    input.focus();
+  });
+
+  input.addEventListener("keydown", function (event) {
+    // Enter sends; Shift+Enter is a new line; Enter that ends an IME composition
+    // (Chinese, Japanese input) only ends the composition.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  input.addEventListener("input", updateCounter);
+
+  deleteButton.addEventListener("click", function () {
+    deleteConfirm.hidden = false;
+    deleteButton.setAttribute("aria-expanded", "true");
+    deleteYes.focus();
+  });
+  function closeDelete(focusOn) {
+    deleteConfirm.hidden = true;
+    deleteButton.setAttribute("aria-expanded", "false");
+    focusOn.focus();
+  }
+  deleteNo.addEventListener("click", function () { closeDelete(deleteButton); });
+  deleteYes.addEventListener("click", function () {
+    if (say("delete my data")) { closeDelete(input); }
+  });
+
+  forgetButton.addEventListener("click", function () {
+    fetch("/api/session", { method: "DELETE", credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) { throw new Error("forget " + response.status); }
+      window.location.reload();
+    }).catch(function () {
+      setConnection("offline", "Could not clear the chat. Please try again.");
+    });
+  });
+
+  // ---------------------------------------------------------------- receiving
+  function showHistory(items) {
+    if (!Array.isArray(items)) { return; }
+    if (items.length < shown) { log.replaceChildren(); shown = 0; greeted = false; }  // erased meanwhile
+    var restoring = shown === 0 && items.length > 0;
+    if (restoring) { log.setAttribute("aria-live", "off"); }  // do not read out the whole past conversation
+    items.slice(shown).forEach(function (item) {
+      if (item && typeof item.text === "string") {
+        addMessage(item.sender === "user" ? "user" : "bot", item.text, item.quick_replies);
+      }
+    });
+    if (restoring) {
+      log.setAttribute("aria-live", "polite");
+      setConnection("connected", "Connected. Your conversation so far is shown below.");
+    }
+    var last = items[items.length - 1];
+    showChoices(last && last.sender === "bot" ? last.quick_replies : null);
+    if (items.length === 0 && !greeted) {
+      greeted = true;
+      socket.emit("user_uttered", { message: GREETING });
+      startTyping();
+    }
+  }
+
+  function botUttered(message) {
+    if (!message || typeof message !== "object") { return; }
+    if (typeof message.text === "string" && message.text) { addMessage("bot", message.text, message.quick_replies); }
+    showChoices(message.quick_replies);
+    botSpoke();
+  }
+
+  // ---------------------------------------------------------------- connection
+  function fetchSession() {
+    return fetch("/api/session", { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+      if (!response.ok) { throw new Error("session " + response.status); }
+      return response.json();
+    });
+  }
+
+  function retryLater(action) {
+    var delay = RETRY_MS[Math.min(retries, RETRY_MS.length - 1)];
+    retries += 1;
+    setTimeout(action, delay);
+  }
+
+  function open(session) {
+    var firstToken = session.token;
+    maxChars = Number(session.max_message_chars) || maxChars;
+    updateCounter();
+    socket = io(session.socket_url, {
+      transports: ["websocket"],
+      reconnectionDelayMax: 10000,
+      // Asked again before every reconnection: socket tokens live only minutes.
+      auth: function (callback) {
+        if (firstToken) { var token = firstToken; firstToken = null; callback({ token: token }); return; }
+        fetchSession().then(function (fresh) { callback({ token: fresh.token }); },
+                            function () { callback({}); });
+      }
+    });
+    socket.on("connect", function () {
+      connected = true;
+      retries = 0;
+      setConnection("connected", "Connected");
+      socket.emit("session_request", {});
+    });
+    socket.on("disconnect", function (reason) {
+      connected = false;
+      setConnection("reconnecting", "Connection lost. Reconnecting…");
+      if (reason === "io server disconnect") { retryLater(function () { socket.connect(); }); }
+    });
+    socket.on("connect_error", function () {
+      connected = false;
+      setConnection("offline", "Can't reach the assistant right now. Trying again…");
+      if (!socket.active) { retryLater(function () { socket.connect(); }); }  // refused: retry with a fresh token
+    });
+    socket.on("history", showHistory);
+    socket.on("bot_uttered", botUttered);
+    socket.on("turn_end", stopTyping);
+    socket.on("user_echo", function (message) {  // typed in another tab of this browser
+      if (message && typeof message.text === "string") { addMessage("user", message.text); showChoices(null); }
+    });
+  }
+
+  function start() {
+    if (typeof io !== "function") {
+      setConnection("offline", "The chat could not load. Please reload the page, or contact the study team.");
+      return;
+    }
+    fetchSession().then(open, function () {
+      setConnection("offline", "Can't reach the chat right now. Trying again…");
+      retryLater(start);
+    });
+  }
+
+  updateCounter();
+  start();
+})();

@@ -11,6 +11,7 @@ Services (each port overridable by an environment variable):
     Rasa server     rasa run --model ... (REST + socket.io)  RASA_PORT   (5005)
     chat page       python -m web.chat      (if it exists)   CHAT_PORT   (8080)
     staff dashboard python -m web.staff     (if it exists)   STAFF_PORT  (8081)
+    notifier        python -m bot.staff notify-retry --every NOTIFY_EVERY (60 s)
 
 Everything binds to BIND_HOST (127.0.0.1). Logs go to var/log/<service>.log.
 Ctrl-C (or SIGTERM) stops all of them; if one of them dies, its last log lines
@@ -48,6 +49,7 @@ DEFAULTS = {
     "RASA_PORT": "5005",
     "CHAT_PORT": "8080",
     "STAFF_PORT": "8081",
+    "NOTIFY_EVERY": "60",
     "TRACKER_DB": str(ROOT / "var" / "tracker.db"),
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -66,10 +68,10 @@ class StartupError(Exception):
 class Service:
     name: str  # also the log file name
     title: str
-    port_var: str
-    port: int
+    port_var: Optional[str]  # None: a background worker without a port
+    port: Optional[int]
     cmd: List[str]
-    health_path: str
+    health_path: Optional[str]
     expect_text: Optional[str]  # text the health response must contain
     timeout: float
     url_path: str = "/"
@@ -77,6 +79,7 @@ class Service:
     proc: Optional[subprocess.Popen] = None
     log_file: Optional[IO[bytes]] = None
     ready: bool = False
+    started_at: float = 0.0
 
     @property
     def log_path(self) -> Path:
@@ -268,9 +271,9 @@ def build_services(args: argparse.Namespace) -> List[Service]:
             timeout=args.timeout,
         )
     )
-    for module, name, title, port_var in (
-        ("web.chat", "chat", "patient chat page", "CHAT_PORT"),
-        ("web.staff", "staff", "staff dashboard", "STAFF_PORT"),
+    for module, name, title, port_var, health in (
+        ("web.chat", "chat", "patient chat page", "CHAT_PORT", "/"),
+        ("web.staff", "staff", "staff dashboard", "STAFF_PORT", "/healthz"),
     ):
         if not has_module(module):
             say(f"{title} not built yet (no `python -m {module}` entry point): skipped")
@@ -282,11 +285,24 @@ def build_services(args: argparse.Namespace) -> List[Service]:
                 port_var=port_var,
                 port=env_int(port_var),
                 cmd=[py, "-m", module],
-                health_path="/",
+                health_path=health,
                 expect_text=None,
                 timeout=60,
             )
         )
+    # Staff notifications that failed are retried with back-off (bot/notify.py).
+    services.append(
+        Service(
+            name="notifier",
+            title="staff notifier",
+            port_var=None,
+            port=None,
+            cmd=[py, "-m", "bot.staff", "notify-retry", "--every", str(env_int("NOTIFY_EVERY"))],
+            health_path=None,
+            expect_text=None,
+            timeout=30,
+        )
+    )
     return services
 
 
@@ -294,6 +310,8 @@ def check_ports(services: List[Service]) -> None:
     host = os.environ["BIND_HOST"]
     seen = {}
     for svc in services:
+        if svc.port is None:
+            continue
         if svc.port in seen:
             raise StartupError(
                 f"{svc.port_var} and {seen[svc.port]} are both {svc.port}; "
@@ -325,6 +343,7 @@ def start(svc: Service, base_env: dict) -> None:
         f"\n{RUN_MARKER}{time.strftime('%Y-%m-%d %H:%M:%S')} serve.py: {printable(svc.cmd)}\n".encode()
     )
     svc.log_file.flush()
+    svc.started_at = time.monotonic()
     svc.proc = subprocess.Popen(
         svc.cmd,
         cwd=ROOT,
@@ -338,6 +357,9 @@ def start(svc: Service, base_env: dict) -> None:
 
 
 def answers(svc: Service) -> bool:
+    if svc.port is None:  # a worker: up once it has run for a moment without dying
+        return svc.proc is not None and svc.proc.poll() is None and \
+            time.monotonic() - svc.started_at > 1.0
     url = f"http://{local_host()}:{svc.port}{svc.health_path}"
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:
@@ -447,8 +469,10 @@ def wait_ready(services: List[Service]) -> bool:
             if tty:
                 print()
             for svc in late:
-                say(f"{svc.title} did not answer on port {svc.port} within "
-                    f"{svc.timeout:.0f}s. Last lines of {svc.log_path.relative_to(ROOT)}:")
+                what = (f"did not answer on port {svc.port}" if svc.port is not None
+                        else "did not start")
+                say(f"{svc.title} {what} within {svc.timeout:.0f}s. "
+                    f"Last lines of {svc.log_path.relative_to(ROOT)}:")
                 print("-" * 72)
                 print(tail(svc.log_path))
                 print("-" * 72, flush=True)
@@ -475,6 +499,8 @@ def print_urls(services: List[Service]) -> None:
     print(f"  Rasa REST channel   POST http://{host}:{rasa_port}/webhooks/rest/webhook")
     print(f"  Rasa socket.io      http://{host}:{rasa_port}/socket.io")
     print(f"  action server       http://{host}:{by_name['actions'].port}/webhook")
+    if "notifier" in by_name:
+        print(f"  staff notifier      sends due notifications every {os.environ['NOTIFY_EVERY']} s")
     print(f"Logs: {LOG_DIR.relative_to(ROOT)}/*.log   Conversations: {os.environ['TRACKER_DB']}")
     print("Press Ctrl-C to stop.", flush=True)
 
@@ -541,7 +567,8 @@ def main() -> int:
 
         say(f"model {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model}")
         for svc in services:
-            say(f"starting {svc.title} on port {svc.port} (log: {svc.log_path.relative_to(ROOT)})")
+            where = f"on port {svc.port}" if svc.port is not None else "in the background"
+            say(f"starting {svc.title} {where} (log: {svc.log_path.relative_to(ROOT)})")
             start(svc, base_env)
 
         if not wait_ready(services):

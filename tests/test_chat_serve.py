@@ -53,3 +53,15 @@ def test_cors_and_the_socket_channel_get_the_chat_page_origins(serve, monkeypatc
     monkeypatch.setenv("CHAT_ORIGINS", "https://trial.example.org/")
     cmd = rasa_command(serve)
     assert cmd[cmd.index("--cors") + 1:] == ["https://trial.example.org"]
+
+
+def test_dashboard_is_checked_on_its_health_url_and_the_notifier_runs_without_a_port(
+        serve, monkeypatch):
+    services = {s.name: s for s in serve.build_services(argparse.Namespace(timeout=10))}
+    assert services["staff"].health_path == "/healthz"
+    notifier = services["notifier"]
+    assert notifier.port is None and notifier.cmd[-3:] == ["notify-retry", "--every", "60"]
+    checked = []
+    monkeypatch.setattr(serve, "port_in_use", lambda host, port: checked.append(port) or False)
+    serve.check_ports(list(services.values()))
+    assert None not in checked and len(checked) == len(services) - 1

@@ -44,7 +44,7 @@ fi
 mkdir -p "$(dirname "$OUT")"
 echo "audit: pip-audit -r requirements.lock (service: $service)"
 status=0
-"$AUDIT_VENV/bin/pip-audit" -r requirements.lock --no-deps --disable-pip -s "$service" \
+"$AUDIT_VENV/bin/pip-audit" -r requirements.lock --no-deps --disable-pip --strict -s "$service" \
     --progress-spinner off -f json -o "$OUT" || status=$?
 "$AUDIT_VENV/bin/python" - "$OUT" <<'EOF'
 import json, sys

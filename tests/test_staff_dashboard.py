@@ -167,6 +167,12 @@ def test_patient_markup_is_shown_as_text(logged_in, lead_with_markup):
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in html
 
 
+def test_review_items_show_the_registry_wording_of_their_criterion(logged_in, lead_with_markup):
+    html = logged_in.get(f"/leads/{lead_with_markup['screening_id']}").get_data(as_text=True)
+    assert "Criterion (Inclusion 5)" in html and "apatinib or anlotinib in the past" in html
+    assert "Criterion (Inclusion 5)" in logged_in.get("/review").get_data(as_text=True)
+
+
 def test_unknown_lead_is_a_404(logged_in):
     response = logged_in.get("/leads/no-such-screening")
     assert response.status_code == 404 and "No such screening" in response.get_data(as_text=True)

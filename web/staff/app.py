@@ -30,6 +30,17 @@ CSP = "; ".join([
 ])
 
 
+def criterion_source(criterion_id: str) -> Optional[dict]:
+    """The registry wording of a criterion ({"ref": "Inclusion 5", "text": ...}),
+    so that staff decide against the source, not the bot's paraphrase."""
+    from bot.trial import get_trial
+    try:
+        criterion = get_trial().criterion(criterion_id)
+    except (KeyError, LookupError, ValueError):
+        return None
+    return {"ref": criterion.source_ref, "text": criterion.source}
+
+
 class DashboardUser(UserMixin):
     """A logged-in staff member; the id Flask-Login keeps is the session token."""
 
@@ -123,7 +134,7 @@ def create_app(store: Optional[LeadStore] = None, *, testing: bool = False) -> F
     def labels():
         from bot.summary import OUTCOME_LABELS, ROLE_LABELS, VERDICT_LABELS
         return {"OUTCOME_LABELS": OUTCOME_LABELS, "ROLE_LABELS": ROLE_LABELS,
-                "VERDICT_LABELS": VERDICT_LABELS}
+                "VERDICT_LABELS": VERDICT_LABELS, "criterion_source": criterion_source}
 
     @app.route("/healthz")
     def healthz():

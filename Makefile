@@ -30,13 +30,15 @@ timed = t0=$$(date +%s); $(2); rc=$$?; \
 	if [ -n "$(IS_CI)" ]; then echo "[time] $(1): $$(( $$(date +%s) - t0 ))s"; fi; \
 	exit $$rc
 
-.PHONY: help setup train run test nlu-report lock clean distclean
+.PHONY: help setup train run test bench audit nlu-report lock clean distclean
 
 help:
 	@echo "make run         install (first time), train if needed, start all services"
 	@echo "make test        install (first time), train if needed, run every test"
 	@echo "make setup       create $(VENV) from requirements.lock (no-op when unchanged)"
 	@echo "make train       train models/<hash>.tar.gz if config/domain/data changed"
+	@echo "make bench       benchmark screenings over REST vs Rasa's starter bot (var/bench/)"
+	@echo "make audit       known vulnerabilities of requirements.lock (pip-audit, own venv)"
 	@echo "make nlu-report  NLU evaluation report (scripts/nlu_report.sh)"
 	@echo "make lock        regenerate requirements.lock from requirements.in"
 	@echo "make clean       remove models/, results/ and caches (keeps $(VENV) and var/)"
@@ -78,6 +80,15 @@ test: setup
 	fi; \
 	if [ -n "$$failed" ]; then echo "test: FAILED:$$failed"; exit 1; fi; \
 	echo "test: all passed"
+
+# Prints figures and writes var/bench/results.json; not a test. Env: CONCURRENCY (20),
+# CONVERSATIONS (40); BENCH_ARGS="--skip-train --no-reference" for a quick re-run.
+bench: setup
+	@$(PY) scripts/bench.py $(BENCH_ARGS)
+
+# pip-audit from an environment of its own (it would upgrade packaging in .venv).
+audit:
+	@bash scripts/audit.sh
 
 nlu-report: setup
 	@if [ ! -f scripts/nlu_report.sh ]; then echo "nlu-report: scripts/nlu_report.sh is not written yet"; exit 1; fi

@@ -1,0 +1,197 @@
+"""Topologies to benchmark: a set of servers started in order, and where turns go.
+
+A Deployment knows its servers (each a process group we own), starts them one
+after the other timing each until its health URL answers, lists the REST
+webhook URLs turns are sent to (several for replicas: the load driver
+alternates between them), gives the pids whose memory to sample, and stops
+everything in reverse order. New topologies (e.g. two Rasa replicas behind
+PostgreSQL and Redis) are new factory functions building a Deployment.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+RASA = str(VENV_BIN / "rasa")
+STOP_GRACE_SECONDS = 20
+
+# Quiet, offline, no telemetry: the same settings tests/servers.py uses.
+QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+             "RASA_TELEMETRY_ENABLED": "false"}
+
+
+class StartError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if the bench itself dies (Linux only)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # not Linux / no glibc: best effort only
+        pass
+
+
+def tail(path: Path, chars: int = 3000) -> str:
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return "(no log)"
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (OSError, ValueError):  # URLError and HTTPError are OSErrors
+        return False
+
+
+def stop_process_group(process: Optional[subprocess.Popen]) -> None:
+    """SIGTERM the process group, SIGKILL it if it is still there after the grace time."""
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+@dataclass
+class Server:
+    """One server process: how to start it and how to tell it is up."""
+    name: str
+    cmd: List[str]
+    cwd: Path
+    env: Dict[str, str]
+    health_url: str
+    log_path: Path
+    timeout: float = 300
+    process: Optional[subprocess.Popen] = field(default=None, init=False)
+    startup_seconds: Optional[float] = field(default=None, init=False)
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            log.write(f"\n=== bench {time.strftime('%Y-%m-%d %H:%M:%S')}: {' '.join(self.cmd)}\n".encode())
+            log.flush()
+            started = time.monotonic()
+            self.process = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True,  # own process group: we stop it
+                                            preexec_fn=_die_with_parent)
+        deadline = started + self.timeout
+        while not answers(self.health_url):
+            if self.process.poll() is not None:
+                raise StartError(f"{self.name} exited with code {self.process.returncode} while starting; "
+                                 f"end of {self.log_path}:\n{tail(self.log_path)}")
+            if time.monotonic() > deadline:
+                raise StartError(f"{self.name} did not answer {self.health_url} within {self.timeout:.0f}s; "
+                                 f"end of {self.log_path}:\n{tail(self.log_path)}")
+            time.sleep(0.1)
+        self.startup_seconds = round(time.monotonic() - started, 1)
+
+    def stop(self) -> None:
+        stop_process_group(self.process)
+
+    @property
+    def pid(self) -> Optional[int]:
+        return self.process.pid if self.process and self.process.poll() is None else None
+
+
+@dataclass
+class Deployment:
+    """Servers started in order; turns go to `urls`."""
+    name: str
+    servers: List[Server]
+    urls: List[str]
+
+    def start(self, on_server=lambda server: None) -> None:
+        """Start each server and wait until it answers; on_server(server) is called before each."""
+        for server in self.servers:
+            on_server(server)
+            server.start()
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+    def pids(self) -> Dict[str, int]:
+        """Server name -> pid of each running server, for memory sampling."""
+        return {server.name: server.pid for server in self.servers if server.pid is not None}
+
+    def startup_seconds(self) -> Dict[str, Optional[float]]:
+        return {server.name: server.startup_seconds for server in self.servers}
+
+    def check_alive(self) -> None:
+        for server in self.servers:
+            if server.process is not None and server.process.poll() is not None:
+                raise StartError(f"{server.name} stopped (exit code {server.process.returncode}); "
+                                 f"end of {server.log_path}:\n{tail(server.log_path)}")
+
+    def __enter__(self) -> "Deployment":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+
+def _rasa_server(name: str, model: Path, cwd: Path, env: Dict[str, str], endpoints: Path,
+                 credentials: Path, log_dir: Path, port: Optional[int] = None) -> Server:
+    port = port or free_port()
+    return Server(name=name, cwd=cwd, env=env, log_path=log_dir / f"{name}.log",
+                  cmd=[RASA, "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
+                       "--endpoints", str(endpoints), "--credentials", str(credentials)],
+                  health_url=f"http://127.0.0.1:{port}/")
+
+
+def webhook_url(server: Server) -> str:
+    return server.health_url.rstrip("/") + "/webhooks/rest/webhook"
+
+
+def single_node(model: Path, workdir: Path, log_dir: Path, extra_env: Optional[Dict[str, str]] = None) -> Deployment:
+    """Our bot as `make run` starts it: one action server, one Rasa server,
+    SQLite lead store and tracker store (in workdir)."""
+    action_port = free_port()
+    env = {**os.environ, **QUIET_ENV,
+           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
+           "LEAD_DB": str(workdir / "leads.db"), "TRACKER_DB": str(workdir / "tracker.db"),
+           "ACTION_HOST": "127.0.0.1", "ACTION_PORT": str(action_port), **(extra_env or {})}
+    actions = Server(name="actions", cwd=ROOT, env=env, log_path=log_dir / "actions.log",
+                     cmd=[RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+                     health_url=f"http://127.0.0.1:{action_port}/health")
+    rasa = _rasa_server("rasa", model, ROOT, env, ROOT / "endpoints.yml", ROOT / "credentials.yml", log_dir)
+    return Deployment("ours", [actions, rasa], [webhook_url(rasa)])
+
+
+def starter_bot(project: Path, model: Path, workdir: Path, log_dir: Path) -> Deployment:
+    """The `rasa init` starter bot: a Rasa server alone (its template has no
+    custom actions), its own endpoints (in-memory tracker store), REST only."""
+    credentials = workdir / "credentials.yml"
+    credentials.write_text("rest:\n")
+    env = {**os.environ, **QUIET_ENV}
+    rasa = _rasa_server("rasa", model, project, env, project / "endpoints.yml", credentials, log_dir)
+    return Deployment("reference", [rasa], [webhook_url(rasa)])
+

@@ -11,11 +11,11 @@ import copy
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.adapter import ask, load, save, trial
+from actions.adapter import STATE_SLOT, StateUnavailable, ask, load, save, state_events, store_down, trial
 from bot import notify
 from bot.engine import Screening
 
@@ -28,7 +28,10 @@ class ValidateScreeningForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
-        screening = load(tracker)
+        try:
+            screening = load(tracker)
+        except StateUnavailable:
+            return [ANSWER_SLOT]  # keep the form: the store is only down for now
         if screening is None:
             return []
         # Work on a copy: finding the next question moves the position, and this
@@ -38,15 +41,25 @@ class ValidateScreeningForm(FormValidationAction):
 
     async def validate_screening_answer(self, value: Any, dispatcher: CollectingDispatcher,
                                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        screening = load(tracker)
+        try:
+            screening = load(tracker)
+        except StateUnavailable:
+            store_down(dispatcher)
+            return {ANSWER_SLOT: None}
         if screening is None or value is None:
             return {ANSWER_SLOT: None}  # nothing was said: nothing to check
         reply = screening.answer(str(value))
         for message in reply.messages:
             dispatcher.utter_message(text=message)
+        # Settle the next question now, so that the asking action after this
+        # one changes nothing and the turn saves (and sets the slot) once.
+        screening.next_question()
         save(screening, tracker, dispatcher)
-        # Always empty the slot: the form then asks the next question bot/ picks.
-        return {ANSWER_SLOT: None, "screening_state": screening.state}
+        # Always empty the answer slot: the form then asks the next question bot/ picks.
+        slots: Dict[Text, Any] = {ANSWER_SLOT: None}
+        for event in state_events(screening, tracker):
+            slots[STATE_SLOT] = event["value"]
+        return slots
 
 
 class ActionAskScreeningAnswer(Action):
@@ -54,13 +67,16 @@ class ActionAskScreeningAnswer(Action):
         return "action_ask_screening_answer"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        screening = load(tracker)
+        try:
+            screening = load(tracker)
+        except StateUnavailable:
+            return []  # the validation said so already
         if screening is None:
             return []
         question = screening.next_question()
         if question is not None:
             ask(dispatcher, question)
-        return [SlotSet("screening_state", screening.state)]
+        return state_events(screening, tracker)
 
 
 class ActionFinishScreening(Action):
@@ -68,7 +84,11 @@ class ActionFinishScreening(Action):
         return "action_finish_screening"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        screening: Optional[Screening] = load(tracker)
+        try:
+            screening: Optional[Screening] = load(tracker)
+        except StateUnavailable:
+            store_down(dispatcher)
+            return []
         if screening is None:
             return []
         screening.next_question()  # settles the phase (done) before the record is made
@@ -78,4 +98,4 @@ class ActionFinishScreening(Action):
             notify.notify_finished(screening.state["screening_id"])
             for message in screening.closing_messages():
                 dispatcher.utter_message(text=message)
-        return [SlotSet("screening_state", screening.state)]
+        return state_events(screening, tracker)

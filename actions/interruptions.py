@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.adapter import load, save, say, trial
+from actions.adapter import load, reports_store_down, save, say, state_events, trial
 from actions.opening import ask_role
 from bot import store
 
@@ -53,10 +53,11 @@ class ActionExplainWhy(Action):
     def name(self) -> Text:
         return "action_explain_why"
 
+    @reports_store_down
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         screening = load(tracker)
         if answered_instead(screening, tracker, dispatcher):
-            return [SlotSet("screening_state", screening.state)]
+            return state_events(screening, tracker)
         step = screening.state.get("current") if screening else None
         criterion_id = trial().criterion_of_step.get(step or "")
         if criterion_id:
@@ -72,10 +73,11 @@ class ActionExplainTerm(Action):
     def name(self) -> Text:
         return "action_explain_term"
 
+    @reports_store_down
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         screening = load(tracker)
         if answered_instead(screening, tracker, dispatcher):
-            return [SlotSet("screening_state", screening.state)]
+            return state_events(screening, tracker)
         glossary = trial().glossary
         candidates = [str(t).lower() for t in tracker.get_latest_entity_values("term")]
         text = (tracker.latest_message.get("text") or "").lower()
@@ -99,21 +101,22 @@ class ActionCorrectAnswer(Action):
     def name(self) -> Text:
         return "action_correct_answer"
 
+    @reports_store_down
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         screening = load(tracker)
         if screening is None:
             say(dispatcher, "correction_none")
             return []
         if answered_instead(screening, tracker, dispatcher):
-            return [SlotSet("screening_state", screening.state)]
+            return state_events(screening, tracker)
         reply = screening.correct(tracker.latest_message.get("text") or "")
         for message in reply.messages:
             dispatcher.utter_message(text=message)
-        events: List[EventType] = [SlotSet("screening_state", screening.state)]
         if reply.changed:
             save(screening, tracker, dispatcher)
-            if not _in_form(tracker) and screening.phase in ("criteria", "contact"):
-                events.append(FollowupAction("screening_form"))
+        events: List[EventType] = list(state_events(screening, tracker))
+        if reply.changed and not _in_form(tracker) and screening.phase in ("criteria", "contact"):
+            events.append(FollowupAction("screening_form"))
         return events
 
 
@@ -121,6 +124,7 @@ class ActionHumanHandoff(Action):
     def name(self) -> Text:
         return "action_human_handoff"
 
+    @reports_store_down
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         screening = load(tracker)
         if screening is None:
@@ -131,17 +135,18 @@ class ActionHumanHandoff(Action):
         screening.request_callback()
         save(screening, tracker, dispatcher)
         say(dispatcher, "handoff", screening.role, resuming=_in_form(tracker))
-        return [SlotSet("screening_state", screening.state)]
+        return state_events(screening, tracker)
 
 
 class ActionOutOfScope(Action):
     def name(self) -> Text:
         return "action_out_of_scope"
 
+    @reports_store_down
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         screening = load(tracker)
         if answered_instead(screening, tracker, dispatcher, any_step=True):
-            return [SlotSet("screening_state", screening.state)]
+            return state_events(screening, tracker)
         say(dispatcher, "out_of_scope")
         if not _in_form(tracker):
             _reprompt_outside_form(dispatcher, tracker)
@@ -152,6 +157,7 @@ class ActionStopScreening(Action):
     def name(self) -> Text:
         return "action_stop_screening"
 
+    @reports_store_down
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         screening = load(tracker)
         if screening is None:
@@ -160,7 +166,7 @@ class ActionStopScreening(Action):
         screening.stop()
         save(screening, tracker, dispatcher)
         say(dispatcher, "stopped", screening.role)
-        return END_FORM + [SlotSet("screening_state", screening.state), SlotSet("awaiting", "nothing")]
+        return END_FORM + [*state_events(screening, tracker), SlotSet("awaiting", "nothing")]
 
 
 class ActionRestart(Action):
@@ -169,6 +175,7 @@ class ActionRestart(Action):
     def name(self) -> Text:
         return "action_restart"
 
+    @reports_store_down
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         screening = load(tracker)
         if screening is not None:
@@ -183,6 +190,7 @@ class ActionDeleteMyData(Action):
     def name(self) -> Text:
         return "action_delete_my_data"
 
+    @reports_store_down
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         try:
             store.delete_conversation(tracker.sender_id, by="participant")

@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.adapter import ask, load, save, say, trial
+from actions.adapter import ask, load, reports_store_down, save, say, state_events, trial
 from bot.engine import Screening
 from bot.messages import choices
 from bot.roles import parse_role
@@ -25,6 +25,7 @@ class ActionGreet(Action):
     def name(self) -> Text:
         return "action_greet"
 
+    @reports_store_down
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         screening = load(tracker)
         if screening is not None and screening.phase in ("criteria", "contact"):
@@ -32,7 +33,7 @@ class ActionGreet(Action):
             question = screening.next_question()
             if question is not None:
                 ask(dispatcher, question)
-            return [SlotSet("screening_state", screening.state)]
+            return state_events(screening, tracker)
         say(dispatcher, "intro")
         ask_role(dispatcher)
         return [SlotSet("awaiting", "role")]
@@ -42,6 +43,7 @@ class ActionSetRole(Action):
     def name(self) -> Text:
         return "action_set_role"
 
+    @reports_store_down
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         screening = load(tracker)
         if screening is not None and screening.phase in ("criteria", "contact"):
@@ -62,6 +64,7 @@ class ActionStartScreening(Action):
     def name(self) -> Text:
         return "action_start_screening"
 
+    @reports_store_down
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         role = tracker.get_slot("role") or "patient"
         state = Screening.new_state(trial(), tracker.sender_id, role, consented=True)
@@ -72,6 +75,7 @@ class ActionDeclineConsent(Action):
     def name(self) -> Text:
         return "action_decline_consent"
 
+    @reports_store_down
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         role = tracker.get_slot("role") or "patient"
         screening = Screening(trial(), Screening.new_state(trial(), tracker.sender_id, role, consented=False))

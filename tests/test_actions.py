@@ -36,6 +36,24 @@ class Conversation:
         self.sender, self.slots, self.events, self.active_loop = sender, {}, [], {}
         self.texts: list = []
 
+    @property
+    def state(self) -> dict:
+        """The screening state the slot leads to (a reference into the lead store, or the state)."""
+        from actions.adapter import load
+        screening = load(self.tracker())
+        return None if screening is None else screening.state
+
+    def edit_state(self, **changes) -> dict:
+        """Change the state as a test set-up; the slot then carries it whole (like after a failed save)."""
+        state = self.state
+        for key, value in changes.items():
+            if isinstance(value, dict) and isinstance(state.get(key), dict):
+                state[key].update(value)
+            else:
+                state[key] = value
+        self.slots["screening_state"] = state
+        return state
+
     def tracker(self, text="", intent="inform", entities=()):
         latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": list(entities)}
         return Tracker(self.sender, dict(self.slots), latest, list(self.events), False, None, self.active_loop, None)
@@ -115,7 +133,7 @@ def test_first_question_is_age_and_an_answer_is_validated_and_saved():
     assert "old" in chat.texts[-1].lower()
     events, messages = chat.answer("I'm 45")
     assert SlotSet("screening_answer", None) in events  # emptied so the form asks the next question
-    state = chat.slots["screening_state"]
+    state = chat.state
     assert state["facts"]["age"]["value"] == 45
     record = stored(chat)
     assert record["outcome"] == "incomplete" and record["criteria"]["age"]["verdict"] == "pass"
@@ -125,7 +143,7 @@ def test_gibberish_is_asked_again_once_then_recorded_for_review():
     chat = start()
     _, messages = chat.answer("purple monkey dishwasher")
     assert any("didn't quite understand" in m["text"] for m in messages)
-    assert "age" not in chat.slots["screening_state"]["facts"]
+    assert "age" not in chat.state["facts"]
     chat.answer("qwerty zxcv")
     record = stored(chat)
     assert record["criteria"]["age"]["verdict"] == "uncertain"
@@ -149,14 +167,14 @@ def test_knock_out_ends_the_form_kindly_with_the_contact():
 def test_interruptions_explain_and_keep_the_position():
     chat = start()
     chat.answer("45")
-    position = chat.slots["screening_state"]["current"]
+    position = chat.state["current"]
     _, why = chat.run(ActionExplainWhy(), "why do you ask?", "why_ask")
     assert "sarcoma" in why[0]["text"].lower()
     _, term = chat.run(ActionExplainTerm(), "what is ECOG?", "explain_term", [{"entity": "term", "value": "ecog"}])
     assert "0-5 scale" in term[0]["text"]
     _, unknown = chat.run(ActionExplainTerm(), "what is a flux capacitor", "explain_term")
     assert "don't have an explanation" in unknown[0]["text"]
-    assert chat.slots["screening_state"]["current"] == position
+    assert chat.state["current"] == position
 
 
 def test_correction_changes_the_earlier_answer_and_its_verdict():
@@ -192,7 +210,7 @@ def test_out_of_scope_is_answered_honestly_but_a_clear_answer_is_kept():
     _, messages = chat.run(ActionOutOfScope(), "what are the side effects of lenvatinib?", "out_of_scope")
     assert "can't advise" in messages[0]["text"]
     chat.run(ActionOutOfScope(), "I am 45 years old", "out_of_scope")
-    assert chat.slots["screening_state"]["facts"]["age"]["value"] == 45
+    assert chat.state["facts"]["age"]["value"] == 45
 
 
 def test_stop_saves_an_incomplete_screening_and_closes_the_form():
@@ -232,17 +250,88 @@ def test_actions_never_import_bot_logic_into_rasa_and_bot_never_imports_rasa():
 
 def test_contact_details_misread_as_an_interruption_are_kept_as_answers():
     chat = start(sender="contact-rescue")
-    state = chat.slots["screening_state"]
-    state.update(phase="contact", current="contact_name")
-    state["contact"]["consented"] = True
+    chat.edit_state(phase="contact", current="contact_name", contact={"consented": True})
     chat.active_loop = {"name": "screening_form"}
     chat.run(ActionCorrectAnswer(), "Wang Fang", "correct_answer")
-    assert chat.slots["screening_state"]["contact"]["name"] == "Wang Fang"
-    chat.slots["screening_state"]["current"] = "contact_method"
+    assert chat.state["contact"]["name"] == "Wang Fang"
+    chat.edit_state(current="contact_method")
     chat.run(ActionExplainTerm(), "wang.fang@example.com", "explain_term")
-    assert chat.slots["screening_state"]["contact"]["email"] == "wang.fang@example.com"
+    assert chat.state["contact"]["email"] == "wang.fang@example.com"
     # A real question at the name prompt is still answered as a question.
-    chat.slots["screening_state"]["current"] = "contact_name"
-    chat.slots["screening_state"]["contact"]["name"] = None
+    chat.edit_state(current="contact_name", contact={"name": None})
     _, messages = chat.run(ActionExplainTerm(), "what is ECOG?", "explain_term")
-    assert "0-5 scale" in messages[0]["text"] and chat.slots["screening_state"]["contact"]["name"] is None
+    assert "0-5 scale" in messages[0]["text"] and chat.state["contact"]["name"] is None
+
+
+# --------------------------------------------------------------------------
+# Where the state lives between turns: the lead store, referenced by the slot
+# --------------------------------------------------------------------------
+def state_slot_events(events):
+    return [e for e in events if e.get("event") == "slot" and e.get("name") == "screening_state"]
+
+
+def test_the_slot_carries_a_reference_set_once_per_turn():
+    chat = start(sender="by-reference")
+    validated, _ = chat.answer("I'm 45")
+    [slot] = state_slot_events(validated)
+    assert set(slot["value"]) == {"ref", "rev"}  # not the 14 KB state
+    assert slot["value"]["ref"] == chat.state["screening_id"]
+    asked, questions = chat.run(ActionAskScreeningAnswer())  # asking again changes nothing
+    assert state_slot_events(asked) == [] and questions
+    assert store.default_store().load_state(*slot["value"].values())["facts"]["age"]["value"] == 45
+
+
+def test_another_replica_continues_from_the_store(monkeypatch):
+    from actions import adapter
+
+    chat = start(sender="other-replica")
+    chat.answer("I'm 45")
+    monkeypatch.setattr(adapter, "_revisions", adapter._Revisions(8))  # a fresh process
+    chat.answer("yes, osteosarcoma that spread to my lungs")
+    record = stored(chat)
+    assert record["criteria"]["age"]["value"] == 45 and record["criteria"]["diagnosis"]["verdict"] == "pass"
+
+
+def test_when_saving_fails_the_slot_keeps_the_whole_state_until_the_store_is_back(monkeypatch):
+    chat = start(sender="save-fails")
+    chat.answer("I'm 45")
+    real_save = store.LeadStore.save_screening
+
+    def unavailable(self, *args, **kwargs):
+        raise store.LeadStoreUnavailable("locked")
+    monkeypatch.setattr(store.LeadStore, "save_screening", unavailable)
+    validated, said = chat.answer("yes, osteosarcoma that spread to my lungs")
+    assert any("Please call" in m["text"] for m in said)
+    [slot] = state_slot_events(validated)
+    assert "facts" in slot["value"] and "diagnosis" in slot["value"]["facts"]  # kept, whole
+    monkeypatch.setattr(store.LeadStore, "save_screening", real_save)
+    validated, _ = chat.answer("yes I took anlotinib for 8 months")
+    assert set(state_slot_events(validated)[0]["value"]) == {"ref", "rev"}
+    record = stored(chat)
+    assert record["criteria"]["diagnosis"]["verdict"] == "pass"  # the answer given while it was down
+    assert "anlotinib" in record["criteria"]["prior_tki"]["answer"]
+
+
+def test_when_the_store_cannot_be_read_the_person_is_asked_to_call_and_nothing_moves(monkeypatch):
+    from actions import adapter
+
+    chat = start(sender="read-fails")
+    chat.answer("I'm 45")
+    question = chat.texts[-1]
+    monkeypatch.setattr(adapter, "_revisions", adapter._Revisions(8))
+    readable = store.LeadStore.load_state
+
+    def unreadable(self, *args, **kwargs):
+        raise store.LeadStoreUnavailable("unreachable")
+    monkeypatch.setattr(store.LeadStore, "load_state", unreadable)
+    required = asyncio.run(ValidateScreeningForm().required_slots([], CollectingDispatcher(), chat.tracker(), DOMAIN))
+    assert required == ["screening_answer"]  # the form stays open
+    validated, said = chat.answer("yes, osteosarcoma that spread to my lungs")
+    assert any("Please call" in m["text"] for m in said)
+    assert state_slot_events(validated) == []
+    _, messages = chat.run(ActionExplainWhy(), "why do you ask?", "why_ask")
+    assert any("Please call" in m["text"] for m in messages)
+    monkeypatch.setattr(store.LeadStore, "load_state", readable)
+    _, messages = chat.run(ActionAskScreeningAnswer())
+    assert messages[-1]["text"] == question  # back: the same question again
+    assert stored(chat)["criteria"]["age"]["value"] == 45

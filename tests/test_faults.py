@@ -123,7 +123,7 @@ def test_locked_lead_store_when_a_screening_ends_writes_it_once_after(servers):
 
 def test_unwritable_lead_store_asks_to_call_and_loses_nothing(servers):
     sender = "fault-unwritable"
-    said = answers_until(servers, sender, "heart attack")
+    answers_until(servers, sender, "heart attack")
     db = servers.workdir / "leads.db"
     aside = servers.workdir / "leads-aside"
     aside.mkdir()
@@ -131,10 +131,11 @@ def test_unwritable_lead_store_asks_to_call_and_loses_nothing(servers):
         if (servers.workdir / f"leads.db{suffix}").exists():
             shutil.move(str(servers.workdir / f"leads.db{suffix}"), aside / f"leads.db{suffix}")
     db.mkdir()  # where the database file was, a folder: nothing can be written
+    answer = "I never had a heart attack or heart failure"
     try:
-        said = texts(servers.send(sender, "I never had a heart attack or heart failure"))
+        said = texts(servers.send(sender, answer))
         assert any("Please call" in t for t in said), said
-        assert any("+86" in t or "call" in t.lower() for t in said)
+        assert not any("try again" in t.lower() for t in said), said
     finally:
         db.rmdir()
         for item in aside.iterdir():
@@ -144,12 +145,13 @@ def test_unwritable_lead_store_asks_to_call_and_loses_nothing(servers):
     assert "lead store unavailable" in log
     for private in ("heart attack or heart failure", "osteosarcoma", "anlotinib for 8 months"):
         assert private not in log
-    # The answer given during the outage was kept in the conversation and is
-    # saved with the next one.
+    # The answer given while the store was down was kept in the conversation
+    # (actions/adapter.py) and is saved with the next one.
     finish(servers, sender, said)
     [screening] = screenings_of(servers, sender)
-    assert screening["criteria"]["cardiac"]["answer"] == "I never had a heart attack or heart failure"
-    assert screening["outcome"] == "likely_eligible"
+    assert screening["criteria"]["cardiac"]["answer"] == answer
+    assert screening["outcome"] == "likely_eligible", {
+        c: v for c, v in screening["criteria"].items() if v["verdict"] == "uncertain"}
 
 
 # --------------------------------------------------------------------------

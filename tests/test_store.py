@@ -771,3 +771,31 @@ def test_unreachable_postgresql_is_a_clear_error_without_the_password():
     assert time.monotonic() - t0 < 10
     assert "s3cret-pw" not in str(caught.value) and "127.0.0.1" in str(caught.value)
     assert "s3cret-pw" not in repr(lead)
+
+
+# --------------------------------------------------------------------------
+# Screening states (the action server's working copy, by revision)
+# --------------------------------------------------------------------------
+def test_states_are_kept_by_revision_newest_few_only(lead):
+    rec = make_record()
+    for n in range(8):
+        lead.save_screening(rec, state={"n": n, "screening_id": rec["screening_id"]}, revision=f"r{n}")
+    assert lead.load_state(rec["screening_id"], "r7")["n"] == 7
+    assert lead.load_state(rec["screening_id"], "r4")["n"] == 4
+    assert count(lead, "screening_states") == 5  # STATES_KEPT
+    # A revision no longer kept: the newest state rather than nothing.
+    assert lead.load_state(rec["screening_id"], "r0")["n"] == 7
+    assert lead.load_state("no-such-screening", "r1") is None
+    with pytest.raises(InvalidInput):
+        lead.save_screening(rec, state={"n": 1})
+
+
+def test_states_go_with_the_conversation_and_declined_ones_are_never_kept(lead):
+    rec = make_record("erase-state")
+    lead.save_screening(rec, state={"facts": {"age": 45}}, revision="a")
+    declined = make_record("refuser", outcome="declined", contact={"consented": False})
+    lead.save_screening(declined, state={"facts": {}}, revision="b")
+    assert lead.load_state(declined["screening_id"], "b") is None
+    lead.delete_conversation("erase-state", by="dpo")
+    assert lead.load_state(rec["screening_id"], "a") is None
+    assert count(lead, "screening_states") == 0

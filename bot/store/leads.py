@@ -32,7 +32,9 @@ NOTIFY_CHANNELS = ("email", "webhook")
 NOTIFY_STATUSES = ("pending", "sent", "failed")
 DECISIONS = (PASS, FAIL)
 REVIEW_FILTERS = ("open", "none")
-SCREENING_TABLES = ("answers", "review_items", "transcript", "outcome_history")
+SCREENING_TABLES = ("answers", "review_items", "transcript", "outcome_history",
+                    "screening_states")
+STATES_KEPT = 5  # revisions of a screening's state kept (Rasa may lag one or two behind)
 
 
 class LeadStore:
@@ -136,17 +138,42 @@ class LeadStore:
         return self.run(lambda db: db.query(sql, params), write=False)
 
     # -- saving ------------------------------------------------------------
-    def save_screening(self, record: Mapping[str, Any]) -> str:
+    def save_screening(self, record: Mapping[str, Any], *, state: Mapping[str, Any] | None = None,
+                       revision: str | None = None) -> str:
         """Insert or update one screening (idempotent, one transaction).
 
         The answers and transcript are replaced by the record's. Review items
         are matched by criterion: one resolved by staff stays resolved with
         its decision (and that decision still counts if the criterion is
         still ``uncertain``); an open one no longer uncertain is removed.
-        Returns the outcome stored.
+        With ``state`` and ``revision``, the screening's whole state is kept
+        too (:meth:`load_state`), in the same transaction. Returns the outcome
+        stored.
         """
         row, answers, items, transcript = split_record(record)
-        return self.run(lambda db: _save(db, row, answers, items, transcript), write=True)
+        if (state is None) != (revision is None):
+            raise InvalidInput("give both state and revision, or neither")
+        state_json = None if state is None else dumps(state)
+
+        def run(db: Database) -> str:
+            outcome = _save(db, row, answers, items, transcript)
+            if state_json is not None and row["outcome"] != DECLINED:
+                _save_state(db, row["screening_id"], str(revision), state_json)
+            return outcome
+        return self.run(run, write=True)
+
+    def load_state(self, screening_id: str, revision: str) -> dict | None:
+        """A screening's state as saved at ``revision``; the newest one if that
+        revision is no longer kept; None if the screening is gone."""
+        def run(db: Database) -> str | None:
+            found = db.scalar("SELECT state FROM screening_states WHERE screening_id = ? "
+                              "AND revision = ?", [screening_id, revision])
+            if found is None:
+                found = db.scalar("SELECT state FROM screening_states WHERE screening_id = ? "
+                                  "ORDER BY seq DESC LIMIT 1", [screening_id])
+            return found
+        text = self.run(run, write=False)
+        return None if text is None else loads(text)
 
     # -- reading -----------------------------------------------------------
     def get_screening(self, screening_id: str) -> dict | None:
@@ -546,6 +573,16 @@ def _save(db: Database, row: dict, answers: list[dict], items: dict[str, dict],
             "screening_id": sid, "old": old, "new": outcome, "at": now, "by": "bot",
             "why": "screening saved" + (" (staff decisions applied)" if overridden else "")})
     return outcome
+
+
+def _save_state(db: Database, screening_id: str, revision: str, state_json: str) -> None:
+    seq = int(db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM screening_states "
+                        "WHERE screening_id = ?", [screening_id]))
+    db.upsert("screening_states", {"screening_id": screening_id, "revision": revision,
+                                   "state": state_json, "saved_at": utc_now(), "seq": seq},
+              key=("screening_id", "revision"))
+    db.execute("DELETE FROM screening_states WHERE screening_id = ? AND seq <= ?",
+               [screening_id, seq - STATES_KEPT])
 
 
 def _delete_screenings(db: Database, ids: list[str]) -> dict:

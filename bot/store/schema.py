@@ -141,8 +141,24 @@ M003_STAFF_ACCOUNTS = [
     )""",
 ]
 
+# The whole screening state (bot/engine.py) as the action server last saved
+# it, so Rasa's conversation needs to carry only a reference to it
+# (actions/adapter.py). Each save is a new revision; the newest few are kept.
+M004_SCREENING_STATES = [
+    """CREATE TABLE screening_states (
+        screening_id TEXT NOT NULL REFERENCES screenings(screening_id) ON DELETE CASCADE,
+        revision     TEXT NOT NULL,
+        state        TEXT NOT NULL,      -- JSON
+        saved_at     TEXT NOT NULL,
+        seq          INTEGER NOT NULL,   -- 1, 2, ... per screening: newest = highest
+        PRIMARY KEY (screening_id, revision)
+    )""",
+    "CREATE INDEX screening_states_newest ON screening_states(screening_id, seq)",
+]
+
 # Ordered; meta.schema_version == number of applied entries.
-MIGRATIONS: list[list[str]] = [M001_INITIAL, M002_NOTIFICATIONS, M003_STAFF_ACCOUNTS]
+MIGRATIONS: list[list[str]] = [M001_INITIAL, M002_NOTIFICATIONS, M003_STAFF_ACCOUNTS,
+                               M004_SCREENING_STATES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

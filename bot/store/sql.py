@@ -194,10 +194,11 @@ class Database:
         sql = self._insert_sql(table, list(row)) + " ON CONFLICT DO NOTHING"
         return self.execute(sql, list(row.values())).rowcount == 1
 
-    def upsert(self, table: str, row: Mapping[str, Any], key: str) -> None:
-        updates = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in row if c != key)
+    def upsert(self, table: str, row: Mapping[str, Any], key: str | Sequence[str]) -> None:
+        keys = [key] if isinstance(key, str) else list(key)
+        updates = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in row if c not in keys)
         sql = (self._insert_sql(table, list(row))
-               + f" ON CONFLICT ({_quote(key)}) DO UPDATE SET {updates}")
+               + f" ON CONFLICT ({', '.join(_quote(k) for k in keys)}) DO UPDATE SET {updates}")
         self.execute(sql, list(row.values()))
 
     def lock(self, name: str) -> None:

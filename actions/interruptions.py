@@ -183,7 +183,9 @@ class ActionRestart(Action):
             save(screening, tracker, dispatcher)
         say(dispatcher, "restarted")
         ask_role(dispatcher)
-        return [Restarted(), SlotSet("awaiting", "role")]
+        # After Restarted no rule knows the conversation: wait for the person
+        # rather than let the fallback speak.
+        return [Restarted(), SlotSet("awaiting", "role"), FollowupAction("action_listen")]
 
 
 class ActionDeleteMyData(Action):

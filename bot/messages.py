@@ -26,6 +26,11 @@ def messages() -> dict:
     return _load(str(os.environ.get("MESSAGES_FILE") or MESSAGES_FILE))
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> jinja2.Template:
+    return _ENV.from_string(source)
+
+
 def render(name: str, trial: Trial, role: str | None = None, **values) -> str:
     template = messages()[name]
     context = {
@@ -34,7 +39,7 @@ def render(name: str, trial: Trial, role: str | None = None, **values) -> str:
         "retention_days": int(os.environ.get("RETENTION_DAYS") or trial.info.get("retention_days", 365)),
         **values,
     }
-    text = _ENV.from_string(template).render(**context)
+    text = _compiled(template).render(**context)
     return " ".join(text.split())
 
 

@@ -335,3 +335,22 @@ def test_when_the_store_cannot_be_read_the_person_is_asked_to_call_and_nothing_m
     _, messages = chat.run(ActionAskScreeningAnswer())
     assert messages[-1]["text"] == question  # back: the same question again
     assert stored(chat)["criteria"]["age"]["value"] == 45
+
+
+def test_a_message_nothing_else_fits_gets_a_useful_answer_not_silence():
+    from actions.fallback import ActionUnhandled
+
+    _, messages = Conversation("nobody").run(ActionUnhandled(), "asdf", "inform")
+    assert "say \"hi\" to start" in messages[0]["text"]
+    chat = Conversation("mid-opening")
+    chat.run(ActionGreet(), "hi", "greet")
+    _, messages = chat.run(ActionUnhandled(), "hmm", "inform")
+    assert "patient" in messages[0]["text"] and messages[0]["buttons"]  # the role, asked again
+    chat = start(sender="mid-form")
+    question = chat.texts[-1]
+    _, messages = chat.run(ActionUnhandled(), "hmm", "inform")
+    assert messages[-1]["text"] == question  # the open question, repeated; nothing answered
+    chat.answer("I'm 80")  # knocked out: the check is over
+    chat.run(ActionFinishScreening())
+    _, messages = chat.run(ActionUnhandled(), "ANC 3.1, PLT 210", "inform")
+    assert "This check is finished" in messages[0]["text"] and "start over" in messages[0]["text"]

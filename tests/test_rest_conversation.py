@@ -45,6 +45,14 @@ def test_physician_quick_screen_over_rest(servers):
     assert any("blood pressure" in text.lower() for text in last)
 
 
+def test_a_message_after_the_end_gets_an_answer_not_try_again(servers):
+    summary = "58F, synovial sarcoma lung mets, PD on apatinib, ECOG 1, BP 160/100"
+    converse(servers, "rest-after-end", ["hello", "I'm a doctor", "yes I agree", summary], [])
+    said = [m.get("text", "") for m in servers.send("rest-after-end", "ANC 3.1, PLT 210, Hb 128 g/L")]
+    assert any("This check is finished" in text for text in said), said
+    assert not any("try again" in text for text in said)
+
+
 def test_consent_refused_over_rest_stores_nothing_about_health(servers):
     converse(servers, "rest-refuser", ["hi", "for my mother", "no I don't agree"], [])
     screening = by_conversation(servers, "rest-refuser")

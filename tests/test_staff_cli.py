@@ -315,3 +315,75 @@ def test_locked_database_gives_a_clear_error(env, lead):
 def test_corrupt_database_gives_a_clear_error(env):
     Path(env["LEAD_DB"]).write_text("this is not a database, just text " * 100)
     fails(run(env, "list"), "not a database", code=1)
+
+
+# --------------------------------------------------------------------------
+# Staff accounts and the audit log
+# --------------------------------------------------------------------------
+def test_user_accounts_are_made_and_managed_from_the_command_line(env, lead):
+    out = ok(run(env, "user", "add", "alice", "--password-stdin", "--display-name", "Alice Chen",
+                 "--by", "admin", input="a long staff passphrase\n"))
+    assert "Created staff account 'alice'" in out
+    listing = ok(run(env, "user", "list"))
+    assert "alice" in listing and "Alice Chen" in listing and "active" in listing
+    assert "passphrase" not in listing and "argon2" not in listing
+    from bot.store.accounts import StaffAccounts
+    accounts = StaffAccounts(lead)
+    token = accounts.login("alice", "a long staff passphrase").token
+    ok(run(env, "user", "passwd", "alice", "--password-stdin", input="another long passphrase\n"))
+    assert accounts.session(token) is None  # the password change ended the session
+    ok(run(env, "user", "disable", "alice"))
+    assert "disabled" in ok(run(env, "user", "list"))
+    assert not accounts.login("alice", "another long passphrase").ok
+    ok(run(env, "user", "enable", "alice"))
+    assert accounts.login("alice", "another long passphrase").ok
+
+
+def test_user_command_bad_input_is_a_clear_error(env):
+    fails(run(env, "user", "add", "bob", "--password-stdin", input="short\n"), "at least 12")
+    fails(run(env, "user", "add", "Bob Smith", "--password-stdin", input="a long staff passphrase\n"),
+          "user name")
+    fails(run(env, "user", "add", "bob", input=""), "--password-stdin", code=2)  # no terminal to ask
+    fails(run(env, "user", "passwd", "nobody", "--password-stdin", input="a long staff passphrase\n"),
+          "no staff account")
+    fails(run(env, "user"), code=2)
+    assert "No staff accounts" in ok(run(env, "user", "list"))
+
+
+def test_audit_command_lists_who_did_what_without_health_data(env, seeded):
+    ok(run(env, "show", seeded["review"]["screening_id"], "--by", "nurse-li"))
+    ok(run(env, "export", "--format", "csv", "--by", "nurse-li"))
+    out = ok(run(env, "audit", "--actor", "nurse-li"))
+    assert "show" in out and "export" in out and "nurse-li" in out
+    assert "<script>" not in out and "not sure which pill" not in out
+    assert ok(run(env, "audit", "--action", "nothing-like-this")).strip() == "No audit entries."
+    fails(run(env, "audit", "--limit", "0"), code=2)
+
+
+def test_notify_retry_every_keeps_sending_what_becomes_due(env, seeded, lead):
+    from test_notify import Receiver, free_port
+
+    receiver = Receiver(free_port())  # down at first: the notification waits in the outbox
+    env = {**env, "NOTIFY_WEBHOOK_URL": receiver.url}
+    lead.enqueue_notifications(seeded["likely"]["screening_id"], ["webhook"], ["likely_eligible"])
+    proc = subprocess.Popen([sys.executable, "-m", "bot.staff", "notify-retry", "--every", "1"], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while lead.list_notifications()[0]["attempts"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        [row] = lead.list_notifications()
+        assert row["attempts"] == 1 and row["status"] == "pending" and row["last_error"]
+        # The receiver comes up; the worker sends once the back-off has passed.
+        receiver.start()
+        lead.run(lambda db: db.execute("UPDATE notifications SET next_attempt_at = ?",
+                                       ["2000-01-01T00:00:00+00:00"]), write=True)
+        while lead.list_notifications()[0]["status"] != "sent" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert lead.list_notifications()[0]["status"] == "sent"
+        assert receiver.posts and receiver.posts[0][2]["lead_id"] == seeded["likely"]["screening_id"]
+        assert proc.poll() is None  # still running: a worker, not a one-off
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        receiver.stop()

@@ -82,7 +82,8 @@ test: setup
 	echo "test: all passed"
 
 # Prints figures and writes var/bench/results.json; not a test. Env: CONCURRENCY (20),
-# CONVERSATIONS (40); BENCH_ARGS="--skip-train --no-reference" for a quick re-run.
+# CONVERSATIONS (40), REPLICAS (1; 2 adds the two-replica set-up, docs/deployment.md);
+# BENCH_ARGS="--skip-train --no-reference" for a quick re-run.
 bench: setup
 	@$(PY) scripts/bench.py $(BENCH_ARGS)
 

@@ -70,6 +70,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("--py-spy", metavar="PATH", help="record a py-spy profile of each server while the "
                         "measured conversations run, into var/bench/profiles/ (py-spy is not in the venv: "
                         "see scripts/benchmark/profiling.py; a profiled run is a little slower)")
+    parser.add_argument("--replicas", type=int, choices=(1, 2), default=env_int("REPLICAS", 1),
+                        help="2: also drive two Rasa and two action-server replicas sharing PostgreSQL "
+                             "and Redis on loopback (docs/deployment.md) and report their throughput "
+                             "beside the single server's (default 1, env REPLICAS)")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results.json",
                         help="where to write the results (default var/bench/results.json)")
     parser.add_argument("--fail-on-missed-targets", action="store_true",
@@ -86,7 +90,7 @@ def measure(target: deployment.Deployment, warmups: List[conversations.Conversat
             measured: List[conversations.Conversation], args: argparse.Namespace,
             training_seconds: Optional[float], model: Path) -> dict:
     """Start the deployment, warm it up, drive the measured conversations, stop it."""
-    label = "our bot" if target.name == "ours" else "the starter bot"
+    label = {"ours": "our bot", "replicas": "our bot on two replicas"}.get(target.name, "the starter bot")
     with target, PeakMemory(target.pids) as memory:
         with progress.phase(f"starting {label}"):
             target.start(on_server=lambda server: progress.say(f"  starting {server.name} server"))
@@ -188,10 +192,14 @@ def run(args: argparse.Namespace) -> dict:
                 warm_starter, conversations.starter_conversations(run_id, turns_each), args,
                 starter_training, starter_model)
 
+        replicas = measure_replicas(model, logs, run_id, args) if args.replicas == 2 else None
+
     ratio_values = report.ratios(ours, reference)
     return {
         "ours": ours,
         "reference": reference,
+        "replicas": replicas,
+        "scaling": report.scaling(ours, replicas),
         "ratios": ratio_values,
         "targets": report.targets(ours, ratio_values),
         "machine": report.machine(version("rasa"), version("rasa-sdk")),
@@ -199,10 +207,44 @@ def run(args: argparse.Namespace) -> dict:
                      "physician_share": args.physician_share, "warmup_conversations": args.warmup,
                      "max_turns": args.max_turns, "turn_timeout_seconds": args.turn_timeout,
                      "skip_train": args.skip_train, "reference": not args.no_reference,
+                     "replicas": args.replicas,
                      "memory_sample_seconds": 0.2, "profiled": bool(args.py_spy), "run_id": run_id},
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "total_seconds": round(time.time() - started, 1),
     }
+
+
+def measure_replicas(model: Path, logs: Path, run_id: str, args: argparse.Namespace) -> dict:
+    """The two-replica set-up under the same load, with its own PostgreSQL and Redis."""
+    services = _local_services()
+    try:
+        postgres, redis = services.Postgres(), services.Redis()
+    except services.ServiceUnavailable as error:
+        raise deployment.StartError(f"{error}; --replicas 2 needs Debian's postgresql and "
+                                    f"redis-server (scripts/system_deps.sh)") from None
+    with progress.phase("starting PostgreSQL and Redis on loopback"):
+        postgres.start()
+        redis.start()
+    try:
+        target = deployment.two_replicas(model, logs / "replicas", postgres.create_database("tracker"),
+                                         postgres.create_database("leads"), redis.url)
+        measured = conversations.our_conversations(f"replicas-{run_id}", args.conversations,
+                                                   args.physician_share)
+        warm = conversations.our_conversations(f"warmup-replicas-{run_id}", args.warmup, args.physician_share)
+        return measure(target, warm, measured, args, None, model)
+    finally:
+        redis.stop()
+        postgres.stop()
+
+
+def _local_services():
+    """tests/local_services.py (throw-away PostgreSQL and Redis), imported by path."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_local_services", ROOT / "tests" / "local_services.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _workdir(path: Path) -> Path:
@@ -234,6 +276,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(report.figures_table(results))
     print()
     print(report.targets_table(results["targets"]))
+    if results.get("replicas"):
+        print()
+        print(report.scaling_table(results))
     errors = report.errors_text(results)
     if errors:
         print("\nerrors (first of each run):\n" + errors)

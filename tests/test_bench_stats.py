@@ -89,3 +89,10 @@ def test_physicians_are_spread_evenly_and_starter_scripts_cycle():
     starter = conversations.starter("s", turns=3)
     said = [starter.next_message([]) for _ in range(4)]
     assert said[:3] == ["hello", "I am feeling very good", "hi"] and said[3] is None
+
+
+def test_scaling_compares_two_replicas_with_one_server():
+    one = {"turns_per_second": 10.0, "latency_ms": {"p50": 1000.0, "p95": 2000.0}}
+    two = {"turns_per_second": 15.0, "latency_ms": {"p50": 800.0, "p95": 1000.0}}
+    assert report.scaling(one, two) == {"throughput": 1.5, "p50": 0.8, "p95": 0.5}
+    assert report.scaling(one, None) is None

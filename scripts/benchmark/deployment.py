@@ -195,3 +195,26 @@ def starter_bot(project: Path, model: Path, workdir: Path, log_dir: Path) -> Dep
     rasa = _rasa_server("rasa", model, project, env, project / "endpoints.yml", credentials, log_dir)
     return Deployment("reference", [rasa], [webhook_url(rasa)])
 
+
+def two_replicas(model: Path, log_dir: Path, tracker_db: str, lead_db: str,
+                 lock_store_url: str) -> Deployment:
+    """Two Rasa replicas, each with its own action server, sharing PostgreSQL
+    (conversations, leads) and Redis (conversation locks), as
+    docs/deployment.md describes; turns go to both Rasa replicas in turn."""
+    servers: List[Server] = []
+    urls: List[str] = []
+    for name in ("a", "b"):
+        action_port = free_port()
+        env = {**os.environ, **QUIET_ENV,
+               "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
+               "TRACKER_DB": tracker_db, "LEAD_DB": lead_db, "LOCK_STORE_URL": lock_store_url,
+               "ACTION_HOST": "127.0.0.1", "ACTION_PORT": str(action_port)}
+        servers.append(Server(name=f"actions-{name}", cwd=ROOT, env=env,
+                              log_path=log_dir / f"actions-{name}.log",
+                              cmd=[RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+                              health_url=f"http://127.0.0.1:{action_port}/health"))
+        rasa = _rasa_server(f"rasa-{name}", model, ROOT, env, ROOT / "endpoints.yml",
+                            ROOT / "credentials.yml", log_dir)
+        servers.append(rasa)  # started after its action server; replica a creates the tables
+        urls.append(webhook_url(rasa))
+    return Deployment("replicas", servers, urls)

@@ -61,6 +61,32 @@ def ratios(ours: dict, reference: Optional[dict]) -> dict:
             "cpu_per_turn": stats.ratio(ours["cpu_ms_per_turn"]["total"], reference["cpu_ms_per_turn"]["total"])}
 
 
+def scaling(single: dict, replicas: Optional[dict]) -> Optional[dict]:
+    """Two replicas against one server: the gain (or its absence) in throughput."""
+    if not replicas:
+        return None
+    return {"throughput": stats.ratio(replicas["turns_per_second"], single["turns_per_second"]),
+            "p50": stats.ratio(replicas["latency_ms"]["p50"], single["latency_ms"]["p50"]),
+            "p95": stats.ratio(replicas["latency_ms"]["p95"], single["latency_ms"]["p95"])}
+
+
+def scaling_table(results: dict) -> str:
+    one, two, gain = results["ours"], results["replicas"], results["scaling"]
+    rows = [
+        _row("turns per second", one["turns_per_second"], two["turns_per_second"], gain["throughput"]),
+        _row("latency p50 (ms)", one["latency_ms"]["p50"], two["latency_ms"]["p50"], gain["p50"]),
+        _row("latency p95 (ms)", one["latency_ms"]["p95"], two["latency_ms"]["p95"], gain["p95"]),
+        _row("errors", one["errors"], two["errors"]),
+        _row("conversations completed", f"{one['completed']}/{one['conversations']}",
+             f"{two['completed']}/{two['conversations']}"),
+        _row("CPU per turn, all servers (ms)", one["cpu_ms_per_turn"]["total"], two["cpu_ms_per_turn"]["total"]),
+    ]
+    for name, mb in sorted(two["peak_rss_mb"].items()):
+        rows.append(_row(f"peak RSS {name} (MB)", one["peak_rss_mb"].get(name.split("-")[0]), mb))
+    return tabulate(rows, headers=["", "one server (SQLite)", "two replicas (PostgreSQL, Redis)",
+                                   "two / one"], tablefmt="github", disable_numparse=True)
+
+
 def targets(ours: dict, ratio_values: dict) -> dict:
     return stats.check_targets(errors=ours["errors"], p95_ratio=ratio_values["p95"],
                                rasa_rss_mb=ours["peak_rss_mb"].get("rasa"),
@@ -141,7 +167,7 @@ def targets_table(target_results: dict) -> str:
 
 def errors_text(results: dict) -> str:
     lines = []
-    for name in ("ours", "reference"):
+    for name in ("ours", "reference", "replicas"):
         doc = results.get(name) or {}
         for sample in doc.get("error_samples", []):
             lines.append(f"  {name}: {sample['sender']} turn {sample['turn']}: {sample['error']} {sample['detail']}")

@@ -34,7 +34,7 @@ DECISIONS = (PASS, FAIL)
 REVIEW_FILTERS = ("open", "none")
 SCREENING_TABLES = ("answers", "review_items", "transcript", "outcome_history",
                     "screening_states")
-STATES_KEPT = 5  # revisions of a screening's state kept (Rasa may lag one or two behind)
+STATES_KEPT = 3  # revisions of a screening's state kept: Rasa lags at most one behind
 
 
 class LeadStore:

@@ -300,7 +300,7 @@ def test_finish_action_notifies_once_and_never_fails_the_reply(lead, receiver):
     _, messages = chat.run(ActionFinishScreening())
     assert time.monotonic() - started < 3
     assert messages  # the closing messages were still sent
-    sid = chat.slots["screening_state"]["screening_id"]
+    sid = chat.state["screening_id"]
     assert lead.get_screening(sid)["outcome"] in notify.NOTIFY_OUTCOMES
     [row] = lead.list_notifications()
     assert (row["screening_id"], row["status"], row["attempts"]) == (sid, "pending", 1)

@@ -294,6 +294,9 @@ class PriorTherapy(Rule):
             return Evaluation(UNCERTAIN, f"does not know about prior {names} ({quoted(record)})")
         if not taken and drugs:
             others = ", ".join(d["name"] for d in drugs)
+            if value.get("stated") == "yes":
+                # "yes, doxorubicin" contradicts itself: both taken, or the question misread
+                return Evaluation(UNCERTAIN, f"said yes but named {others}, not {names}: to check ({quoted(record)})")
             return Evaluation(FAIL, f"treated with {others}, not {names}")
         drug_text = ", ".join(taken) or names
         progression = value.get("progression")

@@ -39,6 +39,12 @@ CASES = [
     ("recent_therapy", "last chemo was on 1 november", "fail"), ("hypertension", "a little high, 145/92", "fail"),
     ("prior_tki", "I took Aitan last year, it stopped working", "pass"),
     ("prior_tki", "I'm on pazopanib", "fail"), ("prior_tki", "never heard of them", "fail"),
+    # a yes beside other medicines contradicts itself: staff check, no knock-out
+    ("prior_tki", "yes it grew after chemo, doxorubicin and ifosfamide", "uncertain"),
+    ("prior_tki", "yes, keytruda", "uncertain"),
+    ("prior_tki", "no, I only had doxorubicin", "fail"), ("prior_tki", "阿霉素和异环磷酰胺", "fail"),
+    ("prior_tki", "yes anlotinib, it stopped working, then gemcitabine", "pass"),
+    ("recent_therapy", "ifosfamide 10 days ago", "fail"),
     ("recent_therapy", "my last chemo was 3 weeks ago", "fail"),
     ("recent_therapy", "radiotherapy ended in August", "pass"),
     ("cardiac_events", "I had a stent put in 2 months ago after a heart attack", "fail"),

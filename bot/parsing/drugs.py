@@ -200,7 +200,8 @@ def parse_drugs(text: str, today=None) -> Parsed:
             "drugs": [{"name", "matched", "daily_dose_mg", "route", "days_ago",
                        "prednisolone_equivalent_mg", "classes", "tki", "status", "span"}],
             "negated_drugs": [name, ...],
-            "progression": True|False|None}
+            "progression": True|False|None,
+            "stated": "yes"|"no"|"unknown"|None}  (a plain yes/no beside named drugs)
     route: "oral"|"inhaled"|"nasal"|"injection"|None (usual route from the
     lexicon when unstated); status: "current"|"stopped"|None.
     """
@@ -241,9 +242,12 @@ def parse_drugs(text: str, today=None) -> Parsed:
     if hedged:
         conf = min(conf, 0.6)
         notes.append("hedged")
+    stated = None  # the plain yes/no said beside the names ("no, only doxorubicin")
     if drugs:
         answer = "yes"
         span_s, span_e = ms[0].start, max(ms[-1].end, ev_end)
+        said = parse_yes_no(text, today)
+        stated = None if said.unclear else said.value
     elif negated:
         answer = "no"
         span_s, span_e = ms[0].start, ms[-1].end
@@ -264,6 +268,6 @@ def parse_drugs(text: str, today=None) -> Parsed:
         span_s, span_e = min(span_s, prog_hit[0]), max(span_e, prog_hit[1])
     return Parsed(kind="drugs",
                   value={"answer": answer, "drugs": drugs, "negated_drugs": negated,
-                         "progression": progression},
+                         "progression": progression, "stated": stated},
                   span=text[span_s:span_e], confidence=conf, note="; ".join(notes),
                   start=span_s, end=span_e)

@@ -92,6 +92,11 @@ class Trial:
         contact["email"] = os.environ.get("TRIAL_CONTACT_EMAIL", contact.get("email", ""))
         return contact
 
+    def unset_contact_fields(self) -> list:
+        """Contact fields still empty or a "(set ...)" placeholder: people would see it."""
+        return [key for key in ("phone", "email")
+                if not self.contact.get(key, "").strip() or self.contact[key].strip().startswith("(set ")]
+
     @property
     def guardian_age(self) -> int:
         return int(self.info.get("guardian_required_below_age", 0))

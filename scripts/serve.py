@@ -502,7 +502,32 @@ def print_urls(services: List[Service]) -> None:
     if "notifier" in by_name:
         print(f"  staff notifier      sends due notifications every {os.environ['NOTIFY_EVERY']} s")
     print(f"Logs: {LOG_DIR.relative_to(ROOT)}/*.log   Conversations: {os.environ['TRACKER_DB']}")
+    for reminder in deployment_reminders():
+        print(f"Before going live: {reminder}")
     print("Press Ctrl-C to stop.", flush=True)
+
+
+def deployment_reminders() -> List[str]:
+    """What a site must still set up; a check that fails must not stop the services."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    reminders = []
+    try:
+        from bot.trial import load_trial
+
+        for field_name in load_trial().unset_contact_fields():
+            variable = f"TRIAL_CONTACT_{field_name.upper()}"
+            reminders.append(f"set {variable}: people are shown a placeholder instead of the study team's {field_name}")
+    except Exception as exc:  # noqa: BLE001 - a reminder, not a start-up check
+        reminders.append(f"could not check the trial contact ({type(exc).__name__})")
+    try:
+        from bot.store.accounts import StaffAccounts
+
+        if not StaffAccounts().has_users():
+            reminders.append("no staff account yet: .venv/bin/python -m bot.staff user add NAME")
+    except Exception as exc:  # noqa: BLE001
+        reminders.append(f"could not check staff accounts ({type(exc).__name__})")
+    return reminders
 
 
 def main() -> int:

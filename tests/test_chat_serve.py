@@ -65,3 +65,18 @@ def test_dashboard_is_checked_on_its_health_url_and_the_notifier_runs_without_a_
     monkeypatch.setattr(serve, "port_in_use", lambda host, port: checked.append(port) or False)
     serve.check_ports(list(services.values()))
     assert None not in checked and len(checked) == len(services) - 1
+
+
+def test_start_up_reminds_what_a_site_must_set_before_going_live(serve, monkeypatch, tmp_path):
+    monkeypatch.setenv("LEAD_DB", str(tmp_path / "leads.db"))
+    monkeypatch.delenv("TRIAL_CONTACT_PHONE", raising=False)
+    monkeypatch.setenv("TRIAL_CONTACT_EMAIL", "sarcoma-study@example.org")
+    reminders = serve.deployment_reminders()
+    assert any("TRIAL_CONTACT_PHONE" in r for r in reminders)
+    assert not any("TRIAL_CONTACT_EMAIL" in r for r in reminders)
+    assert any("no staff account" in r for r in reminders)
+
+    from bot.store.accounts import StaffAccounts
+    StaffAccounts().create_user("alice", "Correct-Horse-42-battery", by="test")
+    monkeypatch.setenv("TRIAL_CONTACT_PHONE", "+86 371 6558 7000")
+    assert serve.deployment_reminders() == []

@@ -239,6 +239,53 @@ def test_csv_and_json_export_are_downloads_and_audited(logged_in, store, lead_wi
     assert len(exports) == 2 and all(a["actor"] == "alice" for a in exports)
 
 
+def _tracker_with(path, sender_ids):
+    """A minimal Rasa events table (the columns erasure looks at)."""
+    import sqlite3
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, "
+                     "type_name TEXT, timestamp REAL, data TEXT)")
+        conn.executemany("INSERT INTO events (sender_id, type_name, timestamp, data) "
+                         "VALUES (?, 'user', 0, '{}')", [(s,) for s in sender_ids])
+
+
+def _events_of(path, sender_id):
+    import sqlite3
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT count(*) FROM events WHERE sender_id = ?", [sender_id]).fetchone()[0]
+
+
+def test_erasing_a_person_needs_a_tick_then_deletes_both_stores_and_audits_counts_only(
+        logged_in, store, lead_with_markup, tmp_path, monkeypatch):
+    sid, conversation = lead_with_markup["screening_id"], lead_with_markup["conversation_id"]
+    other = make_record("conv-someone-else")
+    store.save_screening(other)
+    tracker = tmp_path / "tracker.db"
+    _tracker_with(tracker, [conversation, conversation, "conv-someone-else"])
+    page = logged_in.get(f"/leads/{sid}").get_data(as_text=True)
+    assert "Erase this person&#39;s data" in page or "Erase this person's data" in page
+
+    unticked = logged_in.post(f"/leads/{sid}/erase", data={"erase-csrf_token": csrf(page, "erase")},
+                              follow_redirects=True)
+    assert "Tick the box" in unticked.get_data(as_text=True)
+    assert store.get_screening(sid) is not None and _events_of(tracker, conversation) == 2
+    forged = logged_in.post(f"/leads/{sid}/erase", data={"erase-csrf_token": "forged",
+                                                         "erase-confirm": "y"})
+    assert forged.status_code == 400 and store.get_screening(sid) is not None
+
+    erased = logged_in.post(f"/leads/{sid}/erase", data={"erase-csrf_token": csrf(page, "erase"),
+                                                         "erase-confirm": "y"}, follow_redirects=True)
+    assert erased.status_code == 200 and "Erased conversation conv-xss" in erased.get_data(as_text=True)
+    assert store.get_screening(sid) is None and logged_in.get(f"/leads/{sid}").status_code == 404
+    assert _events_of(tracker, conversation) == 0
+    assert store.get_screening(other["screening_id"]) is not None  # nobody else's data
+    assert _events_of(tracker, "conv-someone-else") == 1
+    [entry] = [a for a in store.audit_log() if a["action"] == "delete"]
+    assert (entry["actor"], entry["target"]) == ("alice", conversation)
+    assert "<b>Ann</b>" not in json.dumps(entry) and "<script>" not in json.dumps(entry)
+    assert "answers=" in entry["detail"]  # counts, not content
+
+
 def test_every_view_is_audited_without_health_data(logged_in, store, lead_with_markup):
     sid = lead_with_markup["screening_id"]
     for path in ("/", f"/leads/{sid}", "/review", "/notifications", "/audit"):

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, PasswordField, RadioField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length
 
 
@@ -28,3 +29,12 @@ class ResolveForm(FlaskForm):
 class ActionForm(FlaskForm):
     """A button that changes something (log out, retry a notification): CSRF only."""
     submit = SubmitField("Go")
+
+
+class EraseForm(FlaskForm):
+    """Right to erasure from the lead page: an explicit tick, so a stray click erases nothing."""
+    confirm = BooleanField("The person asked for their data to be erased. Erase the screening "
+                           "and the stored conversation for good.",
+                           validators=[DataRequired(message="Tick the box to confirm the erasure: "
+                                                            "nothing was deleted.")])
+    submit = SubmitField("Erase this person's data")

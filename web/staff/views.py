@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from bot.outcome import OUTCOMES
 from bot.store import AlreadyResolved, InvalidInput, NotFound
 from bot.store.leads import NOTIFY_STATUSES
-from web.staff.forms import ActionForm, ResolveForm
+from web.staff.forms import ActionForm, EraseForm, ResolveForm
 from web.staff.settings import PAGE_SIZE
 
 blueprint = Blueprint("views", __name__)
@@ -96,7 +96,8 @@ def lead(screening_id: str):
         resolved_items=[i for i in record["review_items"] if i["status"] == "resolved"],
         forms={i["id"]: _resolve_form(i["id"]) for i in items},
         pending=_pending(record),
-        notifications=g.store.list_notifications(screening_id=screening_id))
+        notifications=g.store.list_notifications(screening_id=screening_id),
+        erase_form=EraseForm(prefix="erase"))
 
 
 def _pending(record: dict) -> list[str]:
@@ -131,6 +132,31 @@ def resolve(screening_id: str, item_id: int):
         flash(f"Review item {item_id} ({result['criterion']}) recorded as {result['decision']}. "
               f"Outcome: {result['old_outcome']} → {result['new_outcome']}.", "info")
     return redirect(target)
+
+
+@blueprint.route("/leads/<screening_id>/erase", methods=["POST"])
+@login_required
+def erase(screening_id: str):
+    """A person's right to erasure: every row of their conversation in the lead
+    store and the conversation store; the audit keeps ids and counts only."""
+    record = g.store.get_screening(screening_id) if len(screening_id) <= 100 else None
+    if record is None:
+        abort(404, description="No such screening (it may have been deleted or purged).")
+    form = EraseForm(prefix="erase")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("views.lead", screening_id=screening_id) + "#erase-h")
+    conversation_id = record.get("conversation_id")
+    if not conversation_id:
+        abort(400, description="This screening has no conversation id; erase it with "
+                               "python -m bot.staff delete.")
+    counts = g.store.delete_conversation(conversation_id, current_user.username)
+    flash(f"Erased conversation {conversation_id}: {counts['screenings']} screening(s), "
+          f"{counts['answers']} answers, {counts['transcript']} transcript lines and "
+          f"{counts['tracker_events']} stored conversation event(s).", "info")
+    return redirect(url_for("views.leads"))
 
 
 # --------------------------------------------------------------------------

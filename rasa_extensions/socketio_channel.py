@@ -11,7 +11,10 @@
   buttons), so a page reload shows the whole conversation;
 - messages are checked like the REST channel's (rasa_extensions/channels.py):
   text only, control characters removed, cut to MAX_MESSAGE_CHARS; a failed
-  turn gets the same polite "please try again", logged without the text.
+  turn gets the same polite "please try again", logged without the text;
+- a conversation sending faster than a person answers (rasa_extensions/
+  rate_limit.py: CHAT_BURST_MESSAGES at once, CHAT_MESSAGES_PER_MINUTE after)
+  is asked to slow down, and those messages never reach the NLU.
 
 Bot replies are SocketIOOutput's "bot_uttered" events ({text, quick_replies});
 "turn_end" follows the last of a turn, "user_echo" tells the browser's other tabs
@@ -20,6 +23,7 @@ what was typed.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -30,6 +34,7 @@ from socketio import AsyncServer
 
 from bot.local_secrets import secret
 from rasa_extensions.channels import TRY_AGAIN, clean_message
+from rasa_extensions.rate_limit import SLOW_DOWN, limiter_from_env
 from web.chat.session_tokens import conversation_of
 from web.chat.settings import chat_origins
 
@@ -90,6 +95,8 @@ class SessionSocketIOInput(SocketIOInput):
         self.session_secret = session_secret or secret("CHAT_SESSION_SECRET")
         self.origins = tuple(origins) if origins is not None else chat_origins()
         self.app: Optional[Sanic] = None
+        self.limiter = limiter_from_env()
+        self._limit_logged_at = float("-inf")
 
     def conversation_for(self, auth: Any) -> Optional[str]:
         """The conversation a connection's auth payload ({"token": ...}) entitles it to, if any."""
@@ -155,6 +162,14 @@ class SessionSocketIOInput(SocketIOInput):
                 history = []
             await sio.emit("history", history, room=sid, namespace=namespace)
 
+        async def slow_down(sid: Text) -> None:
+            now = time.monotonic()
+            if now - self._limit_logged_at > 60:  # one line a minute, not one per flooded message
+                self._limit_logged_at = now
+                logger.warning("a chat conversation is sending messages too fast; asked to slow down")
+            await sio.emit(self.bot_message_evt, {"text": SLOW_DOWN}, room=sid, namespace=namespace)
+            await sio.emit("turn_end", room=sid, namespace=namespace)
+
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Any = None) -> None:
             conversation = await conversation_of_socket(sid)
@@ -163,6 +178,9 @@ class SessionSocketIOInput(SocketIOInput):
             text = data.get("message") if isinstance(data, dict) else None
             if not isinstance(text, str):
                 logger.info("ignored a socket.io message that is not text")
+                return
+            if not self.limiter.allow(conversation):
+                await slow_down(sid)
                 return
             text = clean_message(text)
             if not text.startswith("/"):  # other tabs of the same browser show what was typed here

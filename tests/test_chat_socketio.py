@@ -213,3 +213,31 @@ def test_the_rasa_http_api_is_not_reachable(servers):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code in (401, 403, 404)
+
+
+def test_a_flood_from_one_conversation_is_asked_to_slow_down_and_the_chat_recovers(servers):
+    from rasa_extensions.rate_limit import SLOW_DOWN
+
+    async def scenario():
+        flooder = await SocketUser(servers, servers.browser_session().token()).connect()
+        await flooder.open_session()
+        for _ in range(80):  # far faster than anyone answers questions
+            await flooder.sio.emit("user_uttered", {"message": "hi"})
+        for _ in range(TURN_SECONDS * 10):
+            if flooder.turns_ended >= 80:
+                break
+            await asyncio.sleep(0.1)
+        texts = [m.get("text", "") for m in flooder.bot]
+        slowed = texts.count(SLOW_DOWN)
+        assert flooder.turns_ended == 80 and 40 <= slowed <= 80 - 20, slowed  # burst 30 by default
+        # Someone else is not slowed by it.
+        other = await SocketUser(servers, servers.browser_session().token()).connect()
+        await other.open_session()
+        assert SLOW_DOWN not in await other.say("hi")
+        await other.close()
+        await asyncio.sleep(3)  # the bucket refills: a message a second
+        said = await flooder.say("I'm the patient")
+        assert SLOW_DOWN not in said and any("Before any health question" in t for t in said), said
+        await flooder.close()
+    run(scenario())
+    assert "sending messages too fast" in (servers.workdir / "rasa.log").read_text(errors="replace")

@@ -12,10 +12,11 @@ connection limits belong to the reverse proxy (SECURITY.md).
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from typing import Callable, Dict, Tuple
+
+from web.chat.settings import env_int
 
 SLOW_DOWN = ("You're sending messages faster than I can answer. Please wait a few "
              "seconds, then send your answer again.")
@@ -60,5 +61,5 @@ class MessageRateLimiter:
 
 def limiter_from_env() -> MessageRateLimiter:
     """CHAT_BURST_MESSAGES (30) and CHAT_MESSAGES_PER_MINUTE (60; 0 turns the limit off)."""
-    return MessageRateLimiter(int(os.environ.get("CHAT_BURST_MESSAGES", "30")),
-                              float(os.environ.get("CHAT_MESSAGES_PER_MINUTE", "60")))
+    return MessageRateLimiter(env_int("CHAT_BURST_MESSAGES", 30),
+                              env_int("CHAT_MESSAGES_PER_MINUTE", 60, minimum=0))

@@ -17,6 +17,16 @@ PATIENT_ANSWERS = [
 ]
 
 
+# A physician after the pasted summary: the checklist, the lab panel, no contact.
+PHYSICIAN_ANSWERS = [
+    ("any of these apply", "none apply"), ("lvef", "LVEF 60%, QTcF 430 ms"),
+    ("hiv status", "HIV neg, HBsAg neg, HCV Ab neg"), ("toxicities", "yes"), ("contraception", "yes"),
+    ("consent and to attend", "yes"), ("transfusion", "no"), ("expected survival", "yes"), ("recist", "yes"),
+    ("labs within", "PLT 150, Hb 110 g/L, TBIL 10 umol/L, AST 30 U/L, ALT 25 U/L, INR 1.0, "
+                    "PT 12 s (ULN 13), APTT 30 s (ULN 40), urine protein negative, TSH 2.1 (ULN 4.2)"),
+    ("like the study team to contact", "no"),
+]
+
 def reply_for(texts: list, answers: list) -> Optional[str]:
     """The scripted answer to the last question in the bot's messages, if any."""
     question = " ".join(texts[-1:]).lower()

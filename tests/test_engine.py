@@ -6,7 +6,7 @@ import pytest
 
 from bot.engine import MAX_ANSWER_CHARS, Screening
 from bot.trial import get_trial
-from scripts import PATIENT_ANSWERS, reply_for
+from scripts import PATIENT_ANSWERS, PHYSICIAN_ANSWERS, reply_for
 
 TODAY = date(2026, 11, 25)
 
@@ -221,14 +221,6 @@ def test_hostile_answers_never_crash_and_are_kept_verbatim_up_to_the_limit(hosti
     assert record["criteria"]["age"]["verdict"] == "uncertain"
 
 
-PHYSICIAN_ANSWERS = [
-    ("any of these apply", "none apply"), ("lvef", "LVEF 60%, QTcF 430 ms"),
-    ("hiv status", "HIV neg, HBsAg neg, HCV Ab neg"), ("toxicities", "yes"), ("contraception", "yes"),
-    ("consent and to attend", "yes"), ("transfusion", "no"), ("expected survival", "yes"), ("recist", "yes"),
-    ("labs within", "PLT 150, Hb 110 g/L, TBIL 10 umol/L, AST 30 U/L, ALT 25 U/L, INR 1.0, "
-                    "PT 12 s (ULN 13), APTT 30 s (ULN 40), urine protein negative, TSH 2.1 (ULN 4.2)"),
-    ("like the study team to contact", "no"),
-]
 
 
 def test_physician_checklist_and_lab_panel_keep_the_quick_screen_short():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from rasa_extensions.rate_limit import MessageRateLimiter, limiter_from_env
+from web.chat.settings import SettingsError
 
 
 class Clock:
@@ -54,3 +55,6 @@ def test_configuration_from_the_environment(monkeypatch):
     assert [limiter.allow("x") for _ in range(3)] == [True, True, False]
     with pytest.raises(ValueError):
         MessageRateLimiter(burst=0, per_minute=10)
+    monkeypatch.setenv("CHAT_BURST_MESSAGES", "lots")
+    with pytest.raises(SettingsError, match="CHAT_BURST_MESSAGES must be a whole number"):
+        limiter_from_env()

@@ -2,7 +2,7 @@
 
 Patients answer from tests/scripts.py (PATIENT_ANSWERS, reply_for: the same
 script the REST tests use, imported by path, not copied). Physicians paste a
-case summary, then answer the checklist questions (as in tests/test_engine.py)
+case summary, then answer the checklist questions (PHYSICIAN_ANSWERS, also tests/scripts.py)
 and decline to be contacted, so they see the criterion table. The starter
 bot's people walk its stories (greet, mood great/unhappy, affirm/deny, bot
 challenge, goodbye) for a given number of turns.
@@ -33,14 +33,7 @@ reply_for: Callable[[list, list], Optional[str]] = _test_scripts.reply_for
 # through the whole checklist.
 PHYSICIAN_SUMMARY = ("62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, Cr 0.9 mg/dL, "
                      "72 kg, BP 130/80")
-PHYSICIAN_ANSWERS: List[Tuple[str, str]] = [
-    ("any of these apply", "none apply"), ("lvef", "LVEF 60%, QTcF 430 ms"),
-    ("hiv status", "HIV neg, HBsAg neg, HCV Ab neg"), ("toxicities", "yes"), ("contraception", "yes"),
-    ("consent and to attend", "yes"), ("transfusion", "no"), ("expected survival", "yes"), ("recist", "yes"),
-    ("labs within", "PLT 150, Hb 110 g/L, TBIL 10 umol/L, AST 30 U/L, ALT 25 U/L, INR 1.0, "
-                    "PT 12 s (ULN 13), APTT 30 s (ULN 40), urine protein negative, TSH 2.1 (ULN 4.2)"),
-    ("like the study team to contact", "no"),
-]
+PHYSICIAN_ANSWERS: List[Tuple[str, str]] = _test_scripts.PHYSICIAN_ANSWERS
 
 # The bot's last words of a finished screening (contact given / contact declined).
 SCREENING_ENDS = ("The study team will contact you", "If you'd like to talk later")

@@ -10,8 +10,8 @@ import psutil
 MB = 1024 * 1024
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (0 if it is gone)."""
+def _tree_sum(pid: int, measure: Callable[[psutil.Process], float]) -> float:
+    """``measure`` summed over a process and its live descendants (0 if it is gone)."""
     try:
         root = psutil.Process(pid)
         processes = [root] + root.children(recursive=True)
@@ -20,27 +20,25 @@ def tree_rss(pid: int) -> int:
     total = 0
     for process in processes:
         try:
-            total += process.memory_info().rss
+            total += measure(process)
         except psutil.Error:  # exited between listing and sampling
             pass
     return total
 
 
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    return int(_tree_sum(pid, lambda process: process.memory_info().rss))
+
+
+def _user_and_system_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
 def tree_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its live descendants (0 if it is gone)."""
-    try:
-        root = psutil.Process(pid)
-        processes = [root] + root.children(recursive=True)
-    except psutil.Error:
-        return 0.0
-    total = 0.0
-    for process in processes:
-        try:
-            times = process.cpu_times()
-            total += times.user + times.system
-        except psutil.Error:
-            pass
-    return total
+    """User + system CPU seconds of a process and its live descendants."""
+    return float(_tree_sum(pid, _user_and_system_seconds))
 
 
 def cpu_seconds(pids: Dict[str, int]) -> Dict[str, float]:
@@ -55,8 +53,7 @@ def machine_busy_seconds() -> float:
 
 def own_cpu_seconds() -> float:
     """CPU seconds of this process (the load driver)."""
-    times = psutil.Process().cpu_times()
-    return times.user + times.system
+    return _user_and_system_seconds(psutil.Process())
 
 
 class PeakMemory:

@@ -15,7 +15,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.adapter import STATE_SLOT, StateUnavailable, ask, load, save, state_events, store_down, trial
+from actions.adapter import (STATE_SLOT, StateUnavailable, ask, load, reports_store_down, save,
+                             state_events, store_down, trial)
 from bot import notify
 from bot.engine import Screening
 
@@ -83,12 +84,9 @@ class ActionFinishScreening(Action):
     def name(self) -> Text:
         return "action_finish_screening"
 
+    @reports_store_down
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        try:
-            screening: Optional[Screening] = load(tracker)
-        except StateUnavailable:
-            store_down(dispatcher)
-            return []
+        screening: Optional[Screening] = load(tracker)
         if screening is None:
             return []
         screening.next_question()  # settles the phase (done) before the record is made

@@ -32,7 +32,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from benchmark import conversations, deployment, load, profiling, progress, report, training
+from benchmark import conversations, deployment, load, profiling, progress, report, suite_helpers, training
 from benchmark.resources import PeakMemory, cpu_seconds, machine_busy_seconds, own_cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -216,7 +216,7 @@ def run(args: argparse.Namespace) -> dict:
 
 def measure_replicas(model: Path, logs: Path, run_id: str, args: argparse.Namespace) -> dict:
     """The two-replica set-up under the same load, with its own PostgreSQL and Redis."""
-    services = _local_services()
+    services = suite_helpers.load("local_services")
     try:
         postgres, redis = services.Postgres(), services.Redis()
     except services.ServiceUnavailable as error:
@@ -235,16 +235,6 @@ def measure_replicas(model: Path, logs: Path, run_id: str, args: argparse.Namesp
     finally:
         redis.stop()
         postgres.stop()
-
-
-def _local_services():
-    """tests/local_services.py (throw-away PostgreSQL and Redis), imported by path."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench_local_services", ROOT / "tests" / "local_services.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _workdir(path: Path) -> Path:

@@ -173,6 +173,14 @@ def test_review_items_show_the_registry_wording_of_their_criterion(logged_in, le
     assert "Criterion (Inclusion 5)" in logged_in.get("/review").get_data(as_text=True)
 
 
+def test_another_trials_review_item_is_not_shown_this_trials_wording(logged_in, store):
+    record = make_record("conv-other-trial")
+    record["trial_id"] = "NCT00000000"
+    store.save_screening(record)
+    html = logged_in.get(f"/leads/{record['screening_id']}").get_data(as_text=True)
+    assert "Item" in html and "Criterion (Inclusion 5)" not in html
+
+
 def test_unknown_lead_is_a_404(logged_in):
     response = logged_in.get("/leads/no-such-screening")
     assert response.status_code == 404 and "No such screening" in response.get_data(as_text=True)

@@ -247,7 +247,7 @@ class LeadStore:
     def open_review_items(self) -> list[dict]:
         """The review queue, oldest first."""
         sql = """
-            SELECT r.id, r.screening_id, s.conversation_id, s.role, s.outcome, s.started_at,
+            SELECT r.id, r.screening_id, s.conversation_id, s.trial_id, s.role, s.outcome, s.started_at,
                    r.criterion, r.question, r.answer, r.reason, r.status, r.created_at
             FROM review_items r JOIN screenings s ON s.screening_id = r.screening_id
             WHERE r.status = 'open'

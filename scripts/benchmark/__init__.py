@@ -10,4 +10,5 @@ Modules (each one job):
     report         the printed table and the results.json document
     progress       phase status lines on stderr
     profiling      optional py-spy profiles of the servers during the measurement
+    suite_helpers  tests/ modules the bench reuses, imported by path
 """

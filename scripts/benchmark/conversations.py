@@ -9,23 +9,12 @@ challenge, goodbye) for a given number of turns.
 """
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
-ROOT = Path(__file__).resolve().parents[2]
+from . import suite_helpers
 
-
-def _load_test_scripts():
-    # By path: `import scripts` would be ambiguous next to the scripts/ folder.
-    spec = importlib.util.spec_from_file_location("screening_test_scripts", ROOT / "tests" / "scripts.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_test_scripts = _load_test_scripts()
+_test_scripts = suite_helpers.load("scripts")
 PATIENT_ANSWERS: List[Tuple[str, str]] = _test_scripts.PATIENT_ANSWERS
 reply_for: Callable[[list, list], Optional[str]] = _test_scripts.reply_for
 

@@ -171,17 +171,26 @@ def webhook_url(server: Server) -> str:
     return server.health_url.rstrip("/") + "/webhooks/rest/webhook"
 
 
+def _our_env(action_port: int, stores: Dict[str, str]) -> Dict[str, str]:
+    """Our servers' environment: the project on the path, quiet, the given stores."""
+    return {**os.environ, **QUIET_ENV,
+            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
+            "ACTION_HOST": "127.0.0.1", "ACTION_PORT": str(action_port), **stores}
+
+
+def _action_server(name: str, env: Dict[str, str], log_dir: Path) -> Server:
+    port = env["ACTION_PORT"]
+    return Server(name=name, cwd=ROOT, env=env, log_path=log_dir / f"{name}.log",
+                  cmd=[RASA, "run", "actions", "--actions", "actions", "--port", port],
+                  health_url=f"http://127.0.0.1:{port}/health")
+
+
 def single_node(model: Path, workdir: Path, log_dir: Path, extra_env: Optional[Dict[str, str]] = None) -> Deployment:
     """Our bot as `make run` starts it: one action server, one Rasa server,
     SQLite lead store and tracker store (in workdir)."""
-    action_port = free_port()
-    env = {**os.environ, **QUIET_ENV,
-           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
-           "LEAD_DB": str(workdir / "leads.db"), "TRACKER_DB": str(workdir / "tracker.db"),
-           "ACTION_HOST": "127.0.0.1", "ACTION_PORT": str(action_port), **(extra_env or {})}
-    actions = Server(name="actions", cwd=ROOT, env=env, log_path=log_dir / "actions.log",
-                     cmd=[RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
-                     health_url=f"http://127.0.0.1:{action_port}/health")
+    env = _our_env(free_port(), {"LEAD_DB": str(workdir / "leads.db"),
+                                 "TRACKER_DB": str(workdir / "tracker.db"), **(extra_env or {})})
+    actions = _action_server("actions", env, log_dir)
     rasa = _rasa_server("rasa", model, ROOT, env, ROOT / "endpoints.yml", ROOT / "credentials.yml", log_dir)
     return Deployment("ours", [actions, rasa], [webhook_url(rasa)])
 
@@ -204,15 +213,9 @@ def two_replicas(model: Path, log_dir: Path, tracker_db: str, lead_db: str,
     servers: List[Server] = []
     urls: List[str] = []
     for name in ("a", "b"):
-        action_port = free_port()
-        env = {**os.environ, **QUIET_ENV,
-               "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
-               "TRACKER_DB": tracker_db, "LEAD_DB": lead_db, "LOCK_STORE_URL": lock_store_url,
-               "ACTION_HOST": "127.0.0.1", "ACTION_PORT": str(action_port)}
-        servers.append(Server(name=f"actions-{name}", cwd=ROOT, env=env,
-                              log_path=log_dir / f"actions-{name}.log",
-                              cmd=[RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
-                              health_url=f"http://127.0.0.1:{action_port}/health"))
+        env = _our_env(free_port(), {"TRACKER_DB": tracker_db, "LEAD_DB": lead_db,
+                                     "LOCK_STORE_URL": lock_store_url})
+        servers.append(_action_server(f"actions-{name}", env, log_dir))
         rasa = _rasa_server(f"rasa-{name}", model, ROOT, env, ROOT / "endpoints.yml",
                             ROOT / "credentials.yml", log_dir)
         servers.append(rasa)  # started after its action server; replica a creates the tables

@@ -30,12 +30,16 @@ CSP = "; ".join([
 ])
 
 
-def criterion_source(criterion_id: str) -> Optional[dict]:
+def criterion_source(criterion_id: str, trial_id: Optional[str]) -> Optional[dict]:
     """The registry wording of a criterion ({"ref": "Inclusion 5", "text": ...}),
-    so that staff decide against the source, not the bot's paraphrase."""
+    so that staff decide against the source, not the bot's paraphrase. Only
+    from the screening's own trial: another trial's wording would mislead."""
     from bot.trial import get_trial
+    trial = get_trial()
+    if trial_id != trial.id:
+        return None
     try:
-        criterion = get_trial().criterion(criterion_id)
+        criterion = trial.criterion(criterion_id)
     except (KeyError, LookupError, ValueError):
         return None
     return {"ref": criterion.source_ref, "text": criterion.source}

@@ -30,11 +30,12 @@ timed = t0=$$(date +%s); $(2); rc=$$?; \
 	if [ -n "$(IS_CI)" ]; then echo "[time] $(1): $$(( $$(date +%s) - t0 ))s"; fi; \
 	exit $$rc
 
-.PHONY: help setup train run test bench audit nlu-report lock clean distclean
+.PHONY: help setup train run test lint bench audit nlu-report lock clean distclean
 
 help:
 	@echo "make run         install (first time), train if needed, start all services"
 	@echo "make test        install (first time), train if needed, run every test"
+	@echo "make lint         ruff: lint and format check (run by make test)"
 	@echo "make setup       create $(VENV) from requirements.lock (no-op when unchanged)"
 	@echo "make train       train models/<hash>.tar.gz if config/domain/data changed"
 	@echo "make bench       benchmark screenings over REST vs Rasa's starter bot (var/bench/)"
@@ -53,10 +54,14 @@ train: setup
 run: setup train
 	@$(PY) scripts/serve.py
 
+lint: setup
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
 # Runs every step even when an earlier one fails, then fails if any did.
 test: setup
 	@bash scripts/system_deps.sh
 	@failed=""; \
+	( $(call timed,lint,$(MAKE) --no-print-directory lint) ) || failed="$$failed lint"; \
 	if [ ! -f domain.yml ]; then \
 		echo "test: domain.yml does not exist yet: skipping rasa data validate, training and rasa test core"; \
 	else \

@@ -11,6 +11,7 @@ slot carries the whole state instead, so nothing is lost while the store is
 down; the next successful save turns it back into a reference. Any
 action-server replica can continue any conversation either way.
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,7 +21,7 @@ import uuid
 from collections import OrderedDict
 from datetime import datetime, timezone
 from threading import Lock
-from typing import Any, List, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -47,7 +48,7 @@ class _Revisions:
     def __init__(self, size: int):
         self.size, self.items, self.lock = size, OrderedDict(), Lock()
 
-    def get(self, revision: str) -> Optional[str]:
+    def get(self, revision: str) -> str | None:
         with self.lock:
             text = self.items.get(revision)
             if text is not None:
@@ -73,7 +74,7 @@ def trial() -> Trial:
     return get_trial()
 
 
-def load(tracker: Tracker) -> Optional[Screening]:
+def load(tracker: Tracker) -> Screening | None:
     """The conversation's screening, or None before consent (or after erasure).
     Raises StateUnavailable when its saved state cannot be read."""
     value = tracker.get_slot(STATE_SLOT)
@@ -86,8 +87,7 @@ def load(tracker: Tracker) -> Optional[Screening]:
             try:
                 state = store.default_store().load_state(str(value["ref"]), revision)
             except store.LeadStoreError as error:
-                logger.error("lead store unavailable while loading a screening: %s",
-                             type(error).__name__)
+                logger.error("lead store unavailable while loading a screening: %s", type(error).__name__)
                 raise StateUnavailable() from error
             if state is None:
                 return None  # deleted or purged meanwhile
@@ -99,7 +99,7 @@ def load(tracker: Tracker) -> Optional[Screening]:
     return None
 
 
-def state_events(screening: Screening, tracker: Tracker) -> List[SlotSet]:
+def state_events(screening: Screening, tracker: Tracker) -> list[SlotSet]:
     """The slot event that lets the next turn find this screening: a reference
     when this exact state is saved, else the whole state; nothing when the
     slot already says so."""
@@ -112,8 +112,13 @@ def state_events(screening: Screening, tracker: Tracker) -> List[SlotSet]:
     return [SlotSet(STATE_SLOT, value)]
 
 
-def say(dispatcher: CollectingDispatcher, name: str, role: Optional[str] = None,
-        buttons: Optional[List[str]] = None, **values: Any) -> None:
+def say(
+    dispatcher: CollectingDispatcher,
+    name: str,
+    role: str | None = None,
+    buttons: list[str] | None = None,
+    **values: Any,
+) -> None:
     """Send one message from bot/data/messages.yaml, with quick-answer buttons if given."""
     payload = [{"title": label, "payload": label} for label in buttons or []]
     dispatcher.utter_message(text=render(name, trial(), role, **values), buttons=payload or None)
@@ -126,7 +131,7 @@ def ask(dispatcher: CollectingDispatcher, question: Question) -> None:
     dispatcher.utter_message(text=question.text, buttons=payload or None)
 
 
-def transcript(tracker: Tracker) -> List[dict]:
+def transcript(tracker: Tracker) -> list[dict]:
     """User and bot messages of this conversation, for the staff summary."""
     lines = []
     for event in tracker.events:
@@ -146,13 +151,15 @@ def save(screening: Screening, tracker: Tracker, dispatcher: CollectingDispatche
     the person to call (no health data logged) and keep the state in the slot."""
     screening.state["rev"] = uuid.uuid4().hex[:16]
     try:
-        store.default_store().save_screening(screening.record(transcript(tracker)),
-                                             state=screening.state,
-                                             revision=screening.state["rev"])
+        store.default_store().save_screening(
+            screening.record(transcript(tracker)), state=screening.state, revision=screening.state["rev"]
+        )
         _revisions.put(screening.state["rev"], _canonical(screening.state))
         return True
     except store.LeadStoreUnavailable as error:
-        logger.error("lead store unavailable for screening %s: %s", screening.state["screening_id"], type(error).__name__)
+        logger.error(
+            "lead store unavailable for screening %s: %s", screening.state["screening_id"], type(error).__name__
+        )
     except (store.LeadStoreError, OSError) as error:
         logger.error("lead store error for screening %s: %s", screening.state["screening_id"], type(error).__name__)
     say(dispatcher, "store_unavailable")
@@ -167,6 +174,7 @@ def store_down(dispatcher: CollectingDispatcher) -> None:
 def reports_store_down(run):
     """For an action's run(): when the saved screening cannot be read, ask the
     person to call and change nothing (their earlier answers stay saved)."""
+
     @functools.wraps(run)
     async def wrapper(self, dispatcher, tracker, domain):
         try:
@@ -174,4 +182,5 @@ def reports_store_down(run):
         except StateUnavailable:
             store_down(dispatcher)
             return []
+
     return wrapper

@@ -2,9 +2,10 @@
 (rules.yml), or whenever a rule hands over to it. Never reverts the message
 (an answer stays given): it repeats what the assistant is waiting for, or says
 the check is finished and how to start again."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -15,11 +16,11 @@ from actions.opening import ask_consent, ask_role
 
 
 class ActionUnhandled(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_unhandled"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         awaiting = tracker.get_slot("awaiting")
         if awaiting == "role":
             ask_role(dispatcher, "role_unclear")

@@ -5,18 +5,28 @@ slot `screening_answer`; when the screening has ended it is empty and the form
 closes. Each answer is parsed and scored by bot/ and saved at once, so nothing
 is lost if a server stops mid-screening.
 """
+
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.adapter import (STATE_SLOT, StateUnavailable, ask, load, reports_store_down, save,
-                             state_events, store_down, trial)
+from actions.adapter import (
+    STATE_SLOT,
+    StateUnavailable,
+    ask,
+    load,
+    reports_store_down,
+    save,
+    state_events,
+    store_down,
+    trial,
+)
 from bot import notify
 from bot.engine import Screening
 
@@ -24,11 +34,12 @@ ANSWER_SLOT = "screening_answer"
 
 
 class ValidateScreeningForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_screening_form"
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         try:
             screening = load(tracker)
         except StateUnavailable:
@@ -40,8 +51,9 @@ class ValidateScreeningForm(FormValidationAction):
         probe = Screening(trial(), copy.deepcopy(screening.state))
         return [ANSWER_SLOT] if probe.next_question() is not None else []
 
-    async def validate_screening_answer(self, value: Any, dispatcher: CollectingDispatcher,
-                                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_screening_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         try:
             screening = load(tracker)
         except StateUnavailable:
@@ -57,17 +69,17 @@ class ValidateScreeningForm(FormValidationAction):
         screening.next_question()
         save(screening, tracker, dispatcher)
         # Always empty the answer slot: the form then asks the next question bot/ picks.
-        slots: Dict[Text, Any] = {ANSWER_SLOT: None}
+        slots: dict[str, Any] = {ANSWER_SLOT: None}
         for event in state_events(screening, tracker):
             slots[STATE_SLOT] = event["value"]
         return slots
 
 
 class ActionAskScreeningAnswer(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_screening_answer"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         try:
             screening = load(tracker)
         except StateUnavailable:
@@ -81,12 +93,12 @@ class ActionAskScreeningAnswer(Action):
 
 
 class ActionFinishScreening(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_finish_screening"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        screening: Optional[Screening] = load(tracker)
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        screening: Screening | None = load(tracker)
         if screening is None:
             return []
         screening.next_question()  # settles the phase (done) before the record is made

@@ -1,10 +1,11 @@
 """Interruptions at any point: why, what is X, corrections, a person, stop, start over,
 delete my data, out-of-scope questions. After each, the form resumes where it was."""
+
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, Restarted, SlotSet
@@ -29,6 +30,7 @@ def _reprompt_outside_form(dispatcher: CollectingDispatcher, tracker: Tracker) -
         ask_role(dispatcher)
     elif awaiting == "consent":
         from actions.opening import ask_consent
+
         ask_consent(dispatcher, tracker.get_slot("role") or "patient")
 
 
@@ -50,11 +52,11 @@ def answered_instead(screening, tracker: Tracker, dispatcher: CollectingDispatch
 
 
 class ActionExplainWhy(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_explain_why"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         screening = load(tracker)
         if answered_instead(screening, tracker, dispatcher):
             return state_events(screening, tracker)
@@ -70,11 +72,11 @@ class ActionExplainWhy(Action):
 
 
 class ActionExplainTerm(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_explain_term"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         screening = load(tracker)
         if answered_instead(screening, tracker, dispatcher):
             return state_events(screening, tracker)
@@ -82,9 +84,19 @@ class ActionExplainTerm(Action):
         candidates = [str(t).lower() for t in tracker.get_latest_entity_values("term")]
         text = (tracker.latest_message.get("text") or "").lower()
         # Longest glossary term named in the message ("live vaccine" before "vaccine").
-        candidates += sorted((term for term in glossary if re.search(rf"\b{re.escape(term)}\b", text)), key=len, reverse=True)
-        aliases = {"qtcf": "qtc", "qt": "qtc", "ejection fraction": "lvef", "performance status": "ecog",
-                   "aitan": "apatinib", "focus v": "anlotinib", "lenvima": "lenvatinib", "gcsf": "g-csf"}
+        candidates += sorted(
+            (term for term in glossary if re.search(rf"\b{re.escape(term)}\b", text)), key=len, reverse=True
+        )
+        aliases = {
+            "qtcf": "qtc",
+            "qt": "qtc",
+            "ejection fraction": "lvef",
+            "performance status": "ecog",
+            "aitan": "apatinib",
+            "focus v": "anlotinib",
+            "lenvima": "lenvatinib",
+            "gcsf": "g-csf",
+        }
         for candidate in candidates:
             term = aliases.get(candidate, candidate)
             if term in glossary:
@@ -98,11 +110,11 @@ class ActionExplainTerm(Action):
 
 
 class ActionCorrectAnswer(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_correct_answer"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         screening = load(tracker)
         if screening is None:
             say(dispatcher, "correction_none")
@@ -114,18 +126,18 @@ class ActionCorrectAnswer(Action):
             dispatcher.utter_message(text=message)
         if reply.changed:
             save(screening, tracker, dispatcher)
-        events: List[EventType] = list(state_events(screening, tracker))
+        events: list[EventType] = list(state_events(screening, tracker))
         if reply.changed and not _in_form(tracker) and screening.phase in ("criteria", "contact"):
             events.append(FollowupAction("screening_form"))
         return events
 
 
 class ActionHumanHandoff(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_human_handoff"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         screening = load(tracker)
         if screening is None:
             # No consent yet: give the contact, store nothing.
@@ -139,11 +151,11 @@ class ActionHumanHandoff(Action):
 
 
 class ActionOutOfScope(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_out_of_scope"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         screening = load(tracker)
         if answered_instead(screening, tracker, dispatcher, any_step=True):
             return state_events(screening, tracker)
@@ -154,11 +166,11 @@ class ActionOutOfScope(Action):
 
 
 class ActionStopScreening(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_stop_screening"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         screening = load(tracker)
         if screening is None:
             say(dispatcher, "stopped_nothing_saved")
@@ -172,11 +184,11 @@ class ActionStopScreening(Action):
 class ActionRestart(Action):
     """Overrides Rasa's action_restart ("start over"): keep the abandoned attempt, begin again."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_restart"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         screening = load(tracker)
         if screening is not None:
             screening.stop()  # the abandoned attempt stays on record as incomplete
@@ -189,11 +201,11 @@ class ActionRestart(Action):
 
 
 class ActionDeleteMyData(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_delete_my_data"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         try:
             store.delete_conversation(tracker.sender_id, by="participant")
         except store.LeadStoreUnavailable as error:
@@ -201,5 +213,9 @@ class ActionDeleteMyData(Action):
             say(dispatcher, "store_unavailable")
             return END_FORM
         say(dispatcher, "deleted")
-        return END_FORM + [SlotSet("screening_state", None), SlotSet("role", None), SlotSet("awaiting", None),
-                           SlotSet("erase_conversation", True)]
+        return END_FORM + [
+            SlotSet("screening_state", None),
+            SlotSet("role", None),
+            SlotSet("awaiting", None),
+            SlotSet("erase_conversation", True),
+        ]

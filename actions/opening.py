@@ -1,7 +1,8 @@
 """Introduction, role and consent: nothing about health is asked or stored before consent."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -22,11 +23,11 @@ def ask_consent(dispatcher: CollectingDispatcher, role: str) -> None:
 
 
 class ActionGreet(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_greet"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         screening = load(tracker)
         if screening is not None and screening.phase in ("criteria", "contact"):
             say(dispatcher, "greet_again", screening.role)
@@ -40,11 +41,11 @@ class ActionGreet(Action):
 
 
 class ActionSetRole(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_set_role"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         screening = load(tracker)
         if screening is not None and screening.phase in ("criteria", "contact"):
             # A role mentioned mid-screening ("I'm his mother") changes nothing already answered.
@@ -61,22 +62,22 @@ class ActionSetRole(Action):
 
 
 class ActionStartScreening(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_screening"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         role = tracker.get_slot("role") or "patient"
         state = Screening.new_state(trial(), tracker.sender_id, role, consented=True)
         return [SlotSet("screening_state", state), SlotSet("awaiting", "nothing")]
 
 
 class ActionDeclineConsent(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_decline_consent"
 
     @reports_store_down
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         role = tracker.get_slot("role") or "patient"
         screening = Screening(trial(), Screening.new_state(trial(), tracker.sender_id, role, consented=False))
         save(screening, tracker, dispatcher)

@@ -7,6 +7,7 @@
 Both raise ValueError on inputs where the formula gives no meaningful answer,
 so a caller can never score a patient on a number the formula cannot give.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,7 @@ def _positive(name: str, value: float) -> float:
     return float(value)
 
 
-def cockcroft_gault(age_years: float, weight_kg: float, creatinine_umol_l: float,
-                    sex: str) -> float:
+def cockcroft_gault(age_years: float, weight_kg: float, creatinine_umol_l: float, sex: str) -> float:
     """Creatinine clearance in ml/min by the Cockcroft-Gault formula.
 
     CrCl = (140 - age) x weight / (72 x creatinine in mg/dL), x 0.85 for women.
@@ -57,8 +57,7 @@ def cockcroft_gault(age_years: float, weight_kg: float, creatinine_umol_l: float
     return clearance
 
 
-def fridericia(qt_ms: float, heart_rate_bpm: float | None = None,
-               rr_ms: float | None = None) -> float:
+def fridericia(qt_ms: float, heart_rate_bpm: float | None = None, rr_ms: float | None = None) -> float:
     """QT corrected by Fridericia: QTcF = QT / RR^(1/3), RR in seconds.
 
     Give exactly one of ``heart_rate_bpm`` (RR = 60 / HR) or ``rr_ms``.

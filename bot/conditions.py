@@ -7,9 +7,11 @@
 PATH is a fact name followed by keys into the fact's value ("ecog.ecog").
 A condition is data, so it is checked when the trial file loads.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Tuple
+from collections.abc import Callable, Iterator
+from typing import Any
 
 COMPARISONS = ("eq", "ne", "in", "lt", "le", "gt", "ge", "known", "empty")
 MISSING = object()
@@ -73,8 +75,9 @@ def holds(condition: dict, lookup: Lookup, role: str | None = None) -> bool:
     if operator == "in":
         return value in expected
     try:
-        return {"lt": value < expected, "le": value <= expected,
-                "gt": value > expected, "ge": value >= expected}[operator]
+        return {"lt": value < expected, "le": value <= expected, "gt": value > expected, "ge": value >= expected}[
+            operator
+        ]
     except TypeError:
         return False
 
@@ -100,6 +103,6 @@ def resolve(path: str, facts: dict, flags: dict) -> Any:
     return value
 
 
-def split_path(path: str) -> Tuple[str, list]:
+def split_path(path: str) -> tuple[str, list]:
     name, *keys = path.split(".")
     return name, keys

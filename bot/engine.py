@@ -9,18 +9,18 @@ Scoring is a pure function of the facts: each turn re-evaluates the criteria
 in asking order, so a correction ("I'm 54, not 45") changes every verdict that
 depends on it, and a knock-out ends the questions as soon as it is certain.
 """
+
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Iterable, Optional
 
 from bot import conditions
 from bot.messages import choices, render
-from bot.outcome import (FAIL, LIKELY_ELIGIBLE, NEEDS_REVIEW, NOT_ASKED, PENDING, UNCERTAIN,
-                         compute_outcome, DECLINED)
+from bot.outcome import DECLINED, FAIL, LIKELY_ELIGIBLE, NEEDS_REVIEW, NOT_ASKED, PENDING, UNCERTAIN, compute_outcome
 from bot.parsing.contact import parse_email, parse_name, parse_phone, parse_preferred_time
 from bot.parsing.registry import PARSERS
 from bot.parsing.summary import extract_summary
@@ -38,21 +38,28 @@ CONTACT_STEPS = ("contact_consent", "contact_name", "contact_method", "contact_t
 RULE_FACT_KEYS = ("fact", "when_fact", "detail_fact", "history_fact", "extent_fact", "progression_fact", "analyte")
 _NOT_AVAILABLE = re.compile(
     r"\b(not (done|available|known|yet|measured|tested)|n/?a|unknown|don'?t know|do not know|no idea|"
-    r"pending|not to hand|none available|skip|unavailable)\b", re.I)
+    r"pending|not to hand|none available|skip|unavailable)\b",
+    re.I,
+)
 _SKIP = re.compile(r"^\s*(skip|no summary|no|none|one by one|n/?a)\s*[.!]*\s*$", re.I)
 _NOT_VALUE = re.compile(r"\b(?:not|instead of|rather than)\s+[\w.,/]+", re.I)
-_NOT_A_NAME = re.compile(r"^\s*(what|why|how|who|when|where|which|i|i'm|im|can|could|is|are|do|does|sorry|wait|"
-                         r"please|stop|delete|yes|no|ok)\b", re.I)
+_NOT_A_NAME = re.compile(
+    r"^\s*(what|why|how|who|when|where|which|i|i'm|im|can|could|is|are|do|does|sorry|wait|"
+    r"please|stop|delete|yes|no|ok)\b",
+    re.I,
+)
 _CORRECTION_WORDS = re.compile(
     r"^\s*(?:(?:oops|sorry|wait|correction|i made a mistake|my mistake|i was wrong|that'?s wrong|"
-    r"that was wrong|actually|i meant(?: to say)?|it should be|it'?s)\b[\s,:.!-]*)+", re.I)
+    r"that was wrong|actually|i meant(?: to say)?|it should be|it'?s)\b[\s,:.!-]*)+",
+    re.I,
+)
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def clip(text: Optional[str]) -> str:
+def clip(text: str | None) -> str:
     text = (text or "").replace("\x00", "")
     return text[:MAX_ANSWER_CHARS]
 
@@ -62,7 +69,7 @@ class Question:
     step_id: str
     text: str
     buttons: list = field(default_factory=list)
-    criterion: Optional[str] = None
+    criterion: str | None = None
     preface: list = field(default_factory=list)  # messages to show before the question
 
 
@@ -74,7 +81,7 @@ class Reply:
 
 
 class Screening:
-    def __init__(self, trial: Trial, state: dict, today: Optional[date] = None):
+    def __init__(self, trial: Trial, state: dict, today: date | None = None):
         self.trial, self.state = trial, state
         self.today = today or date.today()
 
@@ -82,14 +89,31 @@ class Screening:
     @staticmethod
     def new_state(trial: Trial, conversation_id: str, role: str, consented: bool = True) -> dict:
         return {
-            "v": 1, "screening_id": uuid.uuid4().hex, "conversation_id": conversation_id,
-            "trial_id": trial.id, "role": role, "consented": consented,
-            "started_at": _now(), "completed_at": None,
+            "v": 1,
+            "screening_id": uuid.uuid4().hex,
+            "conversation_id": conversation_id,
+            "trial_id": trial.id,
+            "role": role,
+            "consented": consented,
+            "started_at": _now(),
+            "completed_at": None,
             "phase": "criteria" if consented else "declined",
-            "facts": {}, "answered": [], "attempts": {}, "asked_text": {}, "current": None,
-            "verdicts": {}, "flags": {}, "knocked_out": None,
-            "contact": {"consented": None, "name": None, "phone": None, "email": None,
-                        "preferred_time": None, "callback_requested": False},
+            "facts": {},
+            "answered": [],
+            "attempts": {},
+            "asked_text": {},
+            "current": None,
+            "verdicts": {},
+            "flags": {},
+            "knocked_out": None,
+            "contact": {
+                "consented": None,
+                "name": None,
+                "phone": None,
+                "email": None,
+                "preferred_time": None,
+                "callback_requested": False,
+            },
         }
 
     @property
@@ -123,7 +147,7 @@ class Screening:
             return False
         return step.ask_if is None or conditions.holds(step.ask_if, self._lookup, self.role)
 
-    def _advance(self) -> Optional[Step]:
+    def _advance(self) -> Step | None:
         """Re-score in asking order; return the next question's step, or None when done."""
         self.state["flags"] = {"answered": {step_id: True for step_id in self.state["answered"]}}
         verdicts: dict = {}
@@ -145,7 +169,7 @@ class Screening:
         return None if knocked_out else next_step
 
     # ---------------------------------------------------------------- asking
-    def next_question(self) -> Optional[Question]:
+    def next_question(self) -> Question | None:
         """The next thing to ask, or None when the screening has ended."""
         if self.phase == "criteria":
             summary = self.trial.steps.get(SUMMARY_STEP)
@@ -155,7 +179,9 @@ class Screening:
             if step is not None:
                 return self._question(step)
             self.state["completed_at"] = self.state["completed_at"] or _now()
-            wants_contact = self.outcome in (LIKELY_ELIGIBLE, NEEDS_REVIEW) or self.state["contact"]["callback_requested"]
+            wants_contact = (
+                self.outcome in (LIKELY_ELIGIBLE, NEEDS_REVIEW) or self.state["contact"]["callback_requested"]
+            )
             self.state["phase"] = "contact" if wants_contact else "done"
         if self.phase == "contact":
             step_id = self._next_contact_step()
@@ -193,7 +219,7 @@ class Screening:
                     count += 1
         return count
 
-    def _next_contact_step(self) -> Optional[str]:
+    def _next_contact_step(self) -> str | None:
         contact = self.state["contact"]
         if contact["consented"] is None:
             return "contact_consent"
@@ -207,7 +233,7 @@ class Screening:
             return "contact_time"
         return None
 
-    def current_step(self) -> Optional[str]:
+    def current_step(self) -> str | None:
         if self.state.get("current") is None and self.phase in ("criteria", "contact"):
             self.next_question()
         return self.state.get("current")
@@ -228,7 +254,9 @@ class Screening:
             self._store(step, clear, text)
             self._mark_answered(step.id)
             if clear:
-                reply.messages.append(self._say("summary_taken", items=", ".join(_describe(f, p) for f, p in clear.items())))
+                reply.messages.append(
+                    self._say("summary_taken", items=", ".join(_describe(f, p) for f, p in clear.items()))
+                )
             elif not _SKIP.match(text):
                 reply.messages.append(self._say("summary_empty"))
             return reply
@@ -284,7 +312,7 @@ class Screening:
         for fact, parser in step.parse.items():
             try:
                 parsed = PARSERS[parser](text, self.today)
-            except Exception as error:  # a parser bug must never lose the answer
+            except Exception as error:  # noqa: BLE001 - a parser bug must never lose the answer
                 parsed = Parsed("unclear", note=f"parser error: {type(error).__name__}")
             if isinstance(parsed, dict):
                 results.update(parsed)
@@ -294,18 +322,20 @@ class Screening:
 
     def _store(self, step: Step, parsed: dict, text: str, source: str = "answer") -> None:
         for fact, value in parsed.items():
-            self.state["facts"][fact] = _fact_record(value, text if source == "answer" and step.id != SUMMARY_STEP
-                                                     else (value.span or text), step.id, source)
+            self.state["facts"][fact] = _fact_record(
+                value, text if source == "answer" and step.id != SUMMARY_STEP else (value.span or text), step.id, source
+            )
         primary = parsed.get(step.primary_fact)
         fills = step.fills_when
         if fills and primary is not None and primary.value == fills["answer"] and primary.confidence >= 0.8:
             for fact, value in fills["facts"].items():
                 if fact not in self.state["facts"]:
-                    record = _fact_record(Parsed("checklist", value, primary.span, primary.confidence), text,
-                                          step.id, "checklist")
+                    record = _fact_record(
+                        Parsed("checklist", value, primary.span, primary.confidence), text, step.id, "checklist"
+                    )
                     self.state["facts"][fact] = record
 
-    def _store_unclear(self, step: Step, text: str, parsed: Optional[Parsed]) -> None:
+    def _store_unclear(self, step: Step, text: str, parsed: Parsed | None) -> None:
         record = _fact_record(parsed or Parsed("unclear"), text, step.id, "answer")
         record["unclear"] = True
         self.state["facts"][step.primary_fact] = record
@@ -324,8 +354,16 @@ class Screening:
 
     def decline(self) -> None:
         """No (valid) consent: forget every health answer."""
-        self.state.update(phase="declined", consented=False, facts={}, verdicts={}, flags={}, current=None,
-                          answered=[], knocked_out=None)
+        self.state.update(
+            phase="declined",
+            consented=False,
+            facts={},
+            verdicts={},
+            flags={},
+            current=None,
+            answered=[],
+            knocked_out=None,
+        )
 
     def _answer_contact(self, step_id: str, text: str) -> Reply:
         contact = self.state["contact"]
@@ -392,7 +430,7 @@ class Screening:
         self._rescore()
         return Reply([self._say("correction_done", changes="; ".join(changes))], changed=True)
 
-    def _last_answered_step(self) -> Optional[Step]:
+    def _last_answered_step(self) -> Step | None:
         for step_id in reversed(self.state["answered"]):
             if step_id in self.trial.steps and step_id != SUMMARY_STEP:
                 return self.trial.steps[step_id]
@@ -426,10 +464,14 @@ class Screening:
             plain = criterion.plain if criterion else "all of its entry requirements to be met"
             return self._say("knockout", plain=plain)
         if outcome == LIKELY_ELIGIBLE:
-            pending = [self.trial.criterion(c).plain for c, v in self.state["verdicts"].items() if v["verdict"] == PENDING]
+            pending = [
+                self.trial.criterion(c).plain for c, v in self.state["verdicts"].items() if v["verdict"] == PENDING
+            ]
             return self._say("outcome_likely_eligible", pending=_join(pending[:4]) or "blood tests and scans")
         if outcome == NEEDS_REVIEW:
-            review = [self.trial.criterion(c).plain for c, v in self.state["verdicts"].items() if v["verdict"] == UNCERTAIN]
+            review = [
+                self.trial.criterion(c).plain for c, v in self.state["verdicts"].items() if v["verdict"] == UNCERTAIN
+            ]
             return self._say("outcome_needs_review", review=_join(review[:4]))
         return self._say("outcome_incomplete")
 
@@ -459,7 +501,7 @@ class Screening:
         return "\n".join(lines)
 
     # --------------------------------------------------------------- record
-    def record(self, transcript: Optional[Iterable[dict]] = None) -> dict:
+    def record(self, transcript: Iterable[dict] | None = None) -> dict:
         """The screening as the lead store saves it (DESIGN.md export shape and more)."""
         declined = self.outcome == DECLINED
         criteria, review, pending = {}, [], []
@@ -468,20 +510,35 @@ class Screening:
                 entry = self._criterion_entry(criterion)
                 criteria[criterion.id] = entry
                 if entry["verdict"] == UNCERTAIN:
-                    review.append({"criterion": criterion.id, "question": entry["question"] or "",
-                                   "answer": entry["answer"] or "", "reason": entry["reason"], "status": "open"})
+                    review.append(
+                        {
+                            "criterion": criterion.id,
+                            "question": entry["question"] or "",
+                            "answer": entry["answer"] or "",
+                            "reason": entry["reason"],
+                            "status": "open",
+                        }
+                    )
                 elif entry["verdict"] == PENDING:
                     pending.append(criterion.id)
         contact = dict(self.state["contact"])
         if not contact.get("consented"):
-            contact = {"consented": contact.get("consented"), "callback_requested": contact.get("callback_requested", False)}
+            contact = {
+                "consented": contact.get("consented"),
+                "callback_requested": contact.get("callback_requested", False),
+            }
         return {
-            "screening_id": self.state["screening_id"], "conversation_id": self.state["conversation_id"],
-            "trial_id": self.state["trial_id"], "role": self.state.get("role"), "outcome": self.outcome,
+            "screening_id": self.state["screening_id"],
+            "conversation_id": self.state["conversation_id"],
+            "trial_id": self.state["trial_id"],
+            "role": self.state.get("role"),
+            "outcome": self.outcome,
             "started_at": self.state["started_at"],
             "completed_at": None if declined else self.state.get("completed_at"),
             "contact": None if declined else contact,
-            "criteria": criteria, "review_items": review, "pending": pending,
+            "criteria": criteria,
+            "review_items": review,
+            "pending": pending,
             "transcript": [] if declined else list(transcript or []),
         }
 
@@ -533,8 +590,17 @@ def _rule_facts(rule) -> list:
 
 
 def _fact_record(parsed: Parsed, answer: str, step_id: str, source: str) -> dict:
-    return {"value": parsed.value, "answer": answer, "span": parsed.span, "confidence": parsed.confidence,
-            "note": parsed.note, "unclear": parsed.unclear, "step": step_id, "source": source, "at": _now()}
+    return {
+        "value": parsed.value,
+        "answer": answer,
+        "span": parsed.span,
+        "confidence": parsed.confidence,
+        "note": parsed.note,
+        "unclear": parsed.unclear,
+        "step": step_id,
+        "source": source,
+        "at": _now(),
+    }
 
 
 def _as_dict(evaluation: Evaluation) -> dict:

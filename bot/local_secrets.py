@@ -6,6 +6,7 @@ set; otherwise a random 256-bit value kept in ``var/secrets/<NAME>`` (created
 owner-only on first use, the folder ``SECRETS_DIR`` overrides). Several
 replicas on several machines must be given the same value in the environment.
 """
+
 from __future__ import annotations
 
 import os

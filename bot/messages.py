@@ -1,4 +1,5 @@
 """What the assistant says outside the criterion questions, from bot/data/messages.yaml."""
+
 from __future__ import annotations
 
 import os

@@ -19,6 +19,7 @@ twice). A failed attempt is kept and retried after 1 min, 5 min, 30 min,
 ``python -m bot.staff notifications``). ``python -m bot.staff notify-retry``
 sends the due ones (run it from cron, e.g. every minute).
 """
+
 from __future__ import annotations
 
 import json
@@ -42,13 +43,12 @@ logger = logging.getLogger(__name__)
 NOTIFY_OUTCOMES = ("likely_eligible", "needs_review")
 assert set(NOTIFY_OUTCOMES) <= set(OUTCOMES)
 # Delay after the 1st, 2nd ... failed attempt; one more failure = status failed.
-BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
-           timedelta(hours=2), timedelta(hours=12))
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=12))
 MAX_ATTEMPTS = len(BACKOFF) + 1
 DEFAULT_DASHBOARD_URL = "http://localhost:8081/"
 DEFAULT_FROM = "prescreening@localhost"
-ACTION_BUDGET = 2.0      # seconds the chat reply may wait for the first attempt
-RETRY_TIMEOUT = 10.0     # per send, from the staff command
+ACTION_BUDGET = 2.0  # seconds the chat reply may wait for the first attempt
+RETRY_TIMEOUT = 10.0  # per send, from the staff command
 
 _OUTCOME_TEXT = {"likely_eligible": "likely eligible", "needs_review": "needs review"}
 _logged_unconfigured = False
@@ -78,8 +78,7 @@ class Settings:
         return bool(self.webhook_url)
 
     def channels(self) -> list[str]:
-        return ([c for c, on in (("email", self.email_enabled),
-                                 ("webhook", self.webhook_enabled)) if on])
+        return [c for c, on in (("email", self.email_enabled), ("webhook", self.webhook_enabled)) if on]
 
 
 def _env(name: str, default: str = "") -> str:
@@ -97,12 +96,16 @@ def settings_from_env() -> Settings:
     if not dashboard.endswith("/"):
         dashboard += "/"
     return Settings(
-        smtp_host=_env("NOTIFY_SMTP_HOST"), smtp_port=port,
-        smtp_user=_env("NOTIFY_SMTP_USER"), smtp_password=os.environ.get("NOTIFY_SMTP_PASSWORD", ""),
+        smtp_host=_env("NOTIFY_SMTP_HOST"),
+        smtp_port=port,
+        smtp_user=_env("NOTIFY_SMTP_USER"),
+        smtp_password=os.environ.get("NOTIFY_SMTP_PASSWORD", ""),
         smtp_starttls=_env("NOTIFY_SMTP_STARTTLS", "0").lower() in ("1", "true", "yes", "on"),
         from_addr=_env("NOTIFY_FROM", DEFAULT_FROM),
         to_addrs=tuple(a.strip() for a in _env("NOTIFY_TO").split(",") if a.strip()),
-        webhook_url=_env("NOTIFY_WEBHOOK_URL"), dashboard_url=dashboard)
+        webhook_url=_env("NOTIFY_WEBHOOK_URL"),
+        dashboard_url=dashboard,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -111,9 +114,12 @@ def settings_from_env() -> Settings:
 def message(screening_id: str, outcome: str, settings: Settings) -> dict:
     """The whole content of a notification: id, outcome, link. Nothing else."""
     link = f"{settings.dashboard_url}leads/{screening_id}"
-    return {"lead_id": screening_id, "outcome": outcome, "link": link,
-            "text": f"New pre-screening lead {screening_id}: "
-                    f"{_OUTCOME_TEXT.get(outcome, outcome)}. {link}"}
+    return {
+        "lead_id": screening_id,
+        "outcome": outcome,
+        "link": link,
+        "text": f"New pre-screening lead {screening_id}: {_OUTCOME_TEXT.get(outcome, outcome)}. {link}",
+    }
 
 
 def send_email(settings: Settings, msg: dict, timeout: float) -> None:
@@ -121,8 +127,7 @@ def send_email(settings: Settings, msg: dict, timeout: float) -> None:
     mail["Subject"] = f"Pre-screening lead {msg['lead_id']}: {_OUTCOME_TEXT.get(msg['outcome'], msg['outcome'])}"
     mail["From"] = settings.from_addr
     mail["To"] = ", ".join(settings.to_addrs)
-    mail.set_content(f"Lead: {msg['lead_id']}\nOutcome: {msg['outcome']}\n"
-                     f"Dashboard: {msg['link']}\n")
+    mail.set_content(f"Lead: {msg['lead_id']}\nOutcome: {msg['outcome']}\nDashboard: {msg['link']}\n")
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
         if settings.smtp_starttls:
             smtp.starttls(context=ssl.create_default_context())
@@ -134,8 +139,11 @@ def send_email(settings: Settings, msg: dict, timeout: float) -> None:
 def send_webhook(settings: Settings, msg: dict, timeout: float) -> None:
     body = json.dumps(msg).encode("utf-8")
     request = urllib.request.Request(
-        settings.webhook_url, data=body, method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": "prescreening-notify"})
+        settings.webhook_url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": "prescreening-notify"},
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         if not 200 <= response.status < 300:
             raise RuntimeError(f"HTTP {response.status}")
@@ -173,11 +181,13 @@ def _store(store: Any):
     if store is not None:
         return store
     from bot.store import LeadStore
+
     return LeadStore()
 
 
-def enqueue(screening_id: str, *, store: Any = None, settings: Settings | None = None,
-            now: datetime | None = None) -> list[str]:
+def enqueue(
+    screening_id: str, *, store: Any = None, settings: Settings | None = None, now: datetime | None = None
+) -> list[str]:
     """Queue the notifications of a finished screening (only for
     likely_eligible / needs_review, once per channel). Returns the channels
     newly queued."""
@@ -186,17 +196,24 @@ def enqueue(screening_id: str, *, store: Any = None, settings: Settings | None =
     channels = settings.channels()
     if not channels:
         if not _logged_unconfigured:
-            logger.info("no staff notification channel configured (NOTIFY_SMTP_HOST + "
-                        "NOTIFY_TO or NOTIFY_WEBHOOK_URL); nothing is sent")
+            logger.info(
+                "no staff notification channel configured (NOTIFY_SMTP_HOST + "
+                "NOTIFY_TO or NOTIFY_WEBHOOK_URL); nothing is sent"
+            )
             _logged_unconfigured = True
         return []
-    return _store(store).enqueue_notifications(screening_id, channels, NOTIFY_OUTCOMES,
-                                               _iso(_now(now)))
+    return _store(store).enqueue_notifications(screening_id, channels, NOTIFY_OUTCOMES, _iso(_now(now)))
 
 
-def send_due(*, store: Any = None, settings: Settings | None = None,
-             now: datetime | None = None, screening_id: str | None = None,
-             timeout: float = RETRY_TIMEOUT, deadline: float | None = None) -> dict:
+def send_due(
+    *,
+    store: Any = None,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    screening_id: str | None = None,
+    timeout: float = RETRY_TIMEOUT,
+    deadline: float | None = None,
+) -> dict:
     """Try every due pending notification once (optionally of one screening).
 
     ``deadline`` (a ``time.monotonic()`` value) stops before starting a send
@@ -215,8 +232,7 @@ def send_due(*, store: Any = None, settings: Settings | None = None,
         at = _now(now)
         attempt = row["attempts"] + 1
         if attempt > MAX_ATTEMPTS:  # interrupted on its last attempt
-            st.finish_notification(row["id"], sent=False, now=_iso(at),
-                                   error=row["last_error"] or "gave up")
+            st.finish_notification(row["id"], sent=False, now=_iso(at), error=row["last_error"] or "gave up")
             counts["failed"] += 1
             continue
         retry_at = _iso(at + BACKOFF[attempt - 1]) if attempt <= len(BACKOFF) else None
@@ -227,25 +243,35 @@ def send_due(*, store: Any = None, settings: Settings | None = None,
             continue
         channel = row["channel"]
         try:
-            if channel == "email" and not settings.email_enabled or \
-                    channel == "webhook" and not settings.webhook_enabled:
+            if (
+                channel == "email"
+                and not settings.email_enabled
+                or channel == "webhook"
+                and not settings.webhook_enabled
+            ):
                 raise RuntimeError(f"{channel} channel is not configured")
             _SENDERS[channel](settings, message(row["screening_id"], row["outcome"], settings), t)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a notification failure must never fail the reply; retried later
             error = _short_error(exc)
-            st.finish_notification(row["id"], sent=False, now=_iso(_now(now)), error=error,
-                                   next_attempt_at=retry_at)
+            st.finish_notification(row["id"], sent=False, now=_iso(_now(now)), error=error, next_attempt_at=retry_at)
             counts["failed" if retry_at is None else "retry"] += 1
-            logger.warning("staff notification %s (%s) for screening %s failed (attempt %d): %s",
-                           row["id"], channel, row["screening_id"], attempt, error)
+            logger.warning(
+                "staff notification %s (%s) for screening %s failed (attempt %d): %s",
+                row["id"],
+                channel,
+                row["screening_id"],
+                attempt,
+                error,
+            )
         else:
             st.finish_notification(row["id"], sent=True, now=_iso(_now(now)))
             counts["sent"] += 1
     return counts
 
 
-def notify_finished(screening_id: str, *, budget: float = ACTION_BUDGET,
-                    store: Any = None, settings: Settings | None = None) -> None:
+def notify_finished(
+    screening_id: str, *, budget: float = ACTION_BUDGET, store: Any = None, settings: Settings | None = None
+) -> None:
     """For the chat action: queue and try once, within ``budget`` seconds.
     Never raises; whatever is not sent stays queued for ``notify-retry``."""
     try:
@@ -256,17 +282,14 @@ def notify_finished(screening_id: str, *, budget: float = ACTION_BUDGET,
 
         def attempt() -> None:
             try:
-                send_due(store=store, settings=settings, screening_id=screening_id,
-                         timeout=budget, deadline=deadline)
-            except Exception as exc:
-                logger.error("staff notification for screening %s: %s", screening_id,
-                             type(exc).__name__)
+                send_due(store=store, settings=settings, screening_id=screening_id, timeout=budget, deadline=deadline)
+            except Exception as exc:  # noqa: BLE001 - a notification failure must never fail the reply; retried later
+                logger.error("staff notification for screening %s: %s", screening_id, type(exc).__name__)
 
         # A thread bounds the wait even if e.g. a DNS look-up hangs; a row it
         # has claimed is finished by it later or retried after its lease.
         worker = threading.Thread(target=attempt, name="notify", daemon=True)
         worker.start()
         worker.join(max(0.0, deadline - time.monotonic()) + 0.1)
-    except Exception as exc:
-        logger.error("could not queue staff notification for screening %s: %s",
-                     screening_id, type(exc).__name__)
+    except Exception as exc:  # noqa: BLE001 - a notification failure must never fail the reply; retried later
+        logger.error("could not queue staff notification for screening %s: %s", screening_id, type(exc).__name__)

@@ -1,19 +1,32 @@
 """Verdicts and screening outcomes, exactly as ../shared/DESIGN.md defines them."""
+
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 PASS, FAIL, UNCERTAIN, PENDING, NOT_APPLICABLE, NOT_ASKED = (
-    "pass", "fail", "uncertain", "pending", "not_applicable", "not_asked")
+    "pass",
+    "fail",
+    "uncertain",
+    "pending",
+    "not_applicable",
+    "not_asked",
+)
 VERDICTS = (PASS, FAIL, UNCERTAIN, PENDING, NOT_APPLICABLE, NOT_ASKED)
 
 LIKELY_ELIGIBLE, NEEDS_REVIEW, NOT_ELIGIBLE, INCOMPLETE, DECLINED = (
-    "likely_eligible", "needs_review", "not_eligible", "incomplete", "declined")
+    "likely_eligible",
+    "needs_review",
+    "not_eligible",
+    "incomplete",
+    "declined",
+)
 OUTCOMES = (LIKELY_ELIGIBLE, NEEDS_REVIEW, NOT_ELIGIBLE, INCOMPLETE, DECLINED)
 
 
-def compute_outcome(verdicts: Mapping[str, str] | Iterable[str], *,
-                    consented: bool = True, finished: bool = True) -> str:
+def compute_outcome(
+    verdicts: Mapping[str, str] | Iterable[str], *, consented: bool = True, finished: bool = True
+) -> str:
     """The screening outcome from its criterion verdicts.
 
     A ``fail`` wins even when the person stopped early: a clearly ineligible

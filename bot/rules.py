@@ -6,11 +6,13 @@ window, lab limits, ...). Each rule returns an Evaluation: a verdict from
 bot.outcome, a one-line reason a staff member can read, and flags that ask
 the dialogue for a follow-up question ("ask for the weight").
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import Any
 
 from bot import conditions
 from bot.outcome import FAIL, NOT_APPLICABLE, PASS, PENDING, UNCERTAIN
@@ -37,15 +39,17 @@ class Context:
     today: date
     settled_by: tuple = ("patient", "caregiver", "physician")
 
-    def record(self, name: str) -> Optional[dict]:
+    def record(self, name: str) -> dict | None:
         return self.facts.get(name)
 
     def value(self, path: str) -> Any:
         found = conditions.resolve(path, self.facts, self.flags)
         return None if found is conditions.MISSING else found
 
-    def holds(self, condition: Optional[dict]) -> bool:
-        return bool(condition) and conditions.holds(condition, lambda p: conditions.resolve(p, self.facts, self.flags), self.role)
+    def holds(self, condition: dict | None) -> bool:
+        return bool(condition) and conditions.holds(
+            condition, lambda p: conditions.resolve(p, self.facts, self.flags), self.role
+        )
 
     @property
     def self_reported(self) -> bool:
@@ -71,7 +75,7 @@ def quoted(record: dict) -> str:
     return f"\u201c{text[:120]}{'…' if len(text) > 120 else ''}\u201d"
 
 
-def shaky(record: Optional[dict]) -> Optional[Evaluation]:
+def shaky(record: dict | None) -> Evaluation | None:
     """An unclear or hedged answer is never scored as pass or fail."""
     if record is None:
         return None
@@ -82,14 +86,14 @@ def shaky(record: Optional[dict]) -> Optional[Evaluation]:
     return None
 
 
-def missing_or_shaky(record: Optional[dict], missing_reason: str) -> Optional[Evaluation]:
+def missing_or_shaky(record: dict | None, missing_reason: str) -> Evaluation | None:
     """The checks every rule starts with: not asked yet (pending), or not a usable answer."""
     if record is None:
         return Evaluation(PENDING, missing_reason)
     return shaky(record)
 
 
-def with_detail(record: dict, detail: Optional[dict], empty: tuple = (None,)) -> dict:
+def with_detail(record: dict, detail: dict | None, empty: tuple = (None,)) -> dict:
     """A value completed by its follow-up answer ("which one, and when?")."""
     value = dict(record["value"] or {})
     if detail and not detail.get("unclear"):
@@ -99,7 +103,7 @@ def with_detail(record: dict, detail: Optional[dict], empty: tuple = (None,)) ->
     return value
 
 
-def answer_of(value: Any) -> Optional[str]:
+def answer_of(value: Any) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
@@ -167,7 +171,9 @@ class AnswerMap(Rule):
             if verdict == NOT_APPLICABLE:
                 return Evaluation(NOT_APPLICABLE, f"does not apply: answered {quoted(record)}")
             if verdict == PENDING:
-                reason = f"answered {quoted(record)}; still needed: {params.get('pending_reason', 'a check at the site')}"
+                reason = (
+                    f"answered {quoted(record)}; still needed: {params.get('pending_reason', 'a check at the site')}"
+                )
             else:
                 reason = f"{label}: answered {quoted(record)}"
             parts.append(Evaluation(verdict, reason))
@@ -235,7 +241,9 @@ class Performance(Rule):
             if ecog >= params.get("self_report_fail_from", 99):
                 return Evaluation(FAIL, f"{source} {ecog} (limit {limit}, {relaxed} after amputation)")
             if ecog in params.get("self_report_uncertain", []):
-                return Evaluation(UNCERTAIN, f"{source} {ecog}; patients often rate themselves lower than clinicians: assess ECOG")
+                return Evaluation(
+                    UNCERTAIN, f"{source} {ecog}; patients often rate themselves lower than clinicians: assess ECOG"
+                )
         if ecog <= relaxed and ctx.record("amputation") is None:
             return Evaluation(UNCERTAIN, f"{source} {ecog}: allowed only after amputation, not stated")
         return Evaluation(FAIL, f"{source} {ecog} (limit {limit}, {relaxed} after amputation)")
@@ -257,10 +265,16 @@ class Diagnosis(Rule):
         subtype = value.get("subtype") or "sarcoma"
         if value.get("extent") == "denied_by_patient" and value.get("sarcoma") is not True:
             # A plain "no" to "a sarcoma that has spread or cannot be operated?"
-            return Evaluation(FAIL, f"answered no to a sarcoma that has spread or cannot be operated ({quoted(record)})")
+            return Evaluation(
+                FAIL, f"answered no to a sarcoma that has spread or cannot be operated ({quoted(record)})"
+            )
         if value.get("sarcoma") is False:
             other = value.get("other_cancer")
-            why = f"{other}, not a sarcoma" if other else f"no bone or soft-tissue sarcoma that has spread or cannot be operated ({quoted(record)})"
+            why = (
+                f"{other}, not a sarcoma"
+                if other
+                else f"no bone or soft-tissue sarcoma that has spread or cannot be operated ({quoted(record)})"
+            )
             return Evaluation(FAIL, why)
         if value.get("sarcoma") is not True:
             return Evaluation(UNCERTAIN, f"not sure of the diagnosis ({quoted(record)})")
@@ -356,7 +370,10 @@ class Drugs(Rule):
         if detail and not detail.get("unclear"):
             drugs = _merge_doses(drugs, [d for d in (detail["value"] or {}).get("drugs", []) if not d.get("negated")])
         flag = params.get("ask_flag")
-        need_detail = lambda why: Evaluation(UNCERTAIN, why, {flag: detail is None} if flag else {})  # noqa: E731
+
+        def need_detail(why: str) -> Evaluation:
+            return Evaluation(UNCERTAIN, why, {flag: detail is None} if flag else {})
+
         if answer == "no" and not drugs:
             return Evaluation(PASS, f"no {label} ({quoted(record)})")
         if answer == "unknown" and not drugs:
@@ -373,7 +390,7 @@ class Drugs(Rule):
         return worst(parts)
 
     @staticmethod
-    def _one(drug: dict, params: dict, need_detail: Callable) -> Optional[Evaluation]:
+    def _one(drug: dict, params: dict, need_detail: Callable) -> Evaluation | None:
         name, classes = drug["name"], set(drug.get("classes") or [])
         dose = drug.get("daily_dose_mg")
         if drug.get("route") in params.get("allowed_routes", []):
@@ -391,12 +408,20 @@ class Drugs(Rule):
         if steroid_max is not None and classes & set(params.get("steroid_classes", ["corticosteroid"])):
             equivalent = drug.get("prednisolone_equivalent_mg")
             if equivalent is None:
-                return need_detail(f"{name}: daily dose not given (allowed up to {fmt(steroid_max)} mg prednisolone a day)")
+                return need_detail(
+                    f"{name}: daily dose not given (allowed up to {fmt(steroid_max)} mg prednisolone a day)"
+                )
             if equivalent > steroid_max:
-                return Evaluation(FAIL, f"{name} equals {fmt(round(equivalent, 1))} mg prednisolone a day (limit {fmt(steroid_max)})")
-            return Evaluation(PASS, f"{name} equals {fmt(round(equivalent, 1))} mg prednisolone a day, a physiological dose")
+                return Evaluation(
+                    FAIL, f"{name} equals {fmt(round(equivalent, 1))} mg prednisolone a day (limit {fmt(steroid_max)})"
+                )
+            return Evaluation(
+                PASS, f"{name} equals {fmt(round(equivalent, 1))} mg prednisolone a day, a physiological dose"
+            )
         if classes & set(params.get("review_classes", [])):
-            return Evaluation(UNCERTAIN, f"{name}: {', '.join(sorted(classes))} not named in the registry, investigator to judge")
+            return Evaluation(
+                UNCERTAIN, f"{name}: {', '.join(sorted(classes))} not named in the registry, investigator to judge"
+            )
         return None
 
 
@@ -484,9 +509,15 @@ class Virology(Rule):
         if value.get("hbsag") == "positive":
             dna = value.get("hbv_dna_iu_ml")
             if dna is None:
-                parts.append(Evaluation(UNCERTAIN, f"hepatitis B (HBsAg+), HBV DNA not known (active if >= {fmt(limit)} IU/ml)", ask))
+                parts.append(
+                    Evaluation(
+                        UNCERTAIN, f"hepatitis B (HBsAg+), HBV DNA not known (active if >= {fmt(limit)} IU/ml)", ask
+                    )
+                )
             elif dna >= limit:
-                parts.append(Evaluation(FAIL, f"active hepatitis B: HBsAg+ and HBV DNA {fmt(dna)} IU/ml (>= {fmt(limit)})"))
+                parts.append(
+                    Evaluation(FAIL, f"active hepatitis B: HBsAg+ and HBV DNA {fmt(dna)} IU/ml (>= {fmt(limit)})")
+                )
             else:
                 parts.append(Evaluation(PASS, f"HBsAg+ with HBV DNA {fmt(dna)} IU/ml, below {fmt(limit)}"))
         if value.get("hcv_ab") == "positive":
@@ -582,10 +613,15 @@ class Labs(Rule):
         relaxed = check.get("relaxed")
         if relaxed and x_uln <= relaxed["max_x_uln"]:
             if ctx.holds(relaxed["if"]):
-                return Evaluation(PASS, f"{shown}, allowed up to {fmt(relaxed['max_x_uln'])} x ULN with {relaxed.get('why', 'the exception')}")
+                return Evaluation(
+                    PASS,
+                    f"{shown}, allowed up to {fmt(relaxed['max_x_uln'])} x ULN with {relaxed.get('why', 'the exception')}",
+                )
             if relaxed.get("ask_fact") and ctx.record(relaxed["ask_fact"]) is None:
                 flags = {relaxed["ask_flag"]: True} if relaxed.get("ask_flag") else {}
-                return Evaluation(UNCERTAIN, f"{shown}: allowed only with {relaxed.get('why', 'the exception')}, not known", flags)
+                return Evaluation(
+                    UNCERTAIN, f"{shown}: allowed only with {relaxed.get('why', 'the exception')}, not known", flags
+                )
         if "otherwise" in check:
             return self._otherwise(check, params, ctx, f"{shown} (> {fmt(limit)} x ULN)")
         return Evaluation(FAIL, f"{shown} is above {fmt(limit)} x ULN")
@@ -614,7 +650,7 @@ class Labs(Rule):
         return Evaluation(UNCERTAIN, f"{label}: normal or not is unclear")
 
 
-def times_uln(analyte: str, value: dict, sex: Optional[str]) -> tuple:
+def times_uln(analyte: str, value: dict, sex: str | None) -> tuple:
     """A lab value as a multiple of its upper limit of normal, and how that was found."""
     if value.get("x_uln") is not None:
         return value["x_uln"], ""
@@ -624,11 +660,15 @@ def times_uln(analyte: str, value: dict, sex: Optional[str]) -> tuple:
     if value.get("uln"):
         return number / value["uln"], f" ({fmt(number)} {value.get('unit', '')}, lab ULN {fmt(value['uln'])})"
     from bot.parsing.labs import default_uln  # reference table, configurable
+
     try:
         uln, source = default_uln(analyte, sex)
     except (KeyError, ValueError, LookupError) as error:
         return None, f"no ULN given and none configured ({error})"
-    return number / uln, f" ({fmt(number)} {value.get('unit', '')}; no lab ULN given, default ULN {fmt(uln)} from {source})"
+    return (
+        number / uln,
+        f" ({fmt(number)} {value.get('unit', '')}; no lab ULN given, default ULN {fmt(uln)} from {source})",
+    )
 
 
 class Renal(Rule):
@@ -646,7 +686,10 @@ class Renal(Rule):
         creatinine = ctx.record("creatinine")
         if creatinine is None:
             if crcl and not shaky(crcl):
-                return Evaluation(FAIL, f"creatinine clearance {fmt(crcl['value']['value'])} ml/min, below {fmt(minimum)}; no creatinine given")
+                return Evaluation(
+                    FAIL,
+                    f"creatinine clearance {fmt(crcl['value']['value'])} ml/min, below {fmt(minimum)}; no creatinine given",
+                )
             return Evaluation(PENDING, f"creatinine: {params.get('pending_reason', 'to be measured at the site')}")
         problem = shaky(creatinine)
         if problem:
@@ -660,7 +703,10 @@ class Renal(Rule):
             return Evaluation(PASS, f"{shown} (<= {fmt(limit)} x ULN)")
         age, weight, sex = ctx.value("age"), ctx.value("weight_kg"), ctx.value("sex")
         if age is not None and age < params.get("crcl_min_age", 18):
-            return Evaluation(UNCERTAIN, f"{shown}; Cockcroft-Gault is not valid under {params.get('crcl_min_age', 18)}: investigator to assess renal function")
+            return Evaluation(
+                UNCERTAIN,
+                f"{shown}; Cockcroft-Gault is not valid under {params.get('crcl_min_age', 18)}: investigator to assess renal function",
+            )
         if weight is None or sex not in ("male", "female") or age is None:
             missing = [name for name, v in (("weight", weight), ("sex", sex), ("age", age)) if v is None]
             flag = params.get("ask_flag")

@@ -19,14 +19,15 @@ tracker store ``$TRACKER_DB`` (default ``var/tracker.db``). Exit status: 0 on
 success, 1 for an error (unknown id, locked database ...), 2 for bad usage;
 errors are one line on stderr.
 """
+
 from __future__ import annotations
 
 import argparse
 import getpass
 import os
 import sys
+from collections.abc import Sequence
 from datetime import date
-from typing import Sequence
 
 from bot.outcome import OUTCOMES
 
@@ -74,13 +75,14 @@ def _actor(args: argparse.Namespace) -> str:
     if not user:
         try:
             user = getpass.getuser()
-        except Exception:  # no passwd entry in some containers
+        except Exception:  # noqa: BLE001 - no passwd entry in some containers
             user = "unknown"
     return user
 
 
 def _store():
     from bot.store import LeadStore
+
     return LeadStore()
 
 
@@ -93,29 +95,62 @@ def _out(text: str) -> None:
 # --------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> int:
     from tabulate import tabulate
+
     from bot.summary import clean_text
+
     st = _store()
     if args.since and args.until and args.since > args.until:
         raise UsageError(f"--since {args.since} is after --until {args.until}")
-    rows = [] if not st.exists() else st.list_screenings(
-        outcome=args.outcome, review_status=args.review, since=args.since, until=args.until,
-        limit=args.limit)
+    rows = (
+        []
+        if not st.exists()
+        else st.list_screenings(
+            outcome=args.outcome, review_status=args.review, since=args.since, until=args.until, limit=args.limit
+        )
+    )
     if not rows:
         _out("No screenings.")
         return 0
-    table = [[r["screening_id"], clean_text(r["conversation_id"]), r["role"] or "", r["outcome"],
-              clean_text(r["started_at"]), clean_text(r["completed_at"] or "-"), r["fail_count"],
-              r["uncertain_count"], r["pending_count"], r["open_review_items"]]
-             for r in rows]
-    _out(tabulate(table, headers=["screening", "conversation", "role", "outcome", "started",
-                                  "completed", "fail", "uncertain", "pending", "open review"],
-                  disable_numparse=True))
+    table = [
+        [
+            r["screening_id"],
+            clean_text(r["conversation_id"]),
+            r["role"] or "",
+            r["outcome"],
+            clean_text(r["started_at"]),
+            clean_text(r["completed_at"] or "-"),
+            r["fail_count"],
+            r["uncertain_count"],
+            r["pending_count"],
+            r["open_review_items"],
+        ]
+        for r in rows
+    ]
+    _out(
+        tabulate(
+            table,
+            headers=[
+                "screening",
+                "conversation",
+                "role",
+                "outcome",
+                "started",
+                "completed",
+                "fail",
+                "uncertain",
+                "pending",
+                "open review",
+            ],
+            disable_numparse=True,
+        )
+    )
     _out(f"{len(rows)} screening(s)")
     return 0
 
 
 def _find(st, ident: str) -> dict:
     from bot.store import NotFound
+
     record = None
     if st.exists():
         record = st.get_screening(ident) or st.find_by_conversation(ident)
@@ -126,6 +161,7 @@ def _find(st, ident: str) -> dict:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from bot.summary import summary_html, summary_text
+
     st = _store()
     record = _find(st, args.id)
     st.record_audit(_actor(args), "show", record["screening_id"])
@@ -138,27 +174,43 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from tabulate import tabulate
+
     from bot.summary import clean_text
+
     st = _store()
     items = st.open_review_items() if st.exists() else []
     if not items:
         _out("No open review items.")
         return 0
     st.record_audit(_actor(args), "review", None, f"{len(items)} open item(s) listed")
-    table = [[i["id"], i["screening_id"][:12], clean_text(i["criterion"]), clean_text(i["question"]),
-              clean_text(i["answer"]), clean_text(i["reason"]), clean_text(i["started_at"])[:10]]
-             for i in items]
-    _out(tabulate(table, headers=["item", "screening", "criterion", "question",
-                                  "answer (verbatim)", "why", "started"],
-                  maxcolwidths=[None, None, None, 30, 40, 30, None], disable_numparse=True))
-    _out(f"{len(items)} open item(s). Settle one with: {PROG} resolve ITEM "
-         f"--decision pass|fail --note TEXT --by NAME")
+    table = [
+        [
+            i["id"],
+            i["screening_id"][:12],
+            clean_text(i["criterion"]),
+            clean_text(i["question"]),
+            clean_text(i["answer"]),
+            clean_text(i["reason"]),
+            clean_text(i["started_at"])[:10],
+        ]
+        for i in items
+    ]
+    _out(
+        tabulate(
+            table,
+            headers=["item", "screening", "criterion", "question", "answer (verbatim)", "why", "started"],
+            maxcolwidths=[None, None, None, 30, 40, 30, None],
+            disable_numparse=True,
+        )
+    )
+    _out(f"{len(items)} open item(s). Settle one with: {PROG} resolve ITEM --decision pass|fail --note TEXT --by NAME")
     return 0
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     from bot.store import NotFound
     from bot.summary import clean_text
+
     if not args.by.strip():
         raise UsageError("--by must name who resolves the item")
     if not args.note.strip():
@@ -167,20 +219,22 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     if not st.exists():
         raise NotFound(f"no review item {args.item}")
     result = st.resolve_review_item(args.item, args.decision, args.note, args.by.strip())
-    _out(f"Resolved review item {result['item_id']} ({clean_text(result['criterion'])}): "
-         f"{result['decision']}. Screening {result['screening_id']} outcome: "
-         f"{result['old_outcome']} -> {result['new_outcome']}")
+    _out(
+        f"Resolved review item {result['item_id']} ({clean_text(result['criterion'])}): "
+        f"{result['decision']}. Screening {result['screening_id']} outcome: "
+        f"{result['old_outcome']} -> {result['new_outcome']}"
+    )
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.store import format_export
+
     st = _store()
     if st.exists():
         text = st.export(args.format, include_transcript=args.transcript)
         count = len(st.list_screenings())
-        st.record_audit(_actor(args), "export", args.output or "stdout",
-                        f"format={args.format}, screenings={count}")
+        st.record_audit(_actor(args), "export", args.output or "stdout", f"format={args.format}, screenings={count}")
     else:  # nothing stored yet: do not create the database just to export it
         text = format_export([], args.format)
     if args.output:
@@ -198,14 +252,17 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     from bot.store import retention_days
+
     st = _store()
     days = args.older_than if args.older_than is not None else retention_days()
     if not st.exists():
         _out("Nothing to purge (no lead database yet).")
         return 0
     preview = st.purge(days, dry_run=True)
-    what = (f"{preview['screenings']} screening(s) started before {preview['cutoff']} "
-            f"(older than {days} days) and {preview['tracker_events']} tracker event(s)")
+    what = (
+        f"{preview['screenings']} screening(s) started before {preview['cutoff']} "
+        f"(older than {days} days) and {preview['tracker_events']} tracker event(s)"
+    )
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError(f"would delete {what}; re-run with --yes to confirm")
@@ -214,15 +271,18 @@ def cmd_purge(args: argparse.Namespace) -> int:
             _out("Nothing deleted.")
             return 0
     counts = st.purge(days, by=_actor(args))
-    _out(f"Deleted {counts['screenings']} screening(s) ({counts['answers']} answers, "
-         f"{counts['review_items']} review items, {counts['transcript']} transcript lines) and "
-         f"{counts['tracker_events']} tracker event(s); cutoff {counts['cutoff']}.")
+    _out(
+        f"Deleted {counts['screenings']} screening(s) ({counts['answers']} answers, "
+        f"{counts['review_items']} review items, {counts['transcript']} transcript lines) and "
+        f"{counts['tracker_events']} tracker event(s); cutoff {counts['cutoff']}."
+    )
     return 0
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
     from bot.store import NotFound
     from bot.summary import clean_text
+
     if not args.by.strip():
         raise UsageError("--by must name who deletes the conversation")
     st = _store()
@@ -230,33 +290,64 @@ def cmd_delete(args: argparse.Namespace) -> int:
     total = sum(v for k, v in counts.items() if isinstance(v, int))
     if total == 0:
         raise NotFound(f"no data found for conversation {args.conversation_id!r}")
-    _out(f"Deleted conversation {clean_text(args.conversation_id)}: {counts['screenings']} "
-         f"screening(s), {counts['answers']} answers, {counts['review_items']} review items, "
-         f"{counts['transcript']} transcript lines, {counts['tracker_events']} tracker event(s).")
+    _out(
+        f"Deleted conversation {clean_text(args.conversation_id)}: {counts['screenings']} "
+        f"screening(s), {counts['answers']} answers, {counts['review_items']} review items, "
+        f"{counts['transcript']} transcript lines, {counts['tracker_events']} tracker event(s)."
+    )
     return 0
 
 
 def cmd_notifications(args: argparse.Namespace) -> int:
     from tabulate import tabulate
+
     st = _store()
     rows = st.list_notifications(args.status) if st.exists() else []
     if not rows:
         _out("No notifications.")
         return 0
-    table = [[r["id"], r["screening_id"], r["channel"], r["status"], r["attempts"],
-              r["next_attempt_at"] or "-", r["created_at"], r["sent_at"] or "-",
-              r["last_error"] or ""] for r in rows]
-    _out(tabulate(table, headers=["id", "screening", "channel", "status", "attempts",
-                                  "next attempt", "created", "sent", "last error"],
-                  maxcolwidths=[None] * 8 + [50], disable_numparse=True))
+    table = [
+        [
+            r["id"],
+            r["screening_id"],
+            r["channel"],
+            r["status"],
+            r["attempts"],
+            r["next_attempt_at"] or "-",
+            r["created_at"],
+            r["sent_at"] or "-",
+            r["last_error"] or "",
+        ]
+        for r in rows
+    ]
+    _out(
+        tabulate(
+            table,
+            headers=[
+                "id",
+                "screening",
+                "channel",
+                "status",
+                "attempts",
+                "next attempt",
+                "created",
+                "sent",
+                "last error",
+            ],
+            maxcolwidths=[None] * 8 + [50],
+            disable_numparse=True,
+        )
+    )
     _out(f"{len(rows)} notification(s)")
     return 0
 
 
 def cmd_notify_retry(args: argparse.Namespace) -> int:
     import time
+
     from bot import notify
     from bot.store import LeadStoreUnavailable
+
     st = _store()
     while True:
         if st.exists():
@@ -268,8 +359,10 @@ def cmd_notify_retry(args: argparse.Namespace) -> int:
                 print(f"{PROG}: notify-retry: {exc}; trying again later", file=sys.stderr)
             else:
                 if not args.every or any(counts[k] for k in ("sent", "retry", "failed")):
-                    _out(f"Sent {counts['sent']}, will retry {counts['retry']}, failed for good "
-                         f"{counts['failed']}, skipped {counts['skipped']}.")
+                    _out(
+                        f"Sent {counts['sent']}, will retry {counts['retry']}, failed for good "
+                        f"{counts['failed']}, skipped {counts['skipped']}."
+                    )
         elif not args.every:
             _out("Nothing to send (no lead database yet).")
         if not args.every:
@@ -280,16 +373,32 @@ def cmd_notify_retry(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from tabulate import tabulate
+
     from bot.summary import clean_text
+
     st = _store()
     rows = st.audit_log(args.limit, actor=args.actor, action=args.action) if st.exists() else []
     if not rows:
         _out("No audit entries.")
         return 0
-    _out(tabulate([[r["id"], r["at"], clean_text(r["actor"]), r["action"], clean_text(r["target"] or ""),
-                    clean_text(r["detail"] or "")] for r in rows],
-                  headers=["id", "at", "who", "action", "target", "detail"],
-                  maxcolwidths=[None, None, 24, None, 40, 50], disable_numparse=True))
+    _out(
+        tabulate(
+            [
+                [
+                    r["id"],
+                    r["at"],
+                    clean_text(r["actor"]),
+                    r["action"],
+                    clean_text(r["target"] or ""),
+                    clean_text(r["detail"] or ""),
+                ]
+                for r in rows
+            ],
+            headers=["id", "at", "who", "action", "target", "detail"],
+            maxcolwidths=[None, None, 24, None, 40, 50],
+            disable_numparse=True,
+        )
+    )
     _out(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}, newest first")
     return 0
 
@@ -311,7 +420,9 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def cmd_user(args: argparse.Namespace) -> int:
     from tabulate import tabulate
+
     from bot.store.accounts import StaffAccounts
+
     accounts = StaffAccounts(_store())
     by = _actor(argparse.Namespace(by=getattr(args, "by", None)))
     if args.user_command == "list":
@@ -319,15 +430,27 @@ def cmd_user(args: argparse.Namespace) -> int:
         if not users:
             _out(f"No staff accounts. Create one with: {PROG} user add NAME")
             return 0
-        _out(tabulate([[u["username"], u["display_name"] or "", u["created_at"], u["created_by"],
-                        u["password_changed_at"], "disabled" if u["disabled_at"] else "active",
-                        u["sessions"]] for u in users],
-                      headers=["user", "name", "created", "by", "password set", "status",
-                               "live sessions"], disable_numparse=True))
+        _out(
+            tabulate(
+                [
+                    [
+                        u["username"],
+                        u["display_name"] or "",
+                        u["created_at"],
+                        u["created_by"],
+                        u["password_changed_at"],
+                        "disabled" if u["disabled_at"] else "active",
+                        u["sessions"],
+                    ]
+                    for u in users
+                ],
+                headers=["user", "name", "created", "by", "password set", "status", "live sessions"],
+                disable_numparse=True,
+            )
+        )
         return 0
     if args.user_command == "add":
-        name = accounts.create_user(args.username, _read_password(args),
-                                    display_name=args.display_name or "", by=by)
+        name = accounts.create_user(args.username, _read_password(args), display_name=args.display_name or "", by=by)
         _out(f"Created staff account {name!r}; it can log in to the dashboard now.")
     elif args.user_command == "passwd":
         accounts.set_password(args.username, _read_password(args), by=by)
@@ -345,129 +468,167 @@ def cmd_user(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
-        description="Study-staff tools for the pre-screening lead store "
-                    "(database: $LEAD_DB, default var/leads.db).",
-        epilog=f"Run '{PROG} COMMAND --help' for the options of a command.")
+        description="Study-staff tools for the pre-screening lead store (database: $LEAD_DB, default var/leads.db).",
+        epilog=f"Run '{PROG} COMMAND --help' for the options of a command.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("list", help="list screenings, newest first",
-                       description="List screenings, newest first, with counts of failed, "
-                                   "uncertain and pending criteria and open review items.")
+    p = sub.add_parser(
+        "list",
+        help="list screenings, newest first",
+        description="List screenings, newest first, with counts of failed, "
+        "uncertain and pending criteria and open review items.",
+    )
     p.add_argument("--outcome", choices=OUTCOMES, help="only this outcome")
-    p.add_argument("--review", choices=("open", "none"),
-                   help="'open': only screenings with open review items; 'none': only without")
-    p.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
-                   help="started on or after this day (UTC)")
-    p.add_argument("--until", type=_date, metavar="YYYY-MM-DD",
-                   help="started on or before this day (UTC)")
+    p.add_argument(
+        "--review",
+        choices=("open", "none"),
+        help="'open': only screenings with open review items; 'none': only without",
+    )
+    p.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="started on or after this day (UTC)")
+    p.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="started on or before this day (UTC)")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N screenings")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("show", help="lead summary of one screening",
-                       description="Print the lead summary of a screening: outcome, contact "
-                                   "(if consented), answers, review items, pending site checks "
-                                   "and transcript. Audited.")
-    p.add_argument("id", metavar="ID",
-                   help="screening id, or a conversation id (its newest screening)")
+    p = sub.add_parser(
+        "show",
+        help="lead summary of one screening",
+        description="Print the lead summary of a screening: outcome, contact "
+        "(if consented), answers, review items, pending site checks "
+        "and transcript. Audited.",
+    )
+    p.add_argument("id", metavar="ID", help="screening id, or a conversation id (its newest screening)")
     p.add_argument("--html", action="store_true", help="print an HTML page instead of text")
     p.add_argument("--by", metavar="NAME", help="who is looking (default: $USER)")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("review", help="list open review items",
-                       description="List the review queue: answers the bot could not settle, "
-                                   "oldest first, with the question, the verbatim answer and why.")
+    p = sub.add_parser(
+        "review",
+        help="list open review items",
+        description="List the review queue: answers the bot could not settle, "
+        "oldest first, with the question, the verbatim answer and why.",
+    )
     p.add_argument("--by", metavar="NAME", help="who is looking (default: $USER)")
     p.set_defaults(func=cmd_review)
 
-    p = sub.add_parser("resolve", help="settle a review item",
-                       description="Settle an open review item: the criterion's verdict becomes "
-                                   "the decision and the screening's outcome is recomputed "
-                                   "(the change is recorded in its history). Audited.")
-    p.add_argument("item", type=_positive_int, metavar="ITEM",
-                   help="review item number (from 'review' or 'show')")
-    p.add_argument("--decision", required=True, choices=("pass", "fail"),
-                   help="pass: the criterion is met; fail: it is not")
+    p = sub.add_parser(
+        "resolve",
+        help="settle a review item",
+        description="Settle an open review item: the criterion's verdict becomes "
+        "the decision and the screening's outcome is recomputed "
+        "(the change is recorded in its history). Audited.",
+    )
+    p.add_argument("item", type=_positive_int, metavar="ITEM", help="review item number (from 'review' or 'show')")
+    p.add_argument(
+        "--decision", required=True, choices=("pass", "fail"), help="pass: the criterion is met; fail: it is not"
+    )
     p.add_argument("--note", required=True, metavar="TEXT", help="why (kept with the decision)")
     p.add_argument("--by", required=True, metavar="NAME", help="who decides")
     p.set_defaults(func=cmd_resolve)
 
-    p = sub.add_parser("export", help="export every screening as JSON or CSV",
-                       description="Export every screening: JSON (one object per screening, "
-                                   "see DESIGN.md 'Staff export') or CSV (one row per screening, "
-                                   "one column per criterion verdict). Audited.")
+    p = sub.add_parser(
+        "export",
+        help="export every screening as JSON or CSV",
+        description="Export every screening: JSON (one object per screening, "
+        "see DESIGN.md 'Staff export') or CSV (one row per screening, "
+        "one column per criterion verdict). Audited.",
+    )
     p.add_argument("--format", required=True, choices=("json", "csv"), help="output format")
-    p.add_argument("--output", metavar="FILE",
-                   help="write to FILE (created owner-only) instead of stdout")
+    p.add_argument("--output", metavar="FILE", help="write to FILE (created owner-only) instead of stdout")
     p.add_argument("--transcript", action="store_true", help="JSON: include transcripts")
     p.add_argument("--by", metavar="NAME", help="who exports (default: $USER)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("purge", help="delete screenings past the retention period",
-                       description="Delete screenings started more than DAYS days ago with all "
-                                   "their rows, and the Rasa tracker events of those "
-                                   "conversations ($TRACKER_DB, default var/tracker.db) and any "
-                                   "older tracker event. Asks for confirmation unless --yes. "
-                                   "Audited.")
-    p.add_argument("--older-than", type=_positive_int, metavar="DAYS",
-                   help="retention in days (default: $RETENTION_DAYS, else 365)")
+    p = sub.add_parser(
+        "purge",
+        help="delete screenings past the retention period",
+        description="Delete screenings started more than DAYS days ago with all "
+        "their rows, and the Rasa tracker events of those "
+        "conversations ($TRACKER_DB, default var/tracker.db) and any "
+        "older tracker event. Asks for confirmation unless --yes. "
+        "Audited.",
+    )
+    p.add_argument(
+        "--older-than",
+        type=_positive_int,
+        metavar="DAYS",
+        help="retention in days (default: $RETENTION_DAYS, else 365)",
+    )
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--by", metavar="NAME", help="who purges (default: $USER)")
     p.set_defaults(func=cmd_purge)
 
-    p = sub.add_parser("delete", help="erase one conversation (right to erasure)",
-                       description="Erase every row about a conversation in the lead store and "
-                                   "the Rasa tracker store. The audit log keeps only the "
-                                   "conversation id and the counts.")
+    p = sub.add_parser(
+        "delete",
+        help="erase one conversation (right to erasure)",
+        description="Erase every row about a conversation in the lead store and "
+        "the Rasa tracker store. The audit log keeps only the "
+        "conversation id and the counts.",
+    )
     p.add_argument("conversation_id", metavar="CONVERSATION_ID", help="the Rasa sender id")
     p.add_argument("--by", required=True, metavar="NAME", help="who deletes it")
     p.set_defaults(func=cmd_delete)
 
-    p = sub.add_parser("notifications", help="list staff notifications (outbox)",
-                       description="List the staff-notification outbox: one row per screening "
-                                   "and channel, with its status, attempts, next attempt and "
-                                   "last error.")
+    p = sub.add_parser(
+        "notifications",
+        help="list staff notifications (outbox)",
+        description="List the staff-notification outbox: one row per screening "
+        "and channel, with its status, attempts, next attempt and "
+        "last error.",
+    )
     p.add_argument("--status", choices=("pending", "sent", "failed"), help="only this status")
     p.set_defaults(func=cmd_notifications)
 
-    p = sub.add_parser("notify-retry", help="send the staff notifications that are due",
-                       description="Try once every pending staff notification whose next "
-                                   "attempt is due (back-off 1 min, 5 min, 30 min, 2 h, 12 h, "
-                                   "then failed). Run it from cron, or keep it running with "
-                                   "--every (make run does: every 60 s).")
-    p.add_argument("--every", type=_positive_int, metavar="SECONDS",
-                   help="keep running, sending what is due every SECONDS")
+    p = sub.add_parser(
+        "notify-retry",
+        help="send the staff notifications that are due",
+        description="Try once every pending staff notification whose next "
+        "attempt is due (back-off 1 min, 5 min, 30 min, 2 h, 12 h, "
+        "then failed). Run it from cron, or keep it running with "
+        "--every (make run does: every 60 s).",
+    )
+    p.add_argument(
+        "--every", type=_positive_int, metavar="SECONDS", help="keep running, sending what is due every SECONDS"
+    )
     p.set_defaults(func=cmd_notify_retry)
 
-    p = sub.add_parser("audit", help="show the audit log (who did what, when)",
-                       description="Show the audit log, newest first: logins, views, exports, "
-                                   "decisions, deletions. It holds ids and counts, never "
-                                   "health data.")
-    p.add_argument("--limit", type=_positive_int, default=50, metavar="N",
-                   help="at most N entries (default 50)")
+    p = sub.add_parser(
+        "audit",
+        help="show the audit log (who did what, when)",
+        description="Show the audit log, newest first: logins, views, exports, "
+        "decisions, deletions. It holds ids and counts, never "
+        "health data.",
+    )
+    p.add_argument("--limit", type=_positive_int, default=50, metavar="N", help="at most N entries (default 50)")
     p.add_argument("--actor", metavar="NAME", help="only what NAME did")
     p.add_argument("--action", metavar="ACTION", help="only this action (e.g. view, resolve)")
     p.set_defaults(func=cmd_audit)
 
-    p = sub.add_parser("user", help="staff accounts of the dashboard",
-                       description="Create and manage the named staff accounts that log in to "
-                                   "the dashboard. Passwords are typed at a prompt (or read "
-                                   "from standard input with --password-stdin) and stored "
-                                   "only as argon2 hashes. There is no default account.")
+    p = sub.add_parser(
+        "user",
+        help="staff accounts of the dashboard",
+        description="Create and manage the named staff accounts that log in to "
+        "the dashboard. Passwords are typed at a prompt (or read "
+        "from standard input with --password-stdin) and stored "
+        "only as argon2 hashes. There is no default account.",
+    )
     users = p.add_subparsers(dest="user_command", metavar="ACTION", parser_class=_Parser)
     users.required = True
-    for action, text in (("add", "create an account"), ("passwd", "set a new password "
-                         "(ends its sessions)"), ("disable", "lock an account out (ends its "
-                         "sessions)"), ("enable", "let a disabled account log in again")):
+    for action, text in (
+        ("add", "create an account"),
+        ("passwd", "set a new password (ends its sessions)"),
+        ("disable", "lock an account out (ends its sessions)"),
+        ("enable", "let a disabled account log in again"),
+    ):
         q = users.add_parser(action, help=text, description=text[0].upper() + text[1:] + ".")
-        q.add_argument("username", metavar="NAME",
-                       help="user name: lower-case letters, digits, . _ -")
+        q.add_argument("username", metavar="NAME", help="user name: lower-case letters, digits, . _ -")
         if action in ("add", "passwd"):
-            q.add_argument("--password-stdin", action="store_true",
-                           help="read the password from the first line of standard input")
+            q.add_argument(
+                "--password-stdin", action="store_true", help="read the password from the first line of standard input"
+            )
         if action == "add":
-            q.add_argument("--display-name", metavar="TEXT", help="full name shown in the "
-                           "dashboard and the audit log")
+            q.add_argument("--display-name", metavar="TEXT", help="full name shown in the dashboard and the audit log")
         q.add_argument("--by", metavar="NAME", help="who does this (default: $USER)")
     users.add_parser("list", help="list the accounts", description="List the staff accounts.")
     p.set_defaults(func=cmd_user)
@@ -483,6 +644,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from bot.store import LeadStoreError
+
     try:
         return args.func(args)
     except UsageError as exc:
@@ -496,13 +658,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     except OSError as exc:
-        print(f"{PROG}: error: {exc.strerror or exc}"
-              + (f": {exc.filename}" if getattr(exc, "filename", None) else ""), file=sys.stderr)
+        print(
+            f"{PROG}: error: {exc.strerror or exc}" + (f": {exc.filename}" if getattr(exc, "filename", None) else ""),
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # never a traceback for staff; say what happened
+    except Exception as exc:  # noqa: BLE001 - never a traceback for staff; say what happened
         print(f"{PROG}: error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
 

@@ -9,18 +9,30 @@ User-provided text is untrusted: in HTML every string is escaped with
 ``html.escape``; in plain text, control characters (terminal escape
 sequences) are shown as ``\\x..`` instead of being emitted.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from html import escape
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from tabulate import tabulate
 
 from bot.outcome import (
-    DECLINED, FAIL, INCOMPLETE, LIKELY_ELIGIBLE, NEEDS_REVIEW, NOT_APPLICABLE, NOT_ASKED,
-    NOT_ELIGIBLE, PASS, PENDING, UNCERTAIN)
+    DECLINED,
+    FAIL,
+    INCOMPLETE,
+    LIKELY_ELIGIBLE,
+    NEEDS_REVIEW,
+    NOT_APPLICABLE,
+    NOT_ASKED,
+    NOT_ELIGIBLE,
+    PASS,
+    PENDING,
+    UNCERTAIN,
+)
 
 OUTCOME_LABELS = {
     LIKELY_ELIGIBLE: "Likely eligible - the study team decides; site checks pending",
@@ -30,11 +42,14 @@ OUTCOME_LABELS = {
     DECLINED: "Declined - no consent, no health answers stored",
 }
 VERDICT_LABELS = {
-    PASS: "pass", FAIL: "FAIL", UNCERTAIN: "UNCERTAIN", PENDING: "pending (site)",
-    NOT_APPLICABLE: "n/a", NOT_ASKED: "not asked",
+    PASS: "pass",
+    FAIL: "FAIL",
+    UNCERTAIN: "UNCERTAIN",
+    PENDING: "pending (site)",
+    NOT_APPLICABLE: "n/a",
+    NOT_ASKED: "not asked",
 }
-ROLE_LABELS = {"patient": "patient", "caregiver": "caregiver / guardian",
-               "physician": "referring physician"}
+ROLE_LABELS = {"patient": "patient", "caregiver": "caregiver / guardian", "physician": "referring physician"}
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _TEXT_WIDTH = 48  # wrap long cells in the text table
@@ -45,8 +60,9 @@ def clean_text(value: Any) -> str:
     if value is None:
         return ""
     text = str(value).replace("\r\n", "\n").replace("\t", "    ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                        else f"\\u{ord(m.group()):04x}", text)
+    return _CONTROL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 def _value(value: Any) -> str:
@@ -91,9 +107,13 @@ def _contact(record: Mapping) -> Mapping | None:
 
 
 def _contact_rows(contact: Mapping) -> list[tuple[str, str]]:
-    rows = [("Name", contact.get("name")), ("Phone", contact.get("phone")),
-            ("Email", contact.get("email")), ("Preferred time", contact.get("preferred_time")),
-            ("Callback requested", "yes" if contact.get("callback_requested") else "no")]
+    rows = [
+        ("Name", contact.get("name")),
+        ("Phone", contact.get("phone")),
+        ("Email", contact.get("email")),
+        ("Preferred time", contact.get("preferred_time")),
+        ("Callback requested", "yes" if contact.get("callback_requested") else "no"),
+    ]
     return [(k, v) for k, v in rows if v not in (None, "")]
 
 
@@ -128,16 +148,28 @@ def summary_text(record: Mapping[str, Any], *, transcript: bool = True) -> str:
     else:
         out.append("  (no consent to be contacted)")
 
-    rows = [[clean_text(cid), clean_text(_label(VERDICT_LABELS, c.get("verdict"))),
-             clean_text(c.get("answer")), clean_text(_value(c.get("value"))), clean_text(c.get("reason"))]
-            for cid, c in _criteria(record)]
+    rows = [
+        [
+            clean_text(cid),
+            clean_text(_label(VERDICT_LABELS, c.get("verdict"))),
+            clean_text(c.get("answer")),
+            clean_text(_value(c.get("value"))),
+            clean_text(c.get("reason")),
+        ]
+        for cid, c in _criteria(record)
+    ]
     out.append("")
     out.append("Criteria")
     if rows:
-        out.append(tabulate(rows, headers=["criterion", "verdict", "answer (verbatim)",
-                                           "parsed value", "reason"],
-                            tablefmt="simple", disable_numparse=True,
-                            maxcolwidths=[None, None, _TEXT_WIDTH, 24, _TEXT_WIDTH]))
+        out.append(
+            tabulate(
+                rows,
+                headers=["criterion", "verdict", "answer (verbatim)", "parsed value", "reason"],
+                tablefmt="simple",
+                disable_numparse=True,
+                maxcolwidths=[None, None, _TEXT_WIDTH, 24, _TEXT_WIDTH],
+            )
+        )
     else:
         out.append("  (no answers stored)")
 
@@ -157,9 +189,11 @@ def summary_text(record: Mapping[str, Any], *, transcript: bool = True) -> str:
         out.append("")
         out.append(f"Resolved review items ({len(resolved)})")
         for i in resolved:
-            out.append(f"  #{i.get('id')} {clean_text(i.get('criterion'))}: {clean_text(i.get('decision'))}"
-                       f" by {clean_text(i.get('resolved_by'))} at {clean_text(i.get('resolved_at'))}"
-                       + (f" - {clean_text(i.get('note'))}" if i.get("note") else ""))
+            out.append(
+                f"  #{i.get('id')} {clean_text(i.get('criterion'))}: {clean_text(i.get('decision'))}"
+                f" by {clean_text(i.get('resolved_by'))} at {clean_text(i.get('resolved_at'))}"
+                + (f" - {clean_text(i.get('note'))}" if i.get("note") else "")
+            )
 
     pending = _pending(record)
     out.append("")
@@ -201,66 +235,107 @@ def _td(value: Any, cls: str = "") -> str:
     return f"<td{attr}>{_h(value)}</td>"
 
 
-def summary_html(record: Mapping[str, Any], *, full_document: bool = False,
-                 transcript: bool = True) -> str:
+def summary_html(record: Mapping[str, Any], *, full_document: bool = False, transcript: bool = True) -> str:
     """The lead summary as an HTML fragment (or a whole page); every string escaped."""
     parts: list[str] = []
     sid = record.get("screening_id")
     parts.append(f'<section class="lead-summary" data-screening-id="{_h(sid)}">')
     parts.append(f"<h2>Screening {_h(sid)}</h2>")
-    meta = [("Trial", record.get("trial_id") or "?"),
-            ("Outcome", _label(OUTCOME_LABELS, record.get("outcome"))),
-            ("Role", _label(ROLE_LABELS, record.get("role"))),
-            ("When", _when(record)),
-            ("Conversation", record.get("conversation_id"))]
+    meta = [
+        ("Trial", record.get("trial_id") or "?"),
+        ("Outcome", _label(OUTCOME_LABELS, record.get("outcome"))),
+        ("Role", _label(ROLE_LABELS, record.get("role"))),
+        ("When", _when(record)),
+        ("Conversation", record.get("conversation_id")),
+    ]
     parts.append("<dl>" + "".join(f"<dt>{_h(k)}</dt><dd>{_h(v)}</dd>" for k, v in meta) + "</dl>")
 
     parts.append("<h3>Contact</h3>")
     contact = _contact(record)
     if contact:
-        parts.append("<dl>" + "".join(f"<dt>{_h(k)}</dt><dd>{_h(v)}</dd>"
-                                       for k, v in _contact_rows(contact)) + "</dl>")
+        parts.append("<dl>" + "".join(f"<dt>{_h(k)}</dt><dd>{_h(v)}</dd>" for k, v in _contact_rows(contact)) + "</dl>")
     else:
         parts.append("<p>No consent to be contacted.</p>")
 
     parts.append("<h3>Criteria</h3>")
-    rows = [[_td(cid), _td(_label(VERDICT_LABELS, c.get("verdict")), f"v-{c.get('verdict')}"),
-             _td(c.get("answer")), _td(_value(c.get("value"))), _td(c.get("reason"))]
-            for cid, c in _criteria(record)]
-    parts.append(_table(["Criterion", "Verdict", "Answer (verbatim)", "Parsed value", "Reason"],
-                        rows, "criteria") if rows else "<p>No answers stored.</p>")
+    rows = [
+        [
+            _td(cid),
+            _td(_label(VERDICT_LABELS, c.get("verdict")), f"v-{c.get('verdict')}"),
+            _td(c.get("answer")),
+            _td(_value(c.get("value"))),
+            _td(c.get("reason")),
+        ]
+        for cid, c in _criteria(record)
+    ]
+    parts.append(
+        _table(["Criterion", "Verdict", "Answer (verbatim)", "Parsed value", "Reason"], rows, "criteria")
+        if rows
+        else "<p>No answers stored.</p>"
+    )
 
     items = _open_items(record)
     parts.append(f"<h3>Open review items ({len(items)})</h3>")
     if items:
-        parts.append(_table(["Item", "Criterion", "Question", "Answer", "Why"], [
-            [_td(i.get("id")), _td(i.get("criterion")), _td(i.get("question")),
-             _td(i.get("answer")), _td(i.get("reason"))] for i in items], "review"))
+        parts.append(
+            _table(
+                ["Item", "Criterion", "Question", "Answer", "Why"],
+                [
+                    [
+                        _td(i.get("id")),
+                        _td(i.get("criterion")),
+                        _td(i.get("question")),
+                        _td(i.get("answer")),
+                        _td(i.get("reason")),
+                    ]
+                    for i in items
+                ],
+                "review",
+            )
+        )
     else:
         parts.append("<p>None.</p>")
     resolved = _resolved_items(record)
     if resolved:
         parts.append(f"<h3>Resolved review items ({len(resolved)})</h3>")
-        parts.append(_table(["Item", "Criterion", "Decision", "By", "At", "Note"], [
-            [_td(i.get("id")), _td(i.get("criterion")), _td(i.get("decision")),
-             _td(i.get("resolved_by")), _td(i.get("resolved_at")), _td(i.get("note"))]
-            for i in resolved], "resolved"))
+        parts.append(
+            _table(
+                ["Item", "Criterion", "Decision", "By", "At", "Note"],
+                [
+                    [
+                        _td(i.get("id")),
+                        _td(i.get("criterion")),
+                        _td(i.get("decision")),
+                        _td(i.get("resolved_by")),
+                        _td(i.get("resolved_at")),
+                        _td(i.get("note")),
+                    ]
+                    for i in resolved
+                ],
+                "resolved",
+            )
+        )
 
     pending = _pending(record)
     parts.append(f"<h3>Pending site checks ({len(pending)})</h3>")
-    parts.append("<ul>" + "".join(f"<li>{_h(p)}</li>" for p in pending) + "</ul>"
-                 if pending else "<p>None.</p>")
+    parts.append("<ul>" + "".join(f"<li>{_h(p)}</li>" for p in pending) + "</ul>" if pending else "<p>None.</p>")
 
     turns = record.get("transcript") or []
     if transcript and turns:
         parts.append("<h3>Transcript</h3>")
-        parts.append(_table(["At", "Speaker", "Text"], [
-            [_td(t.get("at")), _td(t.get("speaker")), _td(t.get("text"))] for t in turns],
-            "transcript"))
+        parts.append(
+            _table(
+                ["At", "Speaker", "Text"],
+                [[_td(t.get("at")), _td(t.get("speaker")), _td(t.get("text"))] for t in turns],
+                "transcript",
+            )
+        )
     parts.append("</section>")
     fragment = "\n".join(parts)
     if not full_document:
         return fragment
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>Screening {_h(sid)}</title><style>{_STYLE}</style></head>"
-            f"<body>\n{fragment}\n</body></html>\n")
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>Screening {_h(sid)}</title><style>{_STYLE}</style></head>"
+        f"<body>\n{fragment}\n</body></html>\n"
+    )

@@ -4,13 +4,14 @@ The trial is data: criteria, their source text, the questions per audience and
 the parameters of each rule. This module turns the file into typed objects and
 refuses a broken file with a message naming the field and the line.
 """
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -31,17 +32,17 @@ class Step:
     """One question, possibly filling several facts from one answer."""
 
     id: str
-    parse: dict          # fact name -> parser name; the first fact is the primary one
-    text: dict           # role -> question
+    parse: dict  # fact name -> parser name; the first fact is the primary one
+    text: dict  # role -> question
     hint: str
     example: str
     roles: tuple
-    ask_if: Optional[dict] = None
+    ask_if: dict | None = None
     buttons: tuple = ()
     expects: tuple = ()  # for lab steps: analytes the question asks for
     # {answer: A, facts: {fact: value}}: answering A settles all these facts at once
     # (a physician's "none of these apply").
-    fills_when: Optional[dict] = None
+    fills_when: dict | None = None
 
     @property
     def primary_fact(self) -> str:
@@ -72,8 +73,8 @@ class Trial:
     title: str
     info: dict
     roles: dict
-    steps: dict          # id -> Step, in file order
-    criteria: tuple      # Criterion, in asking order
+    steps: dict  # id -> Step, in file order
+    criteria: tuple  # Criterion, in asking order
     glossary: dict
     button_sets: dict
     path: str = ""
@@ -94,15 +95,18 @@ class Trial:
 
     def unset_contact_fields(self) -> list:
         """Contact fields still empty or a "(set ...)" placeholder: people would see it."""
-        return [key for key in ("phone", "email")
-                if not self.contact.get(key, "").strip() or self.contact[key].strip().startswith("(set ")]
+        return [
+            key
+            for key in ("phone", "email")
+            if not self.contact.get(key, "").strip() or self.contact[key].strip().startswith("(set ")
+        ]
 
     @property
     def guardian_age(self) -> int:
         return int(self.info.get("guardian_required_below_age", 0))
 
 
-def _line_map(node: yaml.Node, path: tuple = (), lines: Optional[dict] = None) -> dict:
+def _line_map(node: yaml.Node, path: tuple = (), lines: dict | None = None) -> dict:
     """Map every path in the document (tuple of keys/indexes) to its line (1-based)."""
     lines = {} if lines is None else lines
     lines[path] = node.start_mark.line + 1
@@ -178,7 +182,7 @@ def get_trial() -> Trial:
     return _cached(str(os.environ.get("TRIAL_FILE") or DEFAULT_TRIAL_FILE))
 
 
-def _build(data: dict, check: _Checker, path: str) -> Optional[Trial]:
+def _build(data: dict, check: _Checker, path: str) -> Trial | None:
     from bot.parsing.registry import PARSERS  # late: parsers load spaCy lazily
     from bot.rules import RULES
 
@@ -240,14 +244,25 @@ def _build(data: dict, check: _Checker, path: str) -> Optional[Trial]:
             check.fail(where + ("expects",), "must be a list of analytes")
             expects = ()
         fills_when = raw.get("fills_when")
-        if fills_when is not None and (not isinstance(fills_when, dict) or "answer" not in fills_when
-                                       or not isinstance(fills_when.get("facts"), dict)):
+        if fills_when is not None and (
+            not isinstance(fills_when, dict)
+            or "answer" not in fills_when
+            or not isinstance(fills_when.get("facts"), dict)
+        ):
             check.fail(where + ("fills_when",), "must be {answer: ..., facts: {fact: value}}")
             fills_when = None
         steps[step_id] = Step(
-            id=step_id, parse=dict(parse), text=dict(text), hint=hint or "", example=str(example or ""),
-            roles=step_roles, ask_if=ask_if, buttons=tuple(button_sets.get(buttons, ()) if buttons else ()),
-            expects=tuple(expects), fills_when=fills_when)
+            id=step_id,
+            parse=dict(parse),
+            text=dict(text),
+            hint=hint or "",
+            example=str(example or ""),
+            roles=step_roles,
+            ask_if=ask_if,
+            buttons=tuple(button_sets.get(buttons, ()) if buttons else ()),
+            expects=tuple(expects),
+            fills_when=fills_when,
+        )
 
     known_facts = {fact for step in steps.values() for fact in step.parse}
     for step in steps.values():
@@ -278,7 +293,9 @@ def _build(data: dict, check: _Checker, path: str) -> Optional[Trial]:
             if step_id not in steps:
                 check.fail(where + ("steps", position), f"unknown step {step_id!r}")
             elif step_id in criterion_of_step:
-                check.fail(where + ("steps", position), f"step {step_id!r} already belongs to {criterion_of_step[step_id]!r}")
+                check.fail(
+                    where + ("steps", position), f"step {step_id!r} already belongs to {criterion_of_step[step_id]!r}"
+                )
             else:
                 criterion_of_step[step_id] = cid
         settled_by = tuple(raw.get("settled_by") or ROLES)
@@ -287,15 +304,34 @@ def _build(data: dict, check: _Checker, path: str) -> Optional[Trial]:
                 check.fail(where + ("settled_by",), f"unknown role {role!r}")
         rule = check.need(raw, "rule", where, dict) or {}
         _check_rule(rule, where + ("rule",), check, RULES)
-        criteria.append(Criterion(
-            id=cid or "", kind=kind or "", source_ref=raw.get("source_ref", ""), source=raw.get("source", ""),
-            plain=raw.get("plain", ""), why=raw.get("why", ""), steps=tuple(step_ids), rule=rule,
-            settled_by=settled_by, knockout=bool(raw.get("knockout", False))))
+        criteria.append(
+            Criterion(
+                id=cid or "",
+                kind=kind or "",
+                source_ref=raw.get("source_ref", ""),
+                source=raw.get("source", ""),
+                plain=raw.get("plain", ""),
+                why=raw.get("why", ""),
+                steps=tuple(step_ids),
+                rule=rule,
+                settled_by=settled_by,
+                knockout=bool(raw.get("knockout", False)),
+            )
+        )
     if check.errors:
         return None
-    return Trial(id=trial_id, title=title, info=info, roles=roles, steps=steps, criteria=tuple(criteria),
-                 glossary={k.lower(): v for k, v in glossary.items()}, button_sets=button_sets, path=path,
-                 criterion_of_step=criterion_of_step)
+    return Trial(
+        id=trial_id,
+        title=title,
+        info=info,
+        roles=roles,
+        steps=steps,
+        criteria=tuple(criteria),
+        glossary={k.lower(): v for k, v in glossary.items()},
+        button_sets=button_sets,
+        path=path,
+        criterion_of_step=criterion_of_step,
+    )
 
 
 def _check_rule(rule: dict, where: tuple, check: _Checker, rules: dict) -> None:

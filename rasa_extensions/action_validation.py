@@ -9,11 +9,12 @@ server's CPU under `make bench` (py-spy). Here the schema is checked and the
 validator built once; each response is still validated in full, and an
 invalid one raises the same ``ValidationError`` with the same message.
 """
+
 from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Any, Dict
+from typing import Any
 
 import rasa
 from rasa.core.actions.action import RemoteAction
@@ -33,7 +34,7 @@ def _validator():
     return cls(schema)
 
 
-def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
+def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator().iter_errors(result))
@@ -41,7 +42,8 @@ def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
         error.message += (
             ". Failed to validate Action server response from API, make sure your response "
             "from the Action endpoint is valid. For more information about the format visit "
-            f"{DOCS_BASE_URL}/custom-actions")
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
         raise error
     return True
 

@@ -12,12 +12,13 @@
   "please try again" instead of silence, and the error is logged without the
   message text (Rasa's own handler would log the text: it may be health data).
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import re
-from typing import Awaitable, Callable, Optional, Text
+from collections.abc import Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -48,7 +49,7 @@ def clean_message(text: str) -> str:
 
 class SafeRestInput(RestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     @staticmethod
@@ -58,7 +59,7 @@ class SafeRestInput(RestInput):
             raise BadInput('send a JSON object: {"sender": "...", "message": "..."}')
         return body
 
-    async def _extract_sender(self, req: Request) -> Optional[Text]:
+    async def _extract_sender(self, req: Request) -> str | None:
         sender = self._body(req).get("sender")
         if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
             raise BadInput(f'"sender" must be a non-empty text of at most {MAX_SENDER_CHARS} characters')
@@ -66,7 +67,7 @@ class SafeRestInput(RestInput):
             raise NotYours("this conversation belongs to a chat page session; use another sender id")
         return sender
 
-    def _extract_message(self, req: Request) -> Optional[Text]:
+    def _extract_message(self, req: Request) -> str | None:
         message = self._body(req).get("message")
         if not isinstance(message, str):
             raise BadInput('"message" must be text')

@@ -10,11 +10,12 @@ undone by that very save. This store checks the new events first: when an
 action has set the `erase_conversation` slot, it deletes every stored event of
 that conversation instead of saving, and the next message starts afresh.
 """
+
 from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Dict
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -42,7 +43,7 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         await super().save(tracker)
 
 
-def connection_settings(kwargs: Dict[str, Any]) -> Dict[str, Any]:
+def connection_settings(kwargs: dict[str, Any]) -> dict[str, Any]:
     """SQLTrackerStore keyword arguments, with a URL in ``db`` split into them."""
     db = str(kwargs.get("db") or "")
     if "://" not in db:
@@ -50,14 +51,18 @@ def connection_settings(kwargs: Dict[str, Any]) -> Dict[str, Any]:
     parts = urlsplit(db)
     scheme = parts.scheme.split("+", 1)[0]
     if scheme not in ("postgresql", "postgres"):
-        raise ValueError(f"TRACKER_DB: unsupported URL scheme {parts.scheme!r} "
-                         "(a file path for SQLite, or postgresql://...)")
-    settings = {k: v for k, v in kwargs.items() if k not in ("db", "dialect", "host", "port",
-                                                              "username", "password")}
-    settings.update(dialect="postgresql", host=parts.hostname or "localhost",
-                    port=parts.port or 5432, db=unquote(parts.path.lstrip("/")) or "rasa",
-                    username=unquote(parts.username or "") or None,
-                    password=unquote(parts.password or "") or None)
+        raise ValueError(
+            f"TRACKER_DB: unsupported URL scheme {parts.scheme!r} (a file path for SQLite, or postgresql://...)"
+        )
+    settings = {k: v for k, v in kwargs.items() if k not in ("db", "dialect", "host", "port", "username", "password")}
+    settings.update(
+        dialect="postgresql",
+        host=parts.hostname or "localhost",
+        port=parts.port or 5432,
+        db=unquote(parts.path.lstrip("/")) or "rasa",
+        username=unquote(parts.username or "") or None,
+        password=unquote(parts.password or "") or None,
+    )
     return settings
 
 

@@ -4,10 +4,11 @@ Unset (one Rasa server): in memory. ``redis://[:password@]host:port/db``
 (several Rasa replicas): Redis, so two replicas never process messages of the
 same conversation at once. ``rediss://`` uses TLS.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from rasa.core.lock import TicketLock
@@ -23,10 +24,14 @@ def lock_store_from_env() -> LockStore:
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss"):
         raise ValueError(f"LOCK_STORE_URL: unsupported scheme {parts.scheme!r} (redis://host:port/db)")
-    return RedisLockStore(host=parts.hostname or "localhost", port=parts.port or 6379,
-                          db=int(parts.path.lstrip("/") or 0),
-                          password=unquote(parts.password) if parts.password else None,
-                          use_ssl=parts.scheme == "rediss", key_prefix=KEY_PREFIX)
+    return RedisLockStore(
+        host=parts.hostname or "localhost",
+        port=parts.port or 6379,
+        db=int(parts.path.lstrip("/") or 0),
+        password=unquote(parts.password) if parts.password else None,
+        use_ssl=parts.scheme == "rediss",
+        key_prefix=KEY_PREFIX,
+    )
 
 
 class ConfiguredLockStore(LockStore):
@@ -37,7 +42,7 @@ class ConfiguredLockStore(LockStore):
         self.backend = lock_store_from_env()
         super().__init__()
 
-    def get_lock(self, conversation_id: str) -> Optional[TicketLock]:
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
         return self.backend.get_lock(conversation_id)
 
     def delete_lock(self, conversation_id: str) -> None:

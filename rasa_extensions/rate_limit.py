@@ -10,26 +10,27 @@ needs packaging>=21 and Rasa 3.6 pins packaging 20.9. In memory, per Rasa
 replica: with N replicas a flood gets at most N times the rate; per-address
 connection limits belong to the reverse proxy (SECURITY.md).
 """
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Dict, Tuple
+from collections.abc import Callable
 
 from web.chat.settings import env_int
 
-SLOW_DOWN = ("You're sending messages faster than I can answer. Please wait a few "
-             "seconds, then send your answer again.")
+SLOW_DOWN = "You're sending messages faster than I can answer. Please wait a few seconds, then send your answer again."
 
 
 class MessageRateLimiter:
-    def __init__(self, burst: int, per_minute: float, *, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 10_000) -> None:
+    def __init__(
+        self, burst: int, per_minute: float, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 10_000
+    ) -> None:
         if burst < 1 or per_minute < 0:
             raise ValueError("burst must be at least 1 and per_minute not negative")
         self.burst, self.per_second = float(burst), per_minute / 60.0
         self.clock, self.max_keys = clock, max_keys
-        self._buckets: Dict[str, Tuple[float, float]] = {}  # key -> (tokens left, when)
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens left, when)
         self._lock = threading.Lock()
 
     @property
@@ -61,5 +62,4 @@ class MessageRateLimiter:
 
 def limiter_from_env() -> MessageRateLimiter:
     """CHAT_BURST_MESSAGES (30) and CHAT_MESSAGES_PER_MINUTE (60; 0 turns the limit off)."""
-    return MessageRateLimiter(env_int("CHAT_BURST_MESSAGES", 30),
-                              env_int("CHAT_MESSAGES_PER_MINUTE", 60, minimum=0))
+    return MessageRateLimiter(env_int("CHAT_BURST_MESSAGES", 30), env_int("CHAT_MESSAGES_PER_MINUTE", 60, minimum=0))

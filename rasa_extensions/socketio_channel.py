@@ -20,11 +20,13 @@ Bot replies are SocketIOOutput's "bot_uttered" events ({text, quick_replies});
 "turn_end" follows the last of a turn, "user_echo" tells the browser's other tabs
 what was typed.
 """
+
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
@@ -45,18 +47,18 @@ HISTORY_LIMIT = 500  # messages replayed on a reload; a screening has far fewer
 class CountingSocketIOOutput(SocketIOOutput):
     """SocketIOOutput that remembers whether the turn said anything."""
 
-    def __init__(self, sio: AsyncServer, bot_message_evt: Text) -> None:
+    def __init__(self, sio: AsyncServer, bot_message_evt: str) -> None:
         super().__init__(sio, bot_message_evt)
         self.sent = 0
 
-    async def _send_message(self, socket_id: Text, response: Any) -> None:
+    async def _send_message(self, socket_id: str, response: Any) -> None:
         self.sent += 1
         await super()._send_message(socket_id, response)
 
 
-def history_messages(events: Iterable[Any], limit: int = HISTORY_LIMIT) -> List[Dict[Text, Any]]:
+def history_messages(events: Iterable[Any], limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
     """A conversation's messages as the page shows them (split like SocketIOOutput does)."""
-    messages: List[Dict[Text, Any]] = []
+    messages: list[dict[str, Any]] = []
     for event in events:
         if isinstance(event, UserUttered):
             text = event.text or ""
@@ -66,47 +68,58 @@ def history_messages(events: Iterable[Any], limit: int = HISTORY_LIMIT) -> List[
             parts = [part for part in event.text.strip().split("\n\n") if part] or [event.text]
             buttons = (event.data or {}).get("buttons") or []
             for index, part in enumerate(parts):
-                message: Dict[Text, Any] = {"sender": "bot", "text": part}
+                message: dict[str, Any] = {"sender": "bot", "text": part}
                 if index == len(parts) - 1 and buttons:
-                    message["quick_replies"] = [{"content_type": "text", "title": b.get("title", ""),
-                                                 "payload": b.get("payload", "")} for b in buttons]
+                    message["quick_replies"] = [
+                        {"content_type": "text", "title": b.get("title", ""), "payload": b.get("payload", "")}
+                        for b in buttons
+                    ]
                 messages.append(message)
     return messages[-limit:]
 
 
 class SessionSocketIOInput(SocketIOInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "socketio"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
-        return cls(user_message_evt=credentials.get("user_message_evt", "user_uttered"),
-                   bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
-                   namespace=credentials.get("namespace"),
-                   socketio_path=credentials.get("socketio_path", "/socket.io"))
+        return cls(
+            user_message_evt=credentials.get("user_message_evt", "user_uttered"),
+            bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
+            namespace=credentials.get("namespace"),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+        )
 
-    def __init__(self, user_message_evt: Text = "user_uttered", bot_message_evt: Text = "bot_uttered",
-                 namespace: Optional[Text] = None, socketio_path: Optional[Text] = "/socket.io",
-                 session_secret: Optional[str] = None, origins: Optional[Iterable[str]] = None) -> None:
-        super().__init__(user_message_evt, bot_message_evt, namespace, session_persistence=True,
-                         socketio_path=socketio_path)
+    def __init__(
+        self,
+        user_message_evt: str = "user_uttered",
+        bot_message_evt: str = "bot_uttered",
+        namespace: str | None = None,
+        socketio_path: str | None = "/socket.io",
+        session_secret: str | None = None,
+        origins: Iterable[str] | None = None,
+    ) -> None:
+        super().__init__(
+            user_message_evt, bot_message_evt, namespace, session_persistence=True, socketio_path=socketio_path
+        )
         self.session_secret = session_secret or secret("CHAT_SESSION_SECRET")
         self.origins = tuple(origins) if origins is not None else chat_origins()
-        self.app: Optional[Sanic] = None
+        self.app: Sanic | None = None
         self.limiter = limiter_from_env()
         self._limit_logged_at = float("-inf")
 
-    def conversation_for(self, auth: Any) -> Optional[str]:
+    def conversation_for(self, auth: Any) -> str | None:
         """The conversation a connection's auth payload ({"token": ...}) entitles it to, if any."""
         token = auth.get("token") if isinstance(auth, dict) else None
         return conversation_of(self.session_secret, token)
 
-    def origin_allowed(self, environ: Dict[str, Any]) -> bool:
+    def origin_allowed(self, environ: dict[str, Any]) -> bool:
         return environ.get("HTTP_ORIGIN") in self.origins
 
-    async def conversation_history(self, conversation: str) -> List[Dict[Text, Any]]:
+    async def conversation_history(self, conversation: str) -> list[dict[str, Any]]:
         agent = getattr(self.app.ctx, "agent", None) if self.app else None
         if agent is None or agent.tracker_store is None:
             return []
@@ -131,7 +144,7 @@ class SessionSocketIOInput(SocketIOInput):
             return response.json({"status": "ok"})
 
         @sio.on("connect", namespace=namespace)
-        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
             if not self.origin_allowed(environ):
                 logger.info("refused a socket.io connection from an origin that is not the chat page")
                 return False
@@ -143,14 +156,14 @@ class SessionSocketIOInput(SocketIOInput):
             await sio.enter_room(sid, conversation, namespace=namespace)
             return True
 
-        async def conversation_of_socket(sid: Text) -> Optional[str]:
+        async def conversation_of_socket(sid: str) -> str | None:
             try:
                 return (await sio.get_session(sid, namespace=namespace)).get("conversation")
             except KeyError:  # not connected (any more)
                 return None
 
         @sio.on("session_request", namespace=namespace)
-        async def session_request(sid: Text, _data: Any = None) -> None:
+        async def session_request(sid: str, _data: Any = None) -> None:
             conversation = await conversation_of_socket(sid)
             if conversation is None:
                 return
@@ -162,7 +175,7 @@ class SessionSocketIOInput(SocketIOInput):
                 history = []
             await sio.emit("history", history, room=sid, namespace=namespace)
 
-        async def slow_down(sid: Text) -> None:
+        async def slow_down(sid: str) -> None:
             now = time.monotonic()
             if now - self._limit_logged_at > 60:  # one line a minute, not one per flooded message
                 self._limit_logged_at = now
@@ -171,7 +184,7 @@ class SessionSocketIOInput(SocketIOInput):
             await sio.emit("turn_end", room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
-        async def handle_message(sid: Text, data: Any = None) -> None:
+        async def handle_message(sid: str, data: Any = None) -> None:
             conversation = await conversation_of_socket(sid)
             if conversation is None:
                 return

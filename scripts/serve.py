@@ -37,7 +37,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, List, Optional
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "log"
@@ -68,16 +68,16 @@ class StartupError(Exception):
 class Service:
     name: str  # also the log file name
     title: str
-    port_var: Optional[str]  # None: a background worker without a port
-    port: Optional[int]
-    cmd: List[str]
-    health_path: Optional[str]
-    expect_text: Optional[str]  # text the health response must contain
+    port_var: str | None  # None: a background worker without a port
+    port: int | None
+    cmd: list[str]
+    health_path: str | None
+    expect_text: str | None  # text the health response must contain
     timeout: float
     url_path: str = "/"
     extra_env: dict = field(default_factory=dict)
-    proc: Optional[subprocess.Popen] = None
-    log_file: Optional[IO[bytes]] = None
+    proc: subprocess.Popen | None = None
+    log_file: IO[bytes] | None = None
     ready: bool = False
     started_at: float = 0.0
 
@@ -131,9 +131,7 @@ def port_in_use(host: str, port: int) -> bool:
             if exc.errno == errno.EADDRINUSE:
                 return True
             if exc.errno == errno.EADDRNOTAVAIL:
-                raise StartupError(
-                    f"BIND_HOST={host} is not an address of this machine"
-                ) from None
+                raise StartupError(f"BIND_HOST={host} is not an address of this machine") from None
             raise
     return False
 
@@ -144,16 +142,14 @@ def has_module(dotted: str) -> bool:
     return path.with_suffix(".py").is_file() or (path / "__main__.py").is_file()
 
 
-def current_model(explicit: Optional[str]) -> Path:
+def current_model(explicit: str | None) -> Path:
     if explicit:
         model = Path(explicit)
         if not model.is_file():
             raise StartupError(f"model {explicit} not found")
         return model
     if not (ROOT / "domain.yml").exists() and not (ROOT / "domain").is_dir():
-        raise StartupError(
-            "domain.yml not found: the bot is not written yet, nothing to serve"
-        )
+        raise StartupError("domain.yml not found: the bot is not written yet, nothing to serve")
     result = subprocess.run(
         ["bash", str(ROOT / "scripts" / "train.sh"), "--model-path"],
         cwd=ROOT,
@@ -175,7 +171,7 @@ MODEL_PLACEHOLDER = "<model>"
 SECRET_ARGS = ("--auth-token",)  # their values are never written to a log
 
 
-def chat_origins_for(chat_port: int) -> List[str]:
+def chat_origins_for(chat_port: int) -> list[str]:
     """Origins the chat page is served from: CORS of the Rasa HTTP API and the
     only origins the socket.io channel accepts (CHAT_ORIGINS overrides)."""
     configured = [o.strip().rstrip("/") for o in os.environ.get("CHAT_ORIGINS", "").split(",") if o.strip()]
@@ -209,7 +205,7 @@ def secret_location(name: str) -> str:
     return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 
-def printable(cmd: List[str]) -> str:
+def printable(cmd: list[str]) -> str:
     shown = []
     for i, part in enumerate(cmd):
         shown.append("***" if i and cmd[i - 1] in SECRET_ARGS else part)
@@ -223,7 +219,7 @@ def build_chat_page() -> None:
         raise StartupError("could not build the chat page's browser files (scripts/build_web.sh, see above)")
 
 
-def build_services(args: argparse.Namespace) -> List[Service]:
+def build_services(args: argparse.Namespace) -> list[Service]:
     py = sys.executable
     host = os.environ["BIND_HOST"]
     chat_port = env_int("CHAT_PORT")
@@ -235,8 +231,7 @@ def build_services(args: argparse.Namespace) -> List[Service]:
             title="action server",
             port_var="ACTION_PORT",
             port=env_int("ACTION_PORT"),
-            cmd=[py, "-m", "rasa", "run", "actions",
-                 "--port", os.environ["ACTION_PORT"], "--actions", "actions"],
+            cmd=[py, "-m", "rasa", "run", "actions", "--port", os.environ["ACTION_PORT"], "--actions", "actions"],
             health_path="/health",
             expect_text="ok",
             timeout=args.timeout,
@@ -245,17 +240,29 @@ def build_services(args: argparse.Namespace) -> List[Service]:
             extra_env={"SANIC_HOST": host},
         ),
     ]
-    rasa_cmd = [py, "-m", "rasa", "run",
-                "--model", MODEL_PLACEHOLDER,  # filled in once the model is known
-                "--port", os.environ["RASA_PORT"],
-                "--interface", host,
-                "--endpoints", "endpoints.yml",
-                "--credentials", "credentials.yml"]
+    rasa_cmd = [
+        py,
+        "-m",
+        "rasa",
+        "run",
+        "--model",
+        MODEL_PLACEHOLDER,  # filled in once the model is known
+        "--port",
+        os.environ["RASA_PORT"],
+        "--interface",
+        host,
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
+    ]
     if os.environ.get("RASA_ENABLE_API", "").lower() in ("1", "true", "yes"):
         # Never without a token: the API reads and rewrites any conversation.
         token = project_secret("RASA_API_TOKEN")
-        say(f"RASA_ENABLE_API is set: the Rasa HTTP API is on; every request needs "
-            f"?token=<RASA_API_TOKEN> (kept in {secret_location('RASA_API_TOKEN')})")
+        say(
+            f"RASA_ENABLE_API is set: the Rasa HTTP API is on; every request needs "
+            f"?token=<RASA_API_TOKEN> (kept in {secret_location('RASA_API_TOKEN')})"
+        )
         rasa_cmd += ["--enable-api", "--auth-token", token]
     rasa_cmd += ["--cors", *chat_origins]  # nargs="*": keep last
     services.append(
@@ -306,17 +313,14 @@ def build_services(args: argparse.Namespace) -> List[Service]:
     return services
 
 
-def check_ports(services: List[Service]) -> None:
+def check_ports(services: list[Service]) -> None:
     host = os.environ["BIND_HOST"]
     seen = {}
     for svc in services:
         if svc.port is None:
             continue
         if svc.port in seen:
-            raise StartupError(
-                f"{svc.port_var} and {seen[svc.port]} are both {svc.port}; "
-                f"give them different ports"
-            )
+            raise StartupError(f"{svc.port_var} and {seen[svc.port]} are both {svc.port}; give them different ports")
         seen[svc.port] = svc.port_var
         if port_in_use(host, svc.port):
             raise StartupError(
@@ -332,16 +336,14 @@ def _die_with_parent() -> None:
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:  # not Linux / no glibc: best effort only
+    except Exception:  # noqa: BLE001 - not Linux / no glibc: best effort only
         pass
 
 
 def start(svc: Service, base_env: dict) -> None:
     env = dict(base_env, **svc.extra_env)
     svc.log_file = open(svc.log_path, "ab")
-    svc.log_file.write(
-        f"\n{RUN_MARKER}{time.strftime('%Y-%m-%d %H:%M:%S')} serve.py: {printable(svc.cmd)}\n".encode()
-    )
+    svc.log_file.write(f"\n{RUN_MARKER}{time.strftime('%Y-%m-%d %H:%M:%S')} serve.py: {printable(svc.cmd)}\n".encode())
     svc.log_file.flush()
     svc.started_at = time.monotonic()
     svc.proc = subprocess.Popen(
@@ -358,8 +360,7 @@ def start(svc: Service, base_env: dict) -> None:
 
 def answers(svc: Service) -> bool:
     if svc.port is None:  # a worker: up once it has run for a moment without dying
-        return svc.proc is not None and svc.proc.poll() is None and \
-            time.monotonic() - svc.started_at > 1.0
+        return svc.proc is not None and svc.proc.poll() is None and time.monotonic() - svc.started_at > 1.0
     url = f"http://{local_host()}:{svc.port}{svc.health_path}"
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:
@@ -383,11 +384,11 @@ def tail(path: Path, lines: int = 30) -> str:
     run = data.splitlines()
     for i in range(len(run) - 1, -1, -1):
         if run[i].startswith(RUN_MARKER):
-            run = run[i + 1:]
+            run = run[i + 1 :]
             break
     # Leave out the DeprecationWarnings Rasa 3.6's dependencies print at start-up
     # (each is a warning line plus an indented source line); they are still in the log.
-    kept: List[str] = []
+    kept: list[str] = []
     skip_next = False
     for line in run:
         if skip_next and line.startswith("  "):
@@ -401,14 +402,13 @@ def tail(path: Path, lines: int = 30) -> str:
 
 def report_death(svc: Service) -> None:
     code = svc.proc.returncode if svc.proc else None
-    say(f"{svc.title} stopped unexpectedly (exit code {code}). "
-        f"Last lines of {svc.log_path.relative_to(ROOT)}:")
+    say(f"{svc.title} stopped unexpectedly (exit code {code}). Last lines of {svc.log_path.relative_to(ROOT)}:")
     print("-" * 72)
     print(tail(svc.log_path))
     print("-" * 72, flush=True)
 
 
-def stop_all(services: List[Service]) -> None:
+def stop_all(services: list[Service]) -> None:
     running = [s for s in services if s.proc and s.proc.poll() is None]
     if running:
         say("stopping " + ", ".join(s.title for s in running) + " ...")
@@ -435,14 +435,14 @@ def stop_all(services: List[Service]) -> None:
         say("all stopped")
 
 
-def first_dead(services: List[Service]) -> Optional[Service]:
+def first_dead(services: list[Service]) -> Service | None:
     for svc in services:
         if svc.proc and svc.proc.poll() is not None:
             return svc
     return None
 
 
-def wait_ready(services: List[Service]) -> bool:
+def wait_ready(services: list[Service]) -> bool:
     """Poll until every service answers. False if one died or timed out."""
     t0 = time.monotonic()
     tty = sys.stdout.isatty()
@@ -469,10 +469,8 @@ def wait_ready(services: List[Service]) -> bool:
             if tty:
                 print()
             for svc in late:
-                what = (f"did not answer on port {svc.port}" if svc.port is not None
-                        else "did not start")
-                say(f"{svc.title} {what} within {svc.timeout:.0f}s. "
-                    f"Last lines of {svc.log_path.relative_to(ROOT)}:")
+                what = f"did not answer on port {svc.port}" if svc.port is not None else "did not start"
+                say(f"{svc.title} {what} within {svc.timeout:.0f}s. Last lines of {svc.log_path.relative_to(ROOT)}:")
                 print("-" * 72)
                 print(tail(svc.log_path))
                 print("-" * 72, flush=True)
@@ -486,7 +484,7 @@ def wait_ready(services: List[Service]) -> bool:
         time.sleep(0.5)
 
 
-def print_urls(services: List[Service]) -> None:
+def print_urls(services: list[Service]) -> None:
     host = public_host()
     by_name = {s.name: s for s in services}
     print()
@@ -507,7 +505,7 @@ def print_urls(services: List[Service]) -> None:
     print("Press Ctrl-C to stop.", flush=True)
 
 
-def deployment_reminders() -> List[str]:
+def deployment_reminders() -> list[str]:
     """What a site must still set up; a check that fails must not stop the services."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -525,19 +523,20 @@ def deployment_reminders() -> List[str]:
 
         if not StaffAccounts().has_users():
             reminders.append("no staff account yet: .venv/bin/python -m bot.staff user add NAME")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - a reminder, not a start-up check
         reminders.append(f"could not check staff accounts ({type(exc).__name__})")
     return reminders
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", help="model archive (default: models/<hash of the "
-                        "current training data>.tar.gz)")
-    parser.add_argument("--timeout", type=float,
-                        default=float(os.environ.get("SERVE_TIMEOUT", "180")),
-                        help="seconds to wait for the Rasa and action servers "
-                        "(default 180, env SERVE_TIMEOUT)")
+    parser.add_argument("--model", help="model archive (default: models/<hash of the current training data>.tar.gz)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=float(os.environ.get("SERVE_TIMEOUT", "180")),
+        help="seconds to wait for the Rasa and action servers (default 180, env SERVE_TIMEOUT)",
+    )
     args = parser.parse_args()
     if args.model:
         args.model = str(Path(args.model).resolve())
@@ -548,7 +547,7 @@ def main() -> int:
             os.environ[key] = value
     os.chdir(ROOT)
 
-    services: List[Service] = []
+    services: list[Service] = []
     stopping = False
 
     def on_signal(signum, _frame):
@@ -578,9 +577,7 @@ def main() -> int:
         Path(os.environ["TRACKER_DB"]).parent.mkdir(parents=True, exist_ok=True)
 
         base_env = dict(os.environ)
-        base_env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
-        )
+        base_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
         # For the web pages: where the Rasa server is.
         base_env.setdefault("RASA_URL", f"http://{public_host()}:{os.environ['RASA_PORT']}")
         # The chat page signs socket tokens that the Rasa server's socket.io

@@ -1,11 +1,11 @@
 """Shared fixtures: a PostgreSQL server for the tests that run the lead store
 on it too (started once per test session, on a free loopback port)."""
+
 from __future__ import annotations
 
 import itertools
 
 import pytest
-
 from local_services import Postgres, ServiceUnavailable, need
 
 _database_numbers = itertools.count(1)

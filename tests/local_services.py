@@ -8,6 +8,7 @@ Each server gets its own data folder and a free port and is stopped (and its
 folder removed) on exit. PostgreSQL refuses to run as root, so as root it
 runs as the ``postgres`` user the Debian package creates.
 """
+
 from __future__ import annotations
 
 import glob
@@ -18,7 +19,6 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional
 
 
 class ServiceUnavailable(RuntimeError):
@@ -42,15 +42,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def postgres_bin() -> Optional[Path]:
+def postgres_bin() -> Path | None:
     """The newest /usr/lib/postgresql/<version>/bin with initdb, if any."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     return Path(found[-1]).parent if found else None
 
 
-def _wait_port(port: int, timeout: float, process: Optional[subprocess.Popen] = None,
-               log: Optional[Path] = None) -> None:
+def _wait_port(port: int, timeout: float, process: subprocess.Popen | None = None, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -86,16 +87,17 @@ class Postgres:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         result = subprocess.run(cmd, capture_output=True, text=True, cwd=self.root)
         if result.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}"
-                               f"\n{self.log.read_text(errors='replace')[-2000:] if self.log.exists() else ''}")
+            raise RuntimeError(
+                f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}"
+                f"\n{self.log.read_text(errors='replace')[-2000:] if self.log.exists() else ''}"
+            )
 
-    def start(self) -> "Postgres":
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                  "-E", "UTF8", "--locale=C", "--no-sync")
-        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
-                   f"-c fsync=off -c max_connections=200")
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log),
-                  "-w", "-t", "60", "start")
+    def start(self) -> Postgres:
+        self._run(
+            "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"
+        )
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off -c max_connections=200"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "-t", "60", "start")
         self.started = True
         return self
 
@@ -122,8 +124,11 @@ class Postgres:
         conn.autocommit = True
         try:
             with conn.cursor() as cur:
-                cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                            "WHERE datname = %s AND pid <> pg_backend_pid()", [database])
+                cur.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [database],
+                )
         finally:
             conn.close()
 
@@ -136,7 +141,7 @@ class Postgres:
             self.started = False
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> "Postgres":
+    def __enter__(self) -> Postgres:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -153,13 +158,29 @@ class Redis:
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="redis-test-"))
         self.log = self.root / "server.log"
-        self.process: Optional[subprocess.Popen] = None
+        self.process: subprocess.Popen | None = None
 
-    def start(self) -> "Redis":
+    def start(self) -> Redis:
         self.process = subprocess.Popen(
-            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.root), "--logfile", str(self.log)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                self.exe,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.root),
+                "--logfile",
+                str(self.log),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         _wait_port(self.port, 20, self.process, self.log)
         return self
 
@@ -177,7 +198,7 @@ class Redis:
                 self.process.wait()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> "Redis":
+    def __enter__(self) -> Redis:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -1,4 +1,5 @@
 """Start the real Rasa server and action server on free ports for end-to-end tests."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,6 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Optional
 
 from scripts import reply_for
 
@@ -24,7 +24,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def latest_model() -> Optional[Path]:
+def latest_model() -> Path | None:
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     return models[-1] if models else None
 
@@ -48,37 +48,61 @@ class Servers:
     def __init__(self, workdir: Path, model: Path, **env: str):
         self.workdir, self.model = workdir, model
         self.rasa_port, self.action_port = free_port(), free_port()
-        self.env = {**os.environ,
-                    "LEAD_DB": str(workdir / "leads.db"), "TRACKER_DB": str(workdir / "tracker.db"),
-                    "ACTION_HOST": "127.0.0.1", "ACTION_PORT": str(self.action_port),
-                    "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-                    "RASA_TELEMETRY_ENABLED": "false", **env}
-        self.rasa: Optional[subprocess.Popen] = None
-        self.actions: Optional[subprocess.Popen] = None
+        self.env = {
+            **os.environ,
+            "LEAD_DB": str(workdir / "leads.db"),
+            "TRACKER_DB": str(workdir / "tracker.db"),
+            "ACTION_HOST": "127.0.0.1",
+            "ACTION_PORT": str(self.action_port),
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "RASA_TELEMETRY_ENABLED": "false",
+            **env,
+        }
+        self.rasa: subprocess.Popen | None = None
+        self.actions: subprocess.Popen | None = None
 
     def _spawn(self, name: str, args: list) -> subprocess.Popen:
         log = open(self.workdir / f"{name}.log", "ab")
-        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def start_actions(self) -> None:
-        self.actions = self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                               "--port", str(self.action_port)])
+        self.actions = self._spawn(
+            "actions",
+            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
+        )
         wait_for(f"http://127.0.0.1:{self.action_port}/health", 90, self.actions, self.workdir / "actions.log")
 
     def start_rasa(self) -> None:
-        self.rasa = self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(self.model),
-                                         "--port", str(self.rasa_port), "--interface", "127.0.0.1",
-                                         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"] + (["--debug"] if os.environ.get("RASA_DEBUG") else []))
+        self.rasa = self._spawn(
+            "rasa",
+            [
+                str(VENV_BIN / "rasa"),
+                "run",
+                "--model",
+                str(self.model),
+                "--port",
+                str(self.rasa_port),
+                "--interface",
+                "127.0.0.1",
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ]
+            + (["--debug"] if os.environ.get("RASA_DEBUG") else []),
+        )
         wait_for(f"http://127.0.0.1:{self.rasa_port}/", 180, self.rasa, self.workdir / "rasa.log")
 
-    def start(self) -> "Servers":
+    def start(self) -> Servers:
         self.start_actions()
         self.start_rasa()
         return self
 
     @staticmethod
-    def _stop(process: Optional[subprocess.Popen]) -> None:
+    def _stop(process: subprocess.Popen | None) -> None:
         if process is None or process.poll() is not None:
             return
         os.killpg(process.pid, signal.SIGTERM)
@@ -105,14 +129,21 @@ class Servers:
 
     def send(self, sender: str, text: str) -> list:
         body = json.dumps({"sender": sender, "message": text}).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook", body,
-                                         {"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
 
     def export(self) -> list:
-        result = subprocess.run([sys.executable, "-m", "bot.staff", "export", "--format", "json"], cwd=ROOT,
-                                env=self.env, capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.staff", "export", "--format", "json"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return json.loads(result.stdout)
 
 

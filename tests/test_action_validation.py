@@ -1,15 +1,17 @@
 """rasa_extensions/action_validation.py: the action-server response check is
 compiled once but still as strict as Rasa's own (jsonschema.validate)."""
+
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
 from rasa_extensions import action_validation
 
-GOOD = {"events": [{"event": "slot", "name": "role", "value": "patient"}],
-        "responses": [{"text": "How old are you?", "buttons": []}]}
-BAD = [{"events": "not a list"}, {"events": [{"event": "slot", "timestamp": "noon"}]},
-       {"responses": "hello"}]
+GOOD = {
+    "events": [{"event": "slot", "name": "role", "value": "patient"}],
+    "responses": [{"text": "How old are you?", "buttons": []}],
+}
+BAD = [{"events": "not a list"}, {"events": [{"event": "slot", "timestamp": "noon"}]}, {"responses": "hello"}]
 
 
 def test_installed_when_rasa_extensions_is_imported():

@@ -1,7 +1,7 @@
 """Run the Rasa SDK actions against real trackers and check the events they return
 and the screening they store (in the spirit of RasaHQ's financial-demo tests)."""
+
 import asyncio
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,14 +12,25 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.form import ActionAskScreeningAnswer, ActionFinishScreening, ValidateScreeningForm
-from actions.interruptions import (ActionCorrectAnswer, ActionDeleteMyData, ActionExplainTerm, ActionExplainWhy,
-                                   ActionHumanHandoff, ActionOutOfScope, ActionStopScreening)
+from actions.interruptions import (
+    ActionCorrectAnswer,
+    ActionDeleteMyData,
+    ActionExplainTerm,
+    ActionExplainWhy,
+    ActionHumanHandoff,
+    ActionOutOfScope,
+    ActionStopScreening,
+)
 from actions.opening import ActionDeclineConsent, ActionGreet, ActionSetRole, ActionStartScreening
 from bot import store
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAIN = {"forms": {"screening_form": {"required_slots": ["screening_answer"]}},
-          "slots": {"screening_answer": {"mappings": [{"type": "from_text", "conditions": [{"active_loop": "screening_form"}]}]}}}
+DOMAIN = {
+    "forms": {"screening_form": {"required_slots": ["screening_answer"]}},
+    "slots": {
+        "screening_answer": {"mappings": [{"type": "from_text", "conditions": [{"active_loop": "screening_form"}]}]}
+    },
+}
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +51,7 @@ class Conversation:
     def state(self) -> dict:
         """The screening state the slot leads to (a reference into the lead store, or the state)."""
         from actions.adapter import load
+
         screening = load(self.tracker())
         return None if screening is None else screening.state
 
@@ -299,6 +311,7 @@ def test_when_saving_fails_the_slot_keeps_the_whole_state_until_the_store_is_bac
 
     def unavailable(self, *args, **kwargs):
         raise store.LeadStoreUnavailable("locked")
+
     monkeypatch.setattr(store.LeadStore, "save_screening", unavailable)
     validated, said = chat.answer("yes, osteosarcoma that spread to my lungs")
     assert any("Please call" in m["text"] for m in said)
@@ -323,6 +336,7 @@ def test_when_the_store_cannot_be_read_the_person_is_asked_to_call_and_nothing_m
 
     def unreadable(self, *args, **kwargs):
         raise store.LeadStoreUnavailable("unreachable")
+
     monkeypatch.setattr(store.LeadStore, "load_state", unreadable)
     required = asyncio.run(ValidateScreeningForm().required_slots([], CollectingDispatcher(), chat.tracker(), DOMAIN))
     assert required == ["screening_answer"]  # the form stays open

@@ -1,4 +1,5 @@
 """The benchmark's statistics and report (scripts/benchmark/) on synthetic data: no servers, no timing."""
+
 import json
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ import pytest
 # `scripts` here is tests/scripts.py, so the bench package is found through its own folder.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from benchmark import conversations, report, stats  # noqa: E402
+from benchmark import conversations, report, stats
 
 
 def test_percentile_interpolates_between_ranks_like_numpy():
@@ -26,8 +27,7 @@ def test_percentile_interpolates_between_ranks_like_numpy():
 
 def test_latency_summary_is_in_milliseconds_and_ignores_order():
     summary = stats.latency_summary([0.3, 0.1, 0.2])
-    assert summary == {"count": 3, "mean": 200.0, "min": 100.0, "p50": 200.0, "p95": 290.0, "p99": 298.0,
-                       "max": 300.0}
+    assert summary == {"count": 3, "mean": 200.0, "min": 100.0, "p50": 200.0, "p95": 290.0, "p99": 298.0, "max": 300.0}
     assert stats.latency_summary([])["p95"] is None
 
 
@@ -51,11 +51,19 @@ def test_targets_met_missed_and_not_measured():
 def _deployment(seconds, failures=(), actions_mb=150.0, rasa_cpu=1.0):
     turns = [SimpleNamespace(kind="patient" if i % 2 else "physician", seconds=s) for i, s in enumerate(seconds)]
     return report.deployment_result(
-        turns=turns, failures=list(failures), conversations=2, completed=2 - len(failures),
+        turns=turns,
+        failures=list(failures),
+        conversations=2,
+        completed=2 - len(failures),
         turns_per_conversation={"a": len(seconds) // 2, "b": len(seconds) - len(seconds) // 2},
-        wall_seconds=2.0, peak_rss_mb={"rasa": 1000.0, "actions": actions_mb}, cpu_seconds={"rasa": rasa_cpu, "actions": 0.5},
-        startup_seconds={"actions": 3.0, "rasa": 60.0}, training_seconds=None, model="models/x.tar.gz",
-        load_average_before=(1.0, 1.0, 1.0))
+        wall_seconds=2.0,
+        peak_rss_mb={"rasa": 1000.0, "actions": actions_mb},
+        cpu_seconds={"rasa": rasa_cpu, "actions": 0.5},
+        startup_seconds={"actions": 3.0, "rasa": 60.0},
+        training_seconds=None,
+        model="models/x.tar.gz",
+        load_average_before=(1.0, 1.0, 1.0),
+    )
 
 
 def test_report_ratios_targets_and_tables_from_synthetic_runs():
@@ -67,8 +75,11 @@ def test_report_ratios_targets_and_tables_from_synthetic_runs():
     assert ours["turns_per_second"] == 10.0 and ours["error_kinds"] == {"timeout": 1}
     assert ours["cpu_ms_per_turn"] == {"rasa": 50.0, "actions": 25.0, "total": 75.0}
     ratios = report.ratios(ours, reference)
-    assert ratios == {"p50": 2.0, "cpu_per_turn": 3.0,
-                      "p95": pytest.approx(ours["latency_ms"]["p95"] / reference["latency_ms"]["p95"], abs=0.01)}
+    assert ratios == {
+        "p50": 2.0,
+        "cpu_per_turn": 3.0,
+        "p95": pytest.approx(ours["latency_ms"]["p95"] / reference["latency_ms"]["p95"], abs=0.01),
+    }
     targets = report.targets(ours, ratios)
     assert targets["errors_at_most"]["met"] is False and targets["all_met"] is False
     results = {"ours": ours, "reference": reference, "ratios": ratios, "targets": targets}
@@ -77,8 +88,14 @@ def test_report_ratios_targets_and_tables_from_synthetic_runs():
     assert "latency p95 (ms)" in table and "2.00" in table
     assert "MISSED" in report.targets_table(targets)
     assert "timeout" in report.errors_text(results)
-    alone = report.figures_table({"ours": ours, "reference": None, "ratios": report.ratios(ours, None),
-                                  "targets": report.targets(ours, report.ratios(ours, None))})
+    alone = report.figures_table(
+        {
+            "ours": ours,
+            "reference": None,
+            "ratios": report.ratios(ours, None),
+            "targets": report.targets(ours, report.ratios(ours, None)),
+        }
+    )
     assert "starter bot" in alone
 
 

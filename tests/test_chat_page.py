@@ -1,4 +1,5 @@
 """The chat page server (web/chat) with Flask's test client, and the socket channel's checks."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,13 @@ ORIGIN = "http://localhost:8080"
 
 
 def settings(**changes) -> ChatSettings:
-    values = dict(rasa_url="http://localhost:5005", session_secret=SECRET, cookie_max_age=43200,
-                  cookie_secure=False, max_message_chars=2000)
+    values = dict(
+        rasa_url="http://localhost:5005",
+        session_secret=SECRET,
+        cookie_max_age=43200,
+        cookie_secure=False,
+        max_message_chars=2000,
+    )
     values.update(changes)
     return ChatSettings(**values)
 
@@ -69,6 +75,7 @@ def session_cookie_value(response) -> str:
 
 # ---------------------------------------------------------------- the page
 
+
 def test_the_page_describes_the_study_and_has_a_labelled_chat(client):
     response = client.get("/")
     assert response.status_code == 200
@@ -88,9 +95,14 @@ def test_the_page_describes_the_study_and_has_a_labelled_chat(client):
 def test_the_page_runs_only_its_own_scripts_and_styles(client):
     response = client.get("/")
     csp = response.headers["Content-Security-Policy"]
-    for directive in ("default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'",
-                      "connect-src 'self' http://localhost:5005 ws://localhost:5005",
-                      "require-trusted-types-for 'script'"):
+    for directive in (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "connect-src 'self' http://localhost:5005 ws://localhost:5005",
+        "require-trusted-types-for 'script'",
+    ):
         assert directive in csp
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -103,12 +115,17 @@ def test_the_page_runs_only_its_own_scripts_and_styles(client):
 
 
 def test_a_secure_rasa_url_is_allowed_over_wss():
-    csp = create_app(settings(rasa_url="https://chat.example.org")).test_client().get("/").headers[
-        "Content-Security-Policy"]
+    csp = (
+        create_app(settings(rasa_url="https://chat.example.org"))
+        .test_client()
+        .get("/")
+        .headers["Content-Security-Policy"]
+    )
     assert "connect-src 'self' https://chat.example.org wss://chat.example.org" in csp
 
 
 # ---------------------------------------------------------------- sessions
+
 
 def test_the_session_cookie_is_set_once_and_keeps_the_conversation(client):
     first = client.get("/api/session")
@@ -165,15 +182,25 @@ def test_conversation_ids_reveal_nothing_of_the_cookie():
 
 # ---------------------------------------------------------------- the socket channel's checks
 
+
 def test_the_channel_accepts_a_token_of_the_chat_page(channel):
     conversation = tokens.conversation_id(SECRET, tokens.new_browser_token())
     assert channel.conversation_for({"token": tokens.socket_token(SECRET, conversation)}) == conversation
 
 
-@pytest.mark.parametrize("auth", [
-    None, "just a string", {}, {"token": None}, {"token": 42}, {"token": ""}, {"token": "a.b.c"},
-    {"token": "x" * 5000},
-])
+@pytest.mark.parametrize(
+    "auth",
+    [
+        None,
+        "just a string",
+        {},
+        {"token": None},
+        {"token": 42},
+        {"token": ""},
+        {"token": "a.b.c"},
+        {"token": "x" * 5000},
+    ],
+)
 def test_the_channel_refuses_missing_or_malformed_tokens(channel, auth):
     assert channel.conversation_for(auth) is None
 
@@ -201,8 +228,12 @@ def test_the_channel_refuses_tampered_foreign_expired_or_misdirected_tokens(chan
 
 def test_the_channel_accepts_only_the_chat_page_origins(channel):
     assert channel.origin_allowed({"HTTP_ORIGIN": ORIGIN})
-    for environ in ({}, {"HTTP_ORIGIN": "http://evil.example"}, {"HTTP_ORIGIN": ORIGIN + ".evil.example"},
-                    {"HTTP_ORIGIN": "null"}):
+    for environ in (
+        {},
+        {"HTTP_ORIGIN": "http://evil.example"},
+        {"HTTP_ORIGIN": ORIGIN + ".evil.example"},
+        {"HTTP_ORIGIN": "null"},
+    ):
         assert not channel.origin_allowed(environ)
 
 
@@ -222,13 +253,17 @@ def test_the_history_holds_what_was_typed_and_said_with_the_last_buttons():
     from rasa_extensions.socketio_channel import history_messages
 
     buttons = [{"title": "I agree", "payload": "I agree"}, {"title": "I don't agree", "payload": "I don't agree"}]
-    events = [UserUttered("/greet"), ActionExecuted("action_greet"), BotUttered("Hello.\n\nWho is answering?"),
-              UserUttered("I'm the patient"), BotUttered("Do you agree?", data={"buttons": buttons})]
+    events = [
+        UserUttered("/greet"),
+        ActionExecuted("action_greet"),
+        BotUttered("Hello.\n\nWho is answering?"),
+        UserUttered("I'm the patient"),
+        BotUttered("Do you agree?", data={"buttons": buttons}),
+    ]
     assert history_messages(events) == [
         {"sender": "bot", "text": "Hello."},
         {"sender": "bot", "text": "Who is answering?"},
         {"sender": "user", "text": "I'm the patient"},
-        {"sender": "bot", "text": "Do you agree?",
-         "quick_replies": [{"content_type": "text", **b} for b in buttons]},
+        {"sender": "bot", "text": "Do you agree?", "quick_replies": [{"content_type": "text", **b} for b in buttons]},
     ]
     assert len(history_messages([UserUttered(str(i)) for i in range(30)], limit=10)) == 10

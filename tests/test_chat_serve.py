@@ -1,4 +1,5 @@
 """scripts/serve.py's chat and Rasa-API settings: the API never runs without a token."""
+
 from __future__ import annotations
 
 import argparse
@@ -49,14 +50,13 @@ def test_the_rasa_http_api_is_only_ever_on_with_a_token_that_is_never_logged(ser
 
 def test_cors_and_the_socket_channel_get_the_chat_page_origins(serve, monkeypatch):
     cmd = rasa_command(serve)
-    assert cmd[cmd.index("--cors") + 1:] == ["http://localhost:8080", "http://127.0.0.1:8080"]
+    assert cmd[cmd.index("--cors") + 1 :] == ["http://localhost:8080", "http://127.0.0.1:8080"]
     monkeypatch.setenv("CHAT_ORIGINS", "https://trial.example.org/")
     cmd = rasa_command(serve)
-    assert cmd[cmd.index("--cors") + 1:] == ["https://trial.example.org"]
+    assert cmd[cmd.index("--cors") + 1 :] == ["https://trial.example.org"]
 
 
-def test_dashboard_is_checked_on_its_health_url_and_the_notifier_runs_without_a_port(
-        serve, monkeypatch):
+def test_dashboard_is_checked_on_its_health_url_and_the_notifier_runs_without_a_port(serve, monkeypatch):
     services = {s.name: s for s in serve.build_services(argparse.Namespace(timeout=10))}
     assert services["staff"].health_path == "/healthz"
     notifier = services["notifier"]
@@ -77,6 +77,7 @@ def test_start_up_reminds_what_a_site_must_set_before_going_live(serve, monkeypa
     assert any("no staff account" in r for r in reminders)
 
     from bot.store.accounts import StaffAccounts
+
     StaffAccounts().create_user("alice", "Correct-Horse-42-battery", by="test")
     monkeypatch.setenv("TRIAL_CONTACT_PHONE", "+86 371 6558 7000")
     assert serve.deployment_reminders() == []

@@ -1,18 +1,18 @@
 """The chat page's socket.io channel (rasa_extensions/socketio_channel.py) against the real servers."""
+
 from __future__ import annotations
 
 import asyncio
 import urllib.error
 import urllib.request
-from typing import Optional
 
 import aiohttp
 import jwt
 import pytest
 import socketio
+from web_servers import WebServers, shared_web_servers
 
 from rasa_extensions.channels import TRY_AGAIN
-from web_servers import WebServers, shared_web_servers
 
 pytestmark = pytest.mark.slow
 TURN_SECONDS = 60
@@ -35,14 +35,14 @@ def conversation_in(token: str) -> str:
 class SocketUser:
     """One browser tab on the socket: what it is sent, and a way to take turns."""
 
-    def __init__(self, servers: WebServers, token: Optional[str], origin: Optional[str] = "chat page"):
+    def __init__(self, servers: WebServers, token: str | None, origin: str | None = "chat page"):
         self.servers, self.token = servers, token
         self.origin = servers.origin if origin == "chat page" else origin
         self.bot: list = []
         self.turns_ended = 0
         self._turn_end = asyncio.Event()
         self._history: asyncio.Future = asyncio.get_running_loop().create_future()
-        self.confirmed: Optional[str] = None
+        self.confirmed: str | None = None
         self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("bot_uttered", self.bot.append)
         self.sio.on("turn_end", self._ended)
@@ -60,10 +60,14 @@ class SocketUser:
     def _confirmed(self, conversation) -> None:
         self.confirmed = conversation
 
-    async def connect(self) -> "SocketUser":
-        await self.sio.connect(self.servers.rasa_url, transports=["websocket"], wait_timeout=15,
-                               auth={"token": self.token} if self.token is not None else None,
-                               headers={"Origin": self.origin} if self.origin else {})
+    async def connect(self) -> SocketUser:
+        await self.sio.connect(
+            self.servers.rasa_url,
+            transports=["websocket"],
+            wait_timeout=15,
+            auth={"token": self.token} if self.token is not None else None,
+            headers={"Origin": self.origin} if self.origin else {},
+        )
         return self
 
     async def open_session(self, **data) -> list:
@@ -92,6 +96,7 @@ def test_a_connection_without_a_valid_token_is_refused(servers):
             user = SocketUser(servers, token)
             with pytest.raises(socketio.exceptions.ConnectionError):
                 await user.connect()
+
     run(scenario())
 
 
@@ -104,6 +109,7 @@ def test_a_connection_from_another_origin_or_none_is_refused(servers):
                 await user.connect()
         allowed = await SocketUser(servers, token).connect()  # the same token from the chat page is fine
         await allowed.close()
+
     run(scenario())
 
 
@@ -134,6 +140,7 @@ def test_a_browser_never_sees_or_writes_another_browsers_conversation(servers):
         alice_said = [m["text"] for m in await again.open_session() if m["sender"] == "user"]
         assert alice_said == ["hi", "I'm the patient"]
         await again.close()
+
     run(scenario())
 
 
@@ -157,6 +164,7 @@ def test_a_reload_gets_the_conversation_so_far_and_continues_it(servers):
         said = await reloaded.say("I agree")
         assert any("How old are you" in text for text in said), said
         await reloaded.close()
+
     run(scenario())
 
 
@@ -167,8 +175,14 @@ def test_hostile_and_malformed_messages_are_answered_cleaned_and_never_crash(ser
         await user.open_session()
         for line in ("hi", "I'm the patient", "I agree"):
             await user.say(line)
-        for text in ("x" * 100_000, "😀🙃" * 20, "مرحبا كم عمري", "\u202eevil\x00\x07",
-                     "<img src=x onerror=alert(1)>", "<script>alert(1)</script>"):
+        for text in (
+            "x" * 100_000,
+            "😀🙃" * 20,
+            "مرحبا كم عمري",
+            "\u202eevil\x00\x07",
+            "<img src=x onerror=alert(1)>",
+            "<script>alert(1)</script>",
+        ):
             said = await user.say(text)
             assert said and all(said), text  # always an answer, never a crash
         # Not text: ignored without a turn, and the socket still works.
@@ -185,6 +199,7 @@ def test_hostile_and_malformed_messages_are_answered_cleaned_and_never_crash(ser
         assert "x" * 2000 in typed and not any(len(text) > 2000 for text in typed)
         assert "evil" in typed and not any(c in "".join(typed) for c in "\x00\x07\u202e")
         assert "<img src=x onerror=alert(1)>" in typed  # kept as text; the page shows it as text
+
     run(scenario())
 
 
@@ -202,14 +217,16 @@ def test_a_failed_turn_asks_to_try_again_without_logging_the_text(servers):
         said = await user.say("I'm the patient")
         assert any("Before any health question" in text for text in said), said
         await user.close()
+
     run(scenario())
     assert "quokka" not in (servers.workdir / "rasa.log").read_text(errors="replace")
 
 
 def test_the_rasa_http_api_is_not_reachable(servers):
     conversation = conversation_in(servers.browser_session().token())
-    request = urllib.request.Request(f"{servers.rasa_url}/conversations/{conversation}/tracker",
-                                     headers={"Origin": servers.origin})
+    request = urllib.request.Request(
+        f"{servers.rasa_url}/conversations/{conversation}/tracker", headers={"Origin": servers.origin}
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code in (401, 403, 404)
@@ -239,5 +256,6 @@ def test_a_flood_from_one_conversation_is_asked_to_slow_down_and_the_chat_recove
         said = await flooder.say("I'm the patient")
         assert SLOW_DOWN not in said and any("Before any health question" in t for t in said), said
         await flooder.close()
+
     run(scenario())
     assert "sending messages too fast" in (servers.workdir / "rasa.log").read_text(errors="replace")

@@ -1,5 +1,6 @@
 """Whole screenings through bot/ alone: question order, skipping, follow-ups, knock-outs,
 corrections, contact details and the stored record."""
+
 from datetime import date
 
 import pytest
@@ -65,16 +66,19 @@ def test_a_woman_is_asked_about_pregnancy_and_a_yes_fails():
     assert screening.state["knocked_out"] == "pregnancy_contraception"
 
 
-@pytest.mark.parametrize("changes,knocked_out", [
-    ({"how_old": "I'm 75"}, "age"),
-    ({"a_sarcoma": "no, it's breast cancer"}, "diagnosis"),
-    ({"apatinib": "no, never"}, "prior_tki"),
-    ({"cancer_treatment": "yes, chemo 10 days ago"}, "recent_anticancer_therapy"),
-    ({"heart_attack": "yes, a heart attack two months ago"}, "cardiac"),
-    ({"blood_thinners": "yes, warfarin 3 mg a day"}, "bleeding_thrombosis"),
-    ({"high_blood_pressure": "yes, it's 160/100 even on tablets"}, "hypertension"),
-    ({"usual_day": "In bed or a chair all day"}, "performance_status"),
-])
+@pytest.mark.parametrize(
+    "changes,knocked_out",
+    [
+        ({"how_old": "I'm 75"}, "age"),
+        ({"a_sarcoma": "no, it's breast cancer"}, "diagnosis"),
+        ({"apatinib": "no, never"}, "prior_tki"),
+        ({"cancer_treatment": "yes, chemo 10 days ago"}, "recent_anticancer_therapy"),
+        ({"heart_attack": "yes, a heart attack two months ago"}, "cardiac"),
+        ({"blood_thinners": "yes, warfarin 3 mg a day"}, "bleeding_thrombosis"),
+        ({"high_blood_pressure": "yes, it's 160/100 even on tablets"}, "hypertension"),
+        ({"usual_day": "In bed or a chair all day"}, "performance_status"),
+    ],
+)
 def test_each_knock_out_ends_the_screening_early(changes, knocked_out):
     screening = new()
     asked = run(screening, with_answers(**changes))
@@ -154,8 +158,10 @@ def test_physician_summary_fills_criteria_and_only_the_rest_is_asked():
     screening = new("physician")
     question = screening.next_question()
     assert question.step_id == "summary"
-    reply = screening.answer("62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, PLT 210, "
-                             "Hb 128 g/L, Cr 0.9 mg/dL, 72 kg, BP 130/80, INR 1.1, TSH 2.0 (ULN 4.2)")
+    reply = screening.answer(
+        "62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, PLT 210, "
+        "Hb 128 g/L, Cr 0.9 mg/dL, 72 kg, BP 130/80, INR 1.1, TSH 2.0 (ULN 4.2)"
+    )
     assert "age 62" in reply.messages[0]
     asked = []
     for _ in range(40):
@@ -163,8 +169,18 @@ def test_physician_summary_fills_criteria_and_only_the_rest_is_asked():
         if question is None or question.step_id.startswith("contact"):
             break
         asked.append(question.step_id)
-        screening.answer("no" if question.step_id not in ("life_expectancy", "measurable_disease", "consent_compliance",
-                                                           "contraception_male", "toxicity_resolved") else "yes")
+        screening.answer(
+            "no"
+            if question.step_id
+            not in (
+                "life_expectancy",
+                "measurable_disease",
+                "consent_compliance",
+                "contraception_male",
+                "toxicity_resolved",
+            )
+            else "yes"
+        )
     for settled in ("age", "sex", "diagnosis", "prior_tki", "tki_progression", "ecog", "hypertension"):
         assert settled not in asked
     verdicts = screening.state["verdicts"]
@@ -206,10 +222,18 @@ def test_stop_gives_incomplete_unless_already_failed():
     assert failed.outcome == "not_eligible"
 
 
-@pytest.mark.parametrize("hostile", [
-    "<script>alert(1)</script>", "'; DROP TABLE screenings;--", "x" * 10_000, "😀" * 50,
-    "\u202eevil", "\x00\x01\x02", "",
-])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        "'; DROP TABLE screenings;--",
+        "x" * 10_000,
+        "😀" * 50,
+        "\u202eevil",
+        "\x00\x01\x02",
+        "",
+    ],
+)
 def test_hostile_answers_never_crash_and_are_kept_verbatim_up_to_the_limit(hostile):
     screening = new()
     screening.next_question()
@@ -219,8 +243,6 @@ def test_hostile_answers_never_crash_and_are_kept_verbatim_up_to_the_limit(hosti
     answer = record["criteria"]["age"]["answer"] or ""
     assert len(answer) <= MAX_ANSWER_CHARS
     assert record["criteria"]["age"]["verdict"] == "uncertain"
-
-
 
 
 def test_physician_checklist_and_lab_panel_keep_the_quick_screen_short():
@@ -240,7 +262,7 @@ def test_physician_who_says_some_exclusions_apply_is_asked_each_one():
     screening = new("physician")
     screening.next_question()
     screening.answer("skip")
-    question = screening.next_question()  # age
+    screening.next_question()  # age
     screening.answer("55")
     screening.next_question()
     screening.answer("synovial sarcoma with lung metastases")

@@ -2,21 +2,20 @@
 restart mid-screening, the lead store locked or unwritable while a screening
 ends, 50 conversations at once; no health data in the logs; data files
 owner-only."""
+
 from __future__ import annotations
 
-import os
 import shutil
 import stat
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from servers import Servers, converse, latest_model
 
 from scripts import PATIENT_ANSWERS, reply_for
-from servers import Servers, converse, latest_model
 
 pytestmark = pytest.mark.slow
 OPENING = ["hi", "I'm the patient", "I agree"]
@@ -27,8 +26,7 @@ def servers(tmp_path_factory):
     model = latest_model()
     if model is None:
         pytest.fail("no trained model in models/: run `make train` (make test does it)")
-    running = Servers(tmp_path_factory.mktemp("faults"), model,
-                      LEAD_DB_LOCK_TIMEOUT="30").start()
+    running = Servers(tmp_path_factory.mktemp("faults"), model, LEAD_DB_LOCK_TIMEOUT="30").start()
     yield running
     running.stop()
 
@@ -44,6 +42,7 @@ def screenings_of(servers, sender: str) -> list:
 def stored(servers, sender: str) -> dict:
     """The newest screening of a conversation, with its transcript and history."""
     from bot.store import LeadStore
+
     return LeadStore(servers.workdir / "leads.db").find_by_conversation(sender)
 
 
@@ -75,7 +74,7 @@ def answers_until(servers, sender: str, stop_before: str) -> list:
 # Restarts
 # --------------------------------------------------------------------------
 def test_rasa_server_restart_mid_screening_keeps_every_answer(servers):
-    said = answers_until(servers, "fault-restart", "heart attack")
+    answers_until(servers, "fault-restart", "heart attack")
     servers.stop_rasa()
     servers.start_rasa()  # same tracker store file: the conversation is still there
     said_after = texts(servers.send("fault-restart", "never"))
@@ -103,9 +102,10 @@ conn.execute("COMMIT")
 
 def test_locked_lead_store_when_a_screening_ends_writes_it_once_after(servers):
     sender = "fault-locked"
-    said = answers_until(servers, sender, "good time")  # the last question before the end
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(servers.workdir / "leads.db"),
-                               "4"], stdout=subprocess.PIPE, text=True)
+    answers_until(servers, sender, "good time")  # the last question before the end
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(servers.workdir / "leads.db"), "4"], stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout.readline().strip() == "locked"
     t0 = time.monotonic()
     final = texts(servers.send(sender, "weekday mornings"))
@@ -151,7 +151,8 @@ def test_unwritable_lead_store_asks_to_call_and_loses_nothing(servers):
     [screening] = screenings_of(servers, sender)
     assert screening["criteria"]["cardiac"]["answer"] == answer
     assert screening["outcome"] == "likely_eligible", {
-        c: v for c, v in screening["criteria"].items() if v["verdict"] == "uncertain"}
+        c: v for c, v in screening["criteria"].items() if v["verdict"] == "uncertain"
+    }
 
 
 # --------------------------------------------------------------------------
@@ -160,9 +161,13 @@ def test_unwritable_lead_store_asks_to_call_and_loses_nothing(servers):
 def _script(n: int) -> list:
     """Answers with values unique to conversation n (age, months, a marker)."""
     answers = dict(PATIENT_ANSWERS)
-    answers.update({"how old": f"I'm {18 + n}",
-                    "apatinib": f"yes I took anlotinib for {n + 4} months",
-                    "a sarcoma": f"yes, osteosarcoma that spread to my lungs (case {n})"})
+    answers.update(
+        {
+            "how old": f"I'm {18 + n}",
+            "apatinib": f"yes I took anlotinib for {n + 4} months",
+            "a sarcoma": f"yes, osteosarcoma that spread to my lungs (case {n})",
+        }
+    )
     return list(answers.items())
 
 
@@ -181,8 +186,7 @@ def _partial_screening(servers, n: int) -> str:
 def test_fifty_conversations_at_once_never_mix_answers(servers):
     with ThreadPoolExecutor(max_workers=50) as pool:
         senders = list(pool.map(lambda n: _partial_screening(servers, n), range(50)))
-    exported = {s["conversation_id"]: s for s in servers.export()
-                if s["conversation_id"].startswith("load-")}
+    exported = {s["conversation_id"]: s for s in servers.export() if s["conversation_id"].startswith("load-")}
     assert sorted(exported) == sorted(senders)
     for n, sender in enumerate(senders):
         criteria = exported[sender]["criteria"]
@@ -202,8 +206,13 @@ def test_no_health_data_in_the_server_logs(servers):
     converse(servers, "fault-privacy", OPENING, PATIENT_ANSWERS)
     for name in ("rasa", "actions"):
         log = servers.log(name)
-        for private in ("osteosarcoma that spread", "Li Wei", "138 0013 8000",
-                        "anlotinib for 8 months", "weekday mornings"):
+        for private in (
+            "osteosarcoma that spread",
+            "Li Wei",
+            "138 0013 8000",
+            "anlotinib for 8 months",
+            "weekday mornings",
+        ):
             assert private not in log, (name, private)
 
 

@@ -1,4 +1,5 @@
 """bot/local_secrets.py: one value per name, shared by every service, owner-only."""
+
 import stat
 from concurrent.futures import ProcessPoolExecutor
 

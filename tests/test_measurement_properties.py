@@ -2,6 +2,7 @@
 
 Fixed seed and bounded example counts keep the run fast and repeatable.
 """
+
 import math
 
 import pytest
@@ -16,23 +17,112 @@ from bot.parsing.types import Parsed
 from bot.parsing.virology import parse_virology
 from bot.parsing.vitals import parse_blood_pressure, parse_height, parse_temperature, parse_weight
 
-FAST = settings(max_examples=150, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow])
-PARSERS = (parse_blood_pressure, parse_temperature, parse_weight, parse_height, parse_lvef,
-           parse_qtc, parse_virology)
-KINDS = {parse_blood_pressure: "blood_pressure", parse_temperature: "temperature",
-         parse_weight: "weight", parse_height: "height", parse_lvef: "lvef", parse_qtc: "qtcf",
-         parse_virology: "virology"}
+FAST = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+PARSERS = (parse_blood_pressure, parse_temperature, parse_weight, parse_height, parse_lvef, parse_qtc, parse_virology)
+KINDS = {
+    parse_blood_pressure: "blood_pressure",
+    parse_temperature: "temperature",
+    parse_weight: "weight",
+    parse_height: "height",
+    parse_lvef: "lvef",
+    parse_qtc: "qtcf",
+    parse_virology: "virology",
+}
 
 # Text that looks like lab reports: names, numbers, units and punctuation mixed.
-_TOKENS = st.sampled_from([
-    "ANC", "PLT", "Hb", "Cr", "CrCl", "TBIL", "AST", "ALT", "INR", "PT", "APTT", "TSH", "FT3", "FT4",
-    "HBV DNA", "HBsAg", "HIV", "HCV", "RNA", "urine protein", "LFTs", "QTc", "QTcF", "QT", "HR", "RR",
-    "EF", "LVEF", "BP", "normal", "x ULN", "ULN", "(", ")", "[", "]", "/", ",", ":", "<", ">", "+",
-    "-", "±", "x10^9/L", "×10⁹/L", "/mm3", "g/L", "g/dL", "mg/dL", "µmol/L", "umol/L", "U/L",
-    "IU/mL", "copies", "s", "%", "ms", "mmHg", "kg", "lb", "cm", "°C", "F", "'", '"', "e", "x",
-    "negative", "positive", "undetectable", "no", "about", "1", "0.5", "12.8", "128", "1,500",
-    "150000", "3,1", "5x10^3", "1e308", "999999999", ".", " ", "  ", "\n", "😀", "\x00"])
+_TOKENS = st.sampled_from(
+    [
+        "ANC",
+        "PLT",
+        "Hb",
+        "Cr",
+        "CrCl",
+        "TBIL",
+        "AST",
+        "ALT",
+        "INR",
+        "PT",
+        "APTT",
+        "TSH",
+        "FT3",
+        "FT4",
+        "HBV DNA",
+        "HBsAg",
+        "HIV",
+        "HCV",
+        "RNA",
+        "urine protein",
+        "LFTs",
+        "QTc",
+        "QTcF",
+        "QT",
+        "HR",
+        "RR",
+        "EF",
+        "LVEF",
+        "BP",
+        "normal",
+        "x ULN",
+        "ULN",
+        "(",
+        ")",
+        "[",
+        "]",
+        "/",
+        ",",
+        ":",
+        "<",
+        ">",
+        "+",
+        "-",
+        "±",
+        "x10^9/L",
+        "×10⁹/L",
+        "/mm3",
+        "g/L",
+        "g/dL",
+        "mg/dL",
+        "µmol/L",
+        "umol/L",
+        "U/L",
+        "IU/mL",
+        "copies",
+        "s",
+        "%",
+        "ms",
+        "mmHg",
+        "kg",
+        "lb",
+        "cm",
+        "°C",
+        "F",
+        "'",
+        '"',
+        "e",
+        "x",
+        "negative",
+        "positive",
+        "undetectable",
+        "no",
+        "about",
+        "1",
+        "0.5",
+        "12.8",
+        "128",
+        "1,500",
+        "150000",
+        "3,1",
+        "5x10^3",
+        "1e308",
+        "999999999",
+        ".",
+        " ",
+        "  ",
+        "\n",
+        "😀",
+        "\x00",
+    ]
+)
 lab_like = st.lists(_TOKENS, max_size=25).map(" ".join)
 any_text = st.one_of(st.text(max_size=300), lab_like)
 
@@ -41,7 +131,7 @@ def _check_parsed(p, text):
     assert isinstance(p, Parsed)
     assert 0.0 <= p.confidence <= 1.0
     if p.start is not None and p.end is not None:
-        assert text[p.start:p.end] == p.span
+        assert text[p.start : p.end] == p.span
     if p.unclear:
         assert p.value is None and p.note
 
@@ -58,8 +148,7 @@ def test_parse_labs_returns_dict_of_parsed(text):
         if p.kind == "lab":
             v = p.value
             assert v["analyte"] == analyte
-            assert set(v) == {"analyte", "value", "unit", "original", "uln", "x_uln", "status",
-                              "comparator"}
+            assert set(v) == {"analyte", "value", "unit", "original", "uln", "x_uln", "status", "comparator"}
             if v["value"] is not None:
                 assert math.isfinite(v["value"])
                 low, high = labs.SPECS[analyte]["plausible"]
@@ -93,9 +182,11 @@ def test_other_parsers_never_raise(text):
 
 @seed(20240104)
 @FAST
-@given(st.sampled_from(["ANC", "neutrophils"]),
-       st.floats(min_value=0.1, max_value=29.9, allow_nan=False).map(lambda x: round(x, 2)),
-       st.sampled_from(["x10^9/L", "×10⁹/L", "G/L", "10^9/L"]))
+@given(
+    st.sampled_from(["ANC", "neutrophils"]),
+    st.floats(min_value=0.1, max_value=29.9, allow_nan=False).map(lambda x: round(x, 2)),
+    st.sampled_from(["x10^9/L", "×10⁹/L", "G/L", "10^9/L"]),
+)
 def test_anc_with_unit_round_trips(name, value, unit):
     p = parse_labs(f"{name} {value} {unit}")["anc"]
     assert p.kind == "lab" and p.value["value"] == pytest.approx(value)
@@ -139,8 +230,12 @@ def test_fahrenheit_conversion(f):
 
 @seed(20240109)
 @FAST
-@given(st.floats(min_value=18, max_value=120), st.floats(min_value=20, max_value=200),
-       st.floats(min_value=20, max_value=1500), st.floats(min_value=1.01, max_value=5))
+@given(
+    st.floats(min_value=18, max_value=120),
+    st.floats(min_value=20, max_value=200),
+    st.floats(min_value=20, max_value=1500),
+    st.floats(min_value=1.01, max_value=5),
+)
 def test_cockcroft_gault_monotonic_and_sex_ratio(age, weight, cr, factor):
     male = cockcroft_gault(age, weight, cr, "male")
     assert male > 0

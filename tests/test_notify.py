@@ -1,6 +1,7 @@
 """Staff notifications (bot/notify.py): a local SMTP server (aiosmtpd), a local
 webhook receiver (http.server), a receiver that is down, the back-off, the
 staff commands and the chat action."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,17 +22,35 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from rasa_sdk.executor import CollectingDispatcher
+from test_store import make_record
 
 from bot import notify
 from bot.store import LeadStore
-from test_store import make_record
 
 ROOT = Path(__file__).resolve().parents[1]
-HEALTH_TEXT = ("Ann Example", "+86 371 0000", "ann@example.org", "I'm 45", "apatinib",
-               "some pill", "drug not named", "no recent labs", "prior_tki", "blood_counts")
-NOTIFY_VARS = ("NOTIFY_SMTP_HOST", "NOTIFY_SMTP_PORT", "NOTIFY_SMTP_USER", "NOTIFY_SMTP_PASSWORD",
-               "NOTIFY_SMTP_STARTTLS", "NOTIFY_FROM", "NOTIFY_TO", "NOTIFY_WEBHOOK_URL",
-               "DASHBOARD_URL")
+HEALTH_TEXT = (
+    "Ann Example",
+    "+86 371 0000",
+    "ann@example.org",
+    "I'm 45",
+    "apatinib",
+    "some pill",
+    "drug not named",
+    "no recent labs",
+    "prior_tki",
+    "blood_counts",
+)
+NOTIFY_VARS = (
+    "NOTIFY_SMTP_HOST",
+    "NOTIFY_SMTP_PORT",
+    "NOTIFY_SMTP_USER",
+    "NOTIFY_SMTP_PASSWORD",
+    "NOTIFY_SMTP_STARTTLS",
+    "NOTIFY_FROM",
+    "NOTIFY_TO",
+    "NOTIFY_WEBHOOK_URL",
+    "DASHBOARD_URL",
+)
 
 
 def free_port() -> int:
@@ -88,7 +107,7 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hook?token=secret"
 
-    def start(self) -> "Receiver":
+    def start(self) -> Receiver:
         posts = self.posts
 
         class Handler(BaseHTTPRequestHandler):
@@ -127,8 +146,9 @@ def saved(lead: LeadStore, outcome: str = "needs_review", **kw) -> str:
 
 def staff(*args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items()}
-    return subprocess.run([sys.executable, "-m", "bot.staff", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.staff", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 # --------------------------------------------------------------------------
@@ -155,9 +175,20 @@ def test_email_to_a_local_smtp_server_once_with_id_outcome_link_only(lead, smtp)
 
 def test_webhook_gets_one_json_post(lead, receiver):
     receiver.start()
-    sid = saved(lead, "likely_eligible", criteria={
-        "age": {"verdict": "pass", "question": "How old are you?", "answer": "I'm 45",
-                "value": 45, "reason": "18-75", "confidence": 0.98}})
+    sid = saved(
+        lead,
+        "likely_eligible",
+        criteria={
+            "age": {
+                "verdict": "pass",
+                "question": "How old are you?",
+                "answer": "I'm 45",
+                "value": 45,
+                "reason": "18-75",
+                "confidence": 0.98,
+            }
+        },
+    )
     notify.notify_finished(sid)
     notify.notify_finished(sid)
     assert len(receiver.posts) == 1
@@ -176,8 +207,7 @@ def test_both_channels_one_row_each(lead, smtp, receiver):
     sid = saved(lead)
     notify.notify_finished(sid)
     rows = lead.list_notifications()
-    assert sorted((r["channel"], r["status"]) for r in rows) == [("email", "sent"),
-                                                                 ("webhook", "sent")]
+    assert sorted((r["channel"], r["status"]) for r in rows) == [("email", "sent"), ("webhook", "sent")]
     assert len(smtp.envelopes) == 1 and len(receiver.posts) == 1
 
 
@@ -226,13 +256,22 @@ def test_back_off_then_failed_and_still_listed(lead, receiver):
     now, delays = t0, []
     for _ in range(5):
         assert notify.send_due(now=now, timeout=1)["retry"] == 1
-        assert notify.send_due(now=now, timeout=1) == {"sent": 0, "retry": 0, "failed": 0,
-                                                       "skipped": 0}  # not due again yet
+        assert notify.send_due(now=now, timeout=1) == {
+            "sent": 0,
+            "retry": 0,
+            "failed": 0,
+            "skipped": 0,
+        }  # not due again yet
         nxt = datetime.fromisoformat(lead.list_notifications()[0]["next_attempt_at"])
         delays.append(nxt - now)
         now = nxt
-    assert delays == [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
-                      timedelta(hours=2), timedelta(hours=12)]
+    assert delays == [
+        timedelta(minutes=1),
+        timedelta(minutes=5),
+        timedelta(minutes=30),
+        timedelta(hours=2),
+        timedelta(hours=12),
+    ]
     assert notify.send_due(now=now, timeout=1)["failed"] == 1
     [row] = lead.list_notifications()
     assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("failed", 6, None)
@@ -285,14 +324,16 @@ def test_erasing_the_conversation_removes_its_notifications(lead, receiver):
 
 def test_finish_action_notifies_once_and_never_fails_the_reply(lead, receiver):
     """The chat action: a whole scripted screening, receiver down, then up."""
+    from test_actions import DOMAIN, start
+
     from actions.form import ActionFinishScreening, ValidateScreeningForm
     from scripts import PATIENT_ANSWERS, reply_for
-    from test_actions import DOMAIN, start
 
     chat = start(sender="notify-user")
     for _ in range(80):
-        required = asyncio.run(ValidateScreeningForm().required_slots(
-            ["screening_answer"], CollectingDispatcher(), chat.tracker(), DOMAIN))
+        required = asyncio.run(
+            ValidateScreeningForm().required_slots(["screening_answer"], CollectingDispatcher(), chat.tracker(), DOMAIN)
+        )
         if not required:
             break
         chat.answer(reply_for(chat.texts, PATIENT_ANSWERS) or "no")

@@ -1,6 +1,7 @@
 """Property tests: no language parser ever raises, whatever the text, and
 every result is a well-formed ``Parsed``.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -34,12 +35,77 @@ PARSERS = {
 }
 
 # Words the parsers react to, so random text often reaches the deep code paths.
-VOCAB = ["yes", "no", "never", "not", "I think", "maybe", "ago", "days", "weeks", "months", "last", "in", "March",
-         "May", "2021", "since", "the", "summer", "next", "heart attack", "chemo", "blood clot", "aspirin",
-         "300", "mg", "twice", "daily", "apatinib", "艾坦", "PD", "stable", "ECOG", "KPS", "80", "45", "born",
-         "osteosarcoma", "lung", "liver", "mets", "inoperable", "breast cancer", "basal cell", "M", "F", "62M",
-         "forty-five", "a hundred and", "-", "/", ",", ".", "×10^9", "@", "+86", "138 0013 8000", "没有", "化疗",
-         "前", "个月", "dexamethasone", "inhaler", "amputation", "bed", "half", "day", "x", "0", "1e9"]
+VOCAB = [
+    "yes",
+    "no",
+    "never",
+    "not",
+    "I think",
+    "maybe",
+    "ago",
+    "days",
+    "weeks",
+    "months",
+    "last",
+    "in",
+    "March",
+    "May",
+    "2021",
+    "since",
+    "the",
+    "summer",
+    "next",
+    "heart attack",
+    "chemo",
+    "blood clot",
+    "aspirin",
+    "300",
+    "mg",
+    "twice",
+    "daily",
+    "apatinib",
+    "艾坦",
+    "PD",
+    "stable",
+    "ECOG",
+    "KPS",
+    "80",
+    "45",
+    "born",
+    "osteosarcoma",
+    "lung",
+    "liver",
+    "mets",
+    "inoperable",
+    "breast cancer",
+    "basal cell",
+    "M",
+    "F",
+    "62M",
+    "forty-five",
+    "a hundred and",
+    "-",
+    "/",
+    ",",
+    ".",
+    "×10^9",
+    "@",
+    "+86",
+    "138 0013 8000",
+    "没有",
+    "化疗",
+    "前",
+    "个月",
+    "dexamethasone",
+    "inhaler",
+    "amputation",
+    "bed",
+    "half",
+    "day",
+    "x",
+    "0",
+    "1e9",
+]
 
 texts = st.one_of(
     st.text(max_size=200),
@@ -63,7 +129,7 @@ def _check(result, text):
 @settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(text=texts, today=days)
 def test_no_parser_ever_raises(text, today):
-    for name, parse in PARSERS.items():
+    for _name, parse in PARSERS.items():
         _check(parse(text, today), text)
 
 

@@ -1,4 +1,5 @@
 """The chat channel's per-conversation message limit (rasa_extensions/rate_limit.py)."""
+
 from __future__ import annotations
 
 import pytest

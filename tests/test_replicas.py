@@ -6,6 +6,7 @@ Screenings alternate their turns between the replicas; every one completes
 with the right outcome and every answer is exported exactly once. Then one
 replica is killed in the middle and the conversations go on on the other.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,20 +14,23 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from local_services import Postgres, Redis, ServiceUnavailable, need
-from scripts import PATIENT_ANSWERS, reply_for
 from servers import Servers, latest_model
+
+from scripts import PATIENT_ANSWERS, reply_for
 
 pytestmark = pytest.mark.slow
 
-OPENING = {"patient": ["hi", "I'm the patient", "I agree"],
-           "caregiver": ["hello", "I'm asking for my father", "yes I agree"],
-           "physician": ["hello", "I'm a doctor", "yes I agree"]}
-CAREGIVER_ANSWERS = [(k, v.replace("I'm 45", "he is 61").replace("my lungs", "his lungs"))
-                     for k, v in PATIENT_ANSWERS]
-SUMMARY = ("62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, PLT 210, Hb 128 g/L, "
-           "Cr 0.9 mg/dL, 72 kg, BP 150/95")
+OPENING = {
+    "patient": ["hi", "I'm the patient", "I agree"],
+    "caregiver": ["hello", "I'm asking for my father", "yes I agree"],
+    "physician": ["hello", "I'm a doctor", "yes I agree"],
+}
+CAREGIVER_ANSWERS = [(k, v.replace("I'm 45", "he is 61").replace("my lungs", "his lungs")) for k, v in PATIENT_ANSWERS]
+SUMMARY = (
+    "62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, PLT 210, Hb 128 g/L, "
+    "Cr 0.9 mg/dL, 72 kg, BP 150/95"
+)
 # (conversation id, role, scripted answers, first answer, expected outcome)
 SCREENINGS = [
     ("replica-patient-1", "patient", PATIENT_ANSWERS, None, "likely_eligible"),
@@ -44,8 +48,11 @@ def shared_stores():
     except ServiceUnavailable as exc:
         need("PostgreSQL and Redis", str(exc))
     with pg, redis:
-        yield {"TRACKER_DB": pg.create_database("tracker"), "LEAD_DB": pg.create_database("leads"),
-               "LOCK_STORE_URL": redis.url}
+        yield {
+            "TRACKER_DB": pg.create_database("tracker"),
+            "LEAD_DB": pg.create_database("leads"),
+            "LOCK_STORE_URL": redis.url,
+        }
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +134,10 @@ def test_screenings_alternate_replicas_and_survive_one_being_killed(replicas):
 
     # Every message was stored once: the transcript holds each one exactly as often as sent.
     from bot.store import LeadStore
+
     store = LeadStore(b.env["LEAD_DB"])
     for s in screenings:
-        said_by_person = [t["text"] for t in store.find_by_conversation(s.sender)["transcript"]
-                          if t["speaker"] == "user"]
-        assert said_by_person == s.sent[:len(said_by_person)] and len(said_by_person) >= len(s.sent) - 1, s.sender
+        said_by_person = [
+            t["text"] for t in store.find_by_conversation(s.sender)["transcript"] if t["speaker"] == "user"
+        ]
+        assert said_by_person == s.sent[: len(said_by_person)] and len(said_by_person) >= len(s.sent) - 1, s.sender

@@ -1,10 +1,11 @@
 """Whole conversations through the running servers' REST channel, checked in the staff export."""
+
 import json
 
 import pytest
+from servers import Servers, converse, latest_model
 
 from scripts import PATIENT_ANSWERS
-from servers import Servers, converse, latest_model
 
 pytestmark = pytest.mark.slow
 
@@ -35,8 +36,10 @@ def test_patient_full_screening_over_rest(servers):
 
 
 def test_physician_quick_screen_over_rest(servers):
-    summary = ("62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, PLT 210, Hb 128 g/L, "
-               "Cr 0.9 mg/dL, 72 kg, BP 150/95")
+    summary = (
+        "62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, PLT 210, Hb 128 g/L, "
+        "Cr 0.9 mg/dL, 72 kg, BP 150/95"
+    )
     last = converse(servers, "rest-doctor", ["hello", "I'm a doctor", "yes I agree", summary], [])
     screening = by_conversation(servers, "rest-doctor")
     assert screening["criteria"]["age"]["value"] == 62
@@ -92,8 +95,9 @@ def _post(servers, body: bytes):
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(f"http://127.0.0.1:{servers.rasa_port}/webhooks/rest/webhook", body,
-                                     {"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{servers.rasa_port}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, response.read().decode()
@@ -102,8 +106,14 @@ def _post(servers, body: bytes):
 
 
 def test_malformed_requests_get_a_clear_400(servers):
-    for body in (b"{not json", b'["a list"]', b'{"message": "hi"}', b'{"sender": "x"}',
-                 b'{"sender": 5, "message": "hi"}', b'{"sender": "x", "message": {"a": 1}}'):
+    for body in (
+        b"{not json",
+        b'["a list"]',
+        b'{"message": "hi"}',
+        b'{"sender": "x"}',
+        b'{"sender": 5, "message": "hi"}',
+        b'{"sender": "x", "message": {"a": 1}}',
+    ):
         status, text = _post(servers, body)
         assert status == 400, (body, status, text)
     assert not any(s["conversation_id"] == "default" for s in servers.export())
@@ -118,8 +128,14 @@ def test_rest_cannot_read_or_write_a_chat_page_conversation(servers):
 
 def test_hostile_messages_are_answered_and_stored_as_text(servers):
     converse(servers, "rest-hostile", ["hi", "I'm the patient", "I agree"], [])
-    for text in ("<script>alert(1)</script>", "'; DROP TABLE screenings;--", "😀🙃" * 20, "\u202eevil\x00\x07",
-                 "مرحبا كم عمري", "x" * 100_000):
+    for text in (
+        "<script>alert(1)</script>",
+        "'; DROP TABLE screenings;--",
+        "😀🙃" * 20,
+        "\u202eevil\x00\x07",
+        "مرحبا كم عمري",
+        "x" * 100_000,
+    ):
         said = servers.send("rest-hostile", text)
         assert said, text  # always some answer, never a crash
     screening = by_conversation(servers, "rest-hostile")

@@ -1,5 +1,6 @@
 """Staff accounts (bot/store/accounts.py): hashed passwords, sessions that
 expire, failed logins slowed down, everything audited."""
+
 from __future__ import annotations
 
 import json
@@ -22,6 +23,7 @@ def clock(monkeypatch):
 
     def advance(**delta):
         state["now"] += timedelta(**delta)
+
     return advance
 
 
@@ -45,14 +47,17 @@ def test_password_is_stored_only_as_an_argon2_hash(accounts):
     assert "password_hash" not in accounts.list_users()[0]
 
 
-@pytest.mark.parametrize("name, password, message", [
-    ("Bob Smith", PASSWORD, "user name"),
-    ("b", PASSWORD, "user name"),
-    ("<script>", PASSWORD, "user name"),
-    ("bob", "short", "at least 12"),
-    ("bob", "bob-is-my-password", "user name"),
-    ("bob", "aaaaaaaaaaaaaaaa", "different characters"),
-])
+@pytest.mark.parametrize(
+    "name, password, message",
+    [
+        ("Bob Smith", PASSWORD, "user name"),
+        ("b", PASSWORD, "user name"),
+        ("<script>", PASSWORD, "user name"),
+        ("bob", "short", "at least 12"),
+        ("bob", "bob-is-my-password", "user name"),
+        ("bob", "aaaaaaaaaaaaaaaa", "different characters"),
+    ],
+)
 def test_bad_names_and_weak_passwords_are_refused(accounts, name, password, message):
     with pytest.raises(InvalidInput, match=message):
         accounts.create_user(name, password, by="admin")

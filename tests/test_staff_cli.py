@@ -1,4 +1,5 @@
 """Staff command line (python -m bot.staff), run as a subprocess like staff do."""
+
 from __future__ import annotations
 
 import csv
@@ -26,29 +27,58 @@ def ts(days_ago: float = 0.0, minutes: int = 0) -> str:
     return when.isoformat(timespec="seconds")
 
 
-def make_record(conversation_id: str, *, outcome: str = "needs_review", days_ago: float = 0.0,
-                answer: str = "not sure which pill") -> dict:
+def make_record(
+    conversation_id: str, *, outcome: str = "needs_review", days_ago: float = 0.0, answer: str = "not sure which pill"
+) -> dict:
     criteria = {
-        "age": {"verdict": "pass", "question": "How old are you?", "answer": "I'm 45",
-                "value": 45, "reason": "18-75", "confidence": 0.98},
-        "prior_tki": {"verdict": "uncertain" if outcome == "needs_review" else "pass",
-                      "question": "Apatinib or anlotinib before?", "answer": answer,
-                      "value": None, "reason": "drug not named", "confidence": 0.4},
+        "age": {
+            "verdict": "pass",
+            "question": "How old are you?",
+            "answer": "I'm 45",
+            "value": 45,
+            "reason": "18-75",
+            "confidence": 0.98,
+        },
+        "prior_tki": {
+            "verdict": "uncertain" if outcome == "needs_review" else "pass",
+            "question": "Apatinib or anlotinib before?",
+            "answer": answer,
+            "value": None,
+            "reason": "drug not named",
+            "confidence": 0.4,
+        },
     }
     if outcome == "not_eligible":
-        criteria["hypertension"] = {"verdict": "fail", "question": "Blood pressure?",
-                                    "answer": "160/100", "value": [160, 100],
-                                    "reason": "> 140/90", "confidence": 0.9}
+        criteria["hypertension"] = {
+            "verdict": "fail",
+            "question": "Blood pressure?",
+            "answer": "160/100",
+            "value": [160, 100],
+            "reason": "> 140/90",
+            "confidence": 0.9,
+        }
     return {
-        "screening_id": uuid.uuid4().hex, "conversation_id": conversation_id,
-        "trial_id": "NCT05617859", "role": "physician", "outcome": outcome,
-        "started_at": ts(days_ago), "completed_at": ts(days_ago, 5),
-        "contact": {"consented": True, "name": "Dr. Zhang", "phone": "+86 371 1234",
-                    "email": None, "preferred_time": None, "callback_requested": True},
+        "screening_id": uuid.uuid4().hex,
+        "conversation_id": conversation_id,
+        "trial_id": "NCT05617859",
+        "role": "physician",
+        "outcome": outcome,
+        "started_at": ts(days_ago),
+        "completed_at": ts(days_ago, 5),
+        "contact": {
+            "consented": True,
+            "name": "Dr. Zhang",
+            "phone": "+86 371 1234",
+            "email": None,
+            "preferred_time": None,
+            "callback_requested": True,
+        },
         "criteria": criteria,
-        "review_items": [{"criterion": c, "question": v["question"], "answer": v["answer"],
-                          "reason": v["reason"], "status": "open"}
-                         for c, v in criteria.items() if v["verdict"] == "uncertain"],
+        "review_items": [
+            {"criterion": c, "question": v["question"], "answer": v["answer"], "reason": v["reason"], "status": "open"}
+            for c, v in criteria.items()
+            if v["verdict"] == "uncertain"
+        ],
         "pending": ["coagulation"],
         "transcript": [{"at": ts(days_ago), "speaker": "user", "text": "45 y/o, " + answer}],
     }
@@ -56,10 +86,13 @@ def make_record(conversation_id: str, *, outcome: str = "needs_review", days_ago
 
 @pytest.fixture
 def env(tmp_path) -> dict:
-    e = {k: v for k, v in os.environ.items()
-         if k not in ("RETENTION_DAYS", "LEAD_DB_LOCK_TIMEOUT")}
-    e.update(LEAD_DB=str(tmp_path / "leads.db"), TRACKER_DB=str(tmp_path / "tracker.db"),
-             USER="tester", PYTHONDONTWRITEBYTECODE="1")
+    e = {k: v for k, v in os.environ.items() if k not in ("RETENTION_DAYS", "LEAD_DB_LOCK_TIMEOUT")}
+    e.update(
+        LEAD_DB=str(tmp_path / "leads.db"),
+        TRACKER_DB=str(tmp_path / "tracker.db"),
+        USER="tester",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     return e
 
 
@@ -81,9 +114,15 @@ def seeded(lead) -> dict:
 
 
 def run(env: dict, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot.staff", *args], cwd=ROOT, env=env,
-                          input=input if input is not None else "", capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.staff", *args],
+        cwd=ROOT,
+        env=env,
+        input=input if input is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def ok(proc: subprocess.CompletedProcess) -> str:
@@ -113,9 +152,15 @@ def test_help_for_every_command(env):
     out = ok(run(env, "--help"))
     for command in ("list", "show", "review", "resolve", "export", "purge", "delete"):
         assert command in out
-    for command, option in (("list", "--outcome"), ("show", "--html"), ("review", "--by"),
-                            ("resolve", "--decision"), ("export", "--format"),
-                            ("purge", "--older-than"), ("delete", "--by")):
+    for command, option in (
+        ("list", "--outcome"),
+        ("show", "--html"),
+        ("review", "--by"),
+        ("resolve", "--decision"),
+        ("export", "--format"),
+        ("purge", "--older-than"),
+        ("delete", "--by"),
+    ):
         assert option in ok(run(env, command, "--help"))
     fails(run(env), "COMMAND", code=2)
     fails(run(env, "frobnicate"), "invalid choice", code=2)
@@ -126,7 +171,7 @@ def test_export_json_on_missing_database_prints_empty_array(env):
     assert json.loads(out) == [] and out.strip() == "[]"
     assert not Path(env["LEAD_DB"]).exists()
     header = next(csv.reader(io.StringIO(ok(run(env, "export", "--format", "csv")))))
-    assert header[:len(CSV_BASE_COLUMNS)] == list(CSV_BASE_COLUMNS)
+    assert header[: len(CSV_BASE_COLUMNS)] == list(CSV_BASE_COLUMNS)
     assert header == next(csv.reader(io.StringIO(LeadStore(env["LEAD_DB"]).export("csv"))))
 
 
@@ -142,8 +187,16 @@ def test_export_json_and_csv(env, seeded, tmp_path):
     assert review["criteria"]["prior_tki"]["answer"] == "<script>alert(1)</script>"
     assert review["review_items"][0]["status"] == "open"
     for d in data:
-        assert {"screening_id", "conversation_id", "role", "outcome", "started_at",
-                "completed_at", "criteria", "review_items"} <= set(d)
+        assert {
+            "screening_id",
+            "conversation_id",
+            "role",
+            "outcome",
+            "started_at",
+            "completed_at",
+            "criteria",
+            "review_items",
+        } <= set(d)
 
     table = list(csv.DictReader(io.StringIO(ok(run(env, "export", "--format", "csv")))))
     assert len(table) == 3
@@ -160,8 +213,7 @@ def test_export_json_and_csv(env, seeded, tmp_path):
 
     fails(run(env, "export", "--format", "xml"), "invalid choice", code=2)
     fails(run(env, "export"), "--format", code=2)
-    fails(run(env, "export", "--format", "json", "--output", str(tmp_path / "no" / "x.json")),
-          "No such file")
+    fails(run(env, "export", "--format", "json", "--output", str(tmp_path / "no" / "x.json")), "No such file")
 
 
 def test_list_with_filters(env, seeded):
@@ -180,14 +232,17 @@ def test_list_with_filters(env, seeded):
     assert "No screenings." in ok(run(env, "list", "--since", "2999-01-01"))
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (("list", "--since", "2024-13-01"), "invalid date"),
-    (("list", "--until", "yesterday"), "invalid date"),
-    (("list", "--outcome", "eligible"), "invalid choice"),
-    (("list", "--review", "closed"), "invalid choice"),
-    (("list", "--limit", "0"), ">= 1"),
-    (("list", "--since", "2024-05-02", "--until", "2024-05-01"), "after --until"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (("list", "--since", "2024-13-01"), "invalid date"),
+        (("list", "--until", "yesterday"), "invalid date"),
+        (("list", "--outcome", "eligible"), "invalid choice"),
+        (("list", "--review", "closed"), "invalid choice"),
+        (("list", "--limit", "0"), ">= 1"),
+        (("list", "--since", "2024-05-02", "--until", "2024-05-01"), "after --until"),
+    ],
+)
 def test_list_bad_input(env, args, fragment):
     fails(run(env, *args), fragment, code=2)
 
@@ -218,8 +273,19 @@ def test_review_and_resolve(env, seeded):
     assert "prior_tki" in out and "<script>alert(1)</script>" in out and "1 open item(s)" in out
     [item] = LeadStore(env["LEAD_DB"]).open_review_items()
 
-    out = ok(run(env, "resolve", str(item["id"]), "--decision", "pass",
-                 "--note", "referral letter: anlotinib 2023", "--by", "dr. li"))
+    out = ok(
+        run(
+            env,
+            "resolve",
+            str(item["id"]),
+            "--decision",
+            "pass",
+            "--note",
+            "referral letter: anlotinib 2023",
+            "--by",
+            "dr. li",
+        )
+    )
     assert "needs_review -> likely_eligible" in out
     rec = LeadStore(env["LEAD_DB"]).get_screening(seeded["review"]["screening_id"])
     assert rec["outcome"] == "likely_eligible"
@@ -227,27 +293,30 @@ def test_review_and_resolve(env, seeded):
     assert "No open review items." in ok(run(env, "review"))
     assert any(a["action"] == "resolve" and a["actor"] == "dr. li" for a in audit(env))
 
-    fails(run(env, "resolve", str(item["id"]), "--decision", "fail", "--note", "x", "--by", "y"),
-          "already resolved", code=1)
-    fails(run(env, "resolve", "999", "--decision", "pass", "--note", "x", "--by", "y"),
-          "no review item 999", code=1)
-    fails(run(env, "resolve", str(item["id"]), "--decision", "maybe", "--note", "x", "--by", "y"),
-          "invalid choice", code=2)
-    fails(run(env, "resolve", "abc", "--decision", "pass", "--note", "x", "--by", "y"),
-          "whole number", code=2)
-    fails(run(env, "resolve", str(item["id"]), "--decision", "pass", "--note", "x"),
-          "--by", code=2)
-    fails(run(env, "resolve", str(item["id"]), "--decision", "pass", "--note", " ", "--by", "y"),
-          "--note", code=2)
+    fails(
+        run(env, "resolve", str(item["id"]), "--decision", "fail", "--note", "x", "--by", "y"),
+        "already resolved",
+        code=1,
+    )
+    fails(run(env, "resolve", "999", "--decision", "pass", "--note", "x", "--by", "y"), "no review item 999", code=1)
+    fails(
+        run(env, "resolve", str(item["id"]), "--decision", "maybe", "--note", "x", "--by", "y"),
+        "invalid choice",
+        code=2,
+    )
+    fails(run(env, "resolve", "abc", "--decision", "pass", "--note", "x", "--by", "y"), "whole number", code=2)
+    fails(run(env, "resolve", str(item["id"]), "--decision", "pass", "--note", "x"), "--by", code=2)
+    fails(run(env, "resolve", str(item["id"]), "--decision", "pass", "--note", " ", "--by", "y"), "--note", code=2)
 
 
 def _tracker(env: dict, events: list[tuple[str, float]]) -> Path:
     path = Path(env["TRACKER_DB"])
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT NOT NULL, "
-                 "type_name TEXT, timestamp FLOAT, data TEXT)")
-    conn.executemany("INSERT INTO events (sender_id, type_name, timestamp, data) "
-                     "VALUES (?, 'user', ?, '{}')", events)
+    conn.execute(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT NOT NULL, "
+        "type_name TEXT, timestamp FLOAT, data TEXT)"
+    )
+    conn.executemany("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, '{}')", events)
     conn.commit()
     conn.close()
     return path
@@ -304,8 +373,9 @@ def test_locked_database_gives_a_clear_error(env, lead):
     conn = sqlite3.connect(env["LEAD_DB"], isolation_level=None)
     conn.execute("BEGIN EXCLUSIVE")
     try:
-        proc = run({**env, "LEAD_DB_LOCK_TIMEOUT": "0.3"}, "resolve", "1", "--decision", "pass",
-                   "--note", "x", "--by", "y")
+        proc = run(
+            {**env, "LEAD_DB_LOCK_TIMEOUT": "0.3"}, "resolve", "1", "--decision", "pass", "--note", "x", "--by", "y"
+        )
     finally:
         conn.execute("ROLLBACK")
         conn.close()
@@ -321,13 +391,26 @@ def test_corrupt_database_gives_a_clear_error(env):
 # Staff accounts and the audit log
 # --------------------------------------------------------------------------
 def test_user_accounts_are_made_and_managed_from_the_command_line(env, lead):
-    out = ok(run(env, "user", "add", "alice", "--password-stdin", "--display-name", "Alice Chen",
-                 "--by", "admin", input="a long staff passphrase\n"))
+    out = ok(
+        run(
+            env,
+            "user",
+            "add",
+            "alice",
+            "--password-stdin",
+            "--display-name",
+            "Alice Chen",
+            "--by",
+            "admin",
+            input="a long staff passphrase\n",
+        )
+    )
     assert "Created staff account 'alice'" in out
     listing = ok(run(env, "user", "list"))
     assert "alice" in listing and "Alice Chen" in listing and "active" in listing
     assert "passphrase" not in listing and "argon2" not in listing
     from bot.store.accounts import StaffAccounts
+
     accounts = StaffAccounts(lead)
     token = accounts.login("alice", "a long staff passphrase").token
     ok(run(env, "user", "passwd", "alice", "--password-stdin", input="another long passphrase\n"))
@@ -341,11 +424,11 @@ def test_user_accounts_are_made_and_managed_from_the_command_line(env, lead):
 
 def test_user_command_bad_input_is_a_clear_error(env):
     fails(run(env, "user", "add", "bob", "--password-stdin", input="short\n"), "at least 12")
-    fails(run(env, "user", "add", "Bob Smith", "--password-stdin", input="a long staff passphrase\n"),
-          "user name")
+    fails(run(env, "user", "add", "Bob Smith", "--password-stdin", input="a long staff passphrase\n"), "user name")
     fails(run(env, "user", "add", "bob", input=""), "--password-stdin", code=2)  # no terminal to ask
-    fails(run(env, "user", "passwd", "nobody", "--password-stdin", input="a long staff passphrase\n"),
-          "no staff account")
+    fails(
+        run(env, "user", "passwd", "nobody", "--password-stdin", input="a long staff passphrase\n"), "no staff account"
+    )
     fails(run(env, "user"), code=2)
     assert "No staff accounts" in ok(run(env, "user", "list"))
 
@@ -366,8 +449,14 @@ def test_notify_retry_every_keeps_sending_what_becomes_due(env, seeded, lead):
     receiver = Receiver(free_port())  # down at first: the notification waits in the outbox
     env = {**env, "NOTIFY_WEBHOOK_URL": receiver.url}
     lead.enqueue_notifications(seeded["likely"]["screening_id"], ["webhook"], ["likely_eligible"])
-    proc = subprocess.Popen([sys.executable, "-m", "bot.staff", "notify-retry", "--every", "1"], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.staff", "notify-retry", "--every", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 20
         while lead.list_notifications()[0]["attempts"] == 0 and time.monotonic() < deadline:
@@ -376,8 +465,10 @@ def test_notify_retry_every_keeps_sending_what_becomes_due(env, seeded, lead):
         assert row["attempts"] == 1 and row["status"] == "pending" and row["last_error"]
         # The receiver comes up; the worker sends once the back-off has passed.
         receiver.start()
-        lead.run(lambda db: db.execute("UPDATE notifications SET next_attempt_at = ?",
-                                       ["2000-01-01T00:00:00+00:00"]), write=True)
+        lead.run(
+            lambda db: db.execute("UPDATE notifications SET next_attempt_at = ?", ["2000-01-01T00:00:00+00:00"]),
+            write=True,
+        )
         while lead.list_notifications()[0]["status"] != "sent" and time.monotonic() < deadline:
             time.sleep(0.2)
         assert lead.list_notifications()[0]["status"] == "sent"

@@ -1,5 +1,6 @@
 """Staff dashboard (web/staff/) through Flask's HTTP test client: login,
 refusals, escaping, decisions, export, audit."""
+
 from __future__ import annotations
 
 import csv
@@ -8,10 +9,10 @@ import json
 import re
 
 import pytest
+from test_store import make_record
 
 from bot.store import LeadStore
 from bot.store.accounts import LOCK_AFTER, StaffAccounts
-from test_store import make_record
 from web.staff.app import create_app
 
 PASSWORD = "a long staff passphrase"
@@ -39,16 +40,16 @@ def client(app):
 
 def csrf(html: str, prefix: str = "") -> str:
     name = f"{prefix}-csrf_token" if prefix else "csrf_token"
-    match = re.search(rf'name="{re.escape(name)}" type="hidden" value="([^"]+)"', html) or \
-        re.search(rf'name="{re.escape(name)}" value="([^"]+)"', html)
+    match = re.search(rf'name="{re.escape(name)}" type="hidden" value="([^"]+)"', html) or re.search(
+        rf'name="{re.escape(name)}" value="([^"]+)"', html
+    )
     assert match, f"no {name} in the page"
     return match.group(1)
 
 
 def login(client, username="alice", password=PASSWORD):
     page = client.get("/login").get_data(as_text=True)
-    return client.post("/login", data={"csrf_token": csrf(page), "username": username,
-                                       "password": password})
+    return client.post("/login", data={"csrf_token": csrf(page), "username": username, "password": password})
 
 
 @pytest.fixture
@@ -72,8 +73,9 @@ def lead_with_markup(store) -> dict:
 # --------------------------------------------------------------------------
 # Nothing without a login
 # --------------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/", "/review", "/notifications", "/audit", "/export.csv",
-                                  "/export.json", "/leads/anything"])
+@pytest.mark.parametrize(
+    "path", ["/", "/review", "/notifications", "/audit", "/export.csv", "/export.json", "/leads/anything"]
+)
 def test_every_page_needs_a_login(client, lead_with_markup, path):
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -83,15 +85,13 @@ def test_every_page_needs_a_login(client, lead_with_markup, path):
 def test_actions_without_a_login_are_refused(client, lead_with_markup, store):
     item = store.open_review_items()[0]
     url = f"/leads/{item['screening_id']}/items/{item['id']}/resolve"
-    response = client.post(url, data={f"item{item['id']}-decision": "pass",
-                                      f"item{item['id']}-note": "ok"})
+    response = client.post(url, data={f"item{item['id']}-decision": "pass", f"item{item['id']}-note": "ok"})
     assert response.status_code in (302, 400)
     assert store.get_review_item(item["id"])["status"] == "open"
 
 
 def test_wrong_password_and_unknown_user_are_refused(client, lead_with_markup):
-    for username, password in (("alice", "not the password"), ("mallory", PASSWORD),
-                               ("<script>", "x")):
+    for username, password in (("alice", "not the password"), ("mallory", PASSWORD), ("<script>", "x")):
         response = login(client, username, password)
         assert response.status_code == 401
         assert "wrong" in response.get_data(as_text=True)
@@ -140,8 +140,7 @@ def test_pages_carry_security_headers(logged_in):
 
 
 def test_lead_list_shows_who_to_call_with_counts(logged_in, store, lead_with_markup):
-    store.save_screening(make_record("conv-other", outcome="not_eligible",
-                                     consented_contact=False))
+    store.save_screening(make_record("conv-other", outcome="not_eligible", consented_contact=False))
     html = logged_in.get("/").get_data(as_text=True)
     assert "&lt;b&gt;Ann&lt;/b&gt;" in html and "+86 371 0000" in html  # consented: shown, escaped
     assert "no consent to contact" in html
@@ -152,8 +151,7 @@ def test_lead_list_shows_who_to_call_with_counts(logged_in, store, lead_with_mar
 
 
 def test_bad_filters_get_a_clear_400(logged_in):
-    for query in ("outcome=eligible", "since=yesterday", "page=0", "review=maybe",
-                  "since=2026-12-02&until=2026-12-01"):
+    for query in ("outcome=eligible", "since=yesterday", "page=0", "review=maybe", "since=2026-12-02&until=2026-12-01"):
         response = logged_in.get(f"/?{query}")
         assert response.status_code == 400, query
         assert "must" in response.get_data(as_text=True) or "after" in response.get_data(as_text=True)
@@ -186,15 +184,18 @@ def test_unknown_lead_is_a_404(logged_in):
     assert response.status_code == 404 and "No such screening" in response.get_data(as_text=True)
 
 
-def test_resolving_an_item_recomputes_the_outcome_and_is_audited(logged_in, store,
-                                                                 lead_with_markup):
+def test_resolving_an_item_recomputes_the_outcome_and_is_audited(logged_in, store, lead_with_markup):
     sid = lead_with_markup["screening_id"]
     item = store.open_review_items()[0]
     page = logged_in.get(f"/leads/{sid}").get_data(as_text=True)
-    response = logged_in.post(f"/leads/{sid}/items/{item['id']}/resolve", data={
-        f"item{item['id']}-csrf_token": csrf(page, f"item{item['id']}"),
-        f"item{item['id']}-decision": "pass",
-        f"item{item['id']}-note": "Referral letter: 8 months of anlotinib"})
+    response = logged_in.post(
+        f"/leads/{sid}/items/{item['id']}/resolve",
+        data={
+            f"item{item['id']}-csrf_token": csrf(page, f"item{item['id']}"),
+            f"item{item['id']}-decision": "pass",
+            f"item{item['id']}-note": "Referral letter: 8 months of anlotinib",
+        },
+    )
     assert response.status_code == 302
     after = logged_in.get(f"/leads/{sid}").get_data(as_text=True)
     assert "needs_review → likely_eligible" in after
@@ -202,9 +203,11 @@ def test_resolving_an_item_recomputes_the_outcome_and_is_audited(logged_in, stor
     assert record["outcome"] == "likely_eligible"
     assert record["criteria"]["prior_tki"]["verdict"] == "pass"
     assert [(h["old"], h["new"], h["by"]) for h in record["outcome_history"]][-1] == (
-        "needs_review", "likely_eligible", "alice")
-    assert any(a["action"] == "resolve" and a["actor"] == "alice" and a["target"] == sid
-               for a in store.audit_log())
+        "needs_review",
+        "likely_eligible",
+        "alice",
+    )
+    assert any(a["action"] == "resolve" and a["actor"] == "alice" and a["target"] == sid for a in store.audit_log())
 
 
 def test_a_decision_needs_a_note_and_a_valid_token(logged_in, store, lead_with_markup):
@@ -212,12 +215,16 @@ def test_a_decision_needs_a_note_and_a_valid_token(logged_in, store, lead_with_m
     item = store.open_review_items()[0]
     prefix = f"item{item['id']}"
     page = logged_in.get(f"/leads/{sid}").get_data(as_text=True)
-    response = logged_in.post(f"/leads/{sid}/items/{item['id']}/resolve", data={
-        f"{prefix}-csrf_token": csrf(page, prefix), f"{prefix}-decision": "pass",
-        f"{prefix}-note": "  "}, follow_redirects=True)
+    response = logged_in.post(
+        f"/leads/{sid}/items/{item['id']}/resolve",
+        data={f"{prefix}-csrf_token": csrf(page, prefix), f"{prefix}-decision": "pass", f"{prefix}-note": "  "},
+        follow_redirects=True,
+    )
     assert "Say why" in response.get_data(as_text=True)
-    forged = logged_in.post(f"/leads/{sid}/items/{item['id']}/resolve", data={
-        f"{prefix}-csrf_token": "forged", f"{prefix}-decision": "fail", f"{prefix}-note": "x"})
+    forged = logged_in.post(
+        f"/leads/{sid}/items/{item['id']}/resolve",
+        data={f"{prefix}-csrf_token": "forged", f"{prefix}-decision": "fail", f"{prefix}-note": "x"},
+    )
     assert forged.status_code == 400
     assert store.get_review_item(item["id"])["status"] == "open"
 
@@ -227,9 +234,15 @@ def test_review_queue_resolves_and_returns_to_the_queue(logged_in, store, lead_w
     prefix = f"item{item['id']}"
     page = logged_in.get("/review").get_data(as_text=True)
     assert "Review queue (1 open)" in page
-    response = logged_in.post(f"/leads/{item['screening_id']}/items/{item['id']}/resolve", data={
-        f"{prefix}-csrf_token": csrf(page, prefix), f"{prefix}-decision": "fail",
-        f"{prefix}-note": "Took a different drug", "back": "review"})
+    response = logged_in.post(
+        f"/leads/{item['screening_id']}/items/{item['id']}/resolve",
+        data={
+            f"{prefix}-csrf_token": csrf(page, prefix),
+            f"{prefix}-decision": "fail",
+            f"{prefix}-note": "Took a different drug",
+            "back": "review",
+        },
+    )
     assert response.headers["Location"].endswith("/review")
     assert "Nothing to review" in logged_in.get("/review").get_data(as_text=True)
     assert store.get_screening(item["screening_id"])["outcome"] == "not_eligible"
@@ -250,21 +263,27 @@ def test_csv_and_json_export_are_downloads_and_audited(logged_in, store, lead_wi
 def _tracker_with(path, sender_ids):
     """A minimal Rasa events table (the columns erasure looks at)."""
     import sqlite3
+
     with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, "
-                     "type_name TEXT, timestamp REAL, data TEXT)")
-        conn.executemany("INSERT INTO events (sender_id, type_name, timestamp, data) "
-                         "VALUES (?, 'user', 0, '{}')", [(s,) for s in sender_ids])
+        conn.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, timestamp REAL, data TEXT)"
+        )
+        conn.executemany(
+            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', 0, '{}')",
+            [(s,) for s in sender_ids],
+        )
 
 
 def _events_of(path, sender_id):
     import sqlite3
+
     with sqlite3.connect(path) as conn:
         return conn.execute("SELECT count(*) FROM events WHERE sender_id = ?", [sender_id]).fetchone()[0]
 
 
 def test_erasing_a_person_needs_a_tick_then_deletes_both_stores_and_audits_counts_only(
-        logged_in, store, lead_with_markup, tmp_path, monkeypatch):
+    logged_in, store, lead_with_markup, tmp_path, monkeypatch
+):
     sid, conversation = lead_with_markup["screening_id"], lead_with_markup["conversation_id"]
     other = make_record("conv-someone-else")
     store.save_screening(other)
@@ -273,16 +292,19 @@ def test_erasing_a_person_needs_a_tick_then_deletes_both_stores_and_audits_count
     page = logged_in.get(f"/leads/{sid}").get_data(as_text=True)
     assert "Erase this person&#39;s data" in page or "Erase this person's data" in page
 
-    unticked = logged_in.post(f"/leads/{sid}/erase", data={"erase-csrf_token": csrf(page, "erase")},
-                              follow_redirects=True)
+    unticked = logged_in.post(
+        f"/leads/{sid}/erase", data={"erase-csrf_token": csrf(page, "erase")}, follow_redirects=True
+    )
     assert "Tick the box" in unticked.get_data(as_text=True)
     assert store.get_screening(sid) is not None and _events_of(tracker, conversation) == 2
-    forged = logged_in.post(f"/leads/{sid}/erase", data={"erase-csrf_token": "forged",
-                                                         "erase-confirm": "y"})
+    forged = logged_in.post(f"/leads/{sid}/erase", data={"erase-csrf_token": "forged", "erase-confirm": "y"})
     assert forged.status_code == 400 and store.get_screening(sid) is not None
 
-    erased = logged_in.post(f"/leads/{sid}/erase", data={"erase-csrf_token": csrf(page, "erase"),
-                                                         "erase-confirm": "y"}, follow_redirects=True)
+    erased = logged_in.post(
+        f"/leads/{sid}/erase",
+        data={"erase-csrf_token": csrf(page, "erase"), "erase-confirm": "y"},
+        follow_redirects=True,
+    )
     assert erased.status_code == 200 and "Erased conversation conv-xss" in erased.get_data(as_text=True)
     assert store.get_screening(sid) is None and logged_in.get(f"/leads/{sid}").status_code == 404
     assert _events_of(tracker, conversation) == 0
@@ -299,8 +321,7 @@ def test_every_view_is_audited_without_health_data(logged_in, store, lead_with_m
     for path in ("/", f"/leads/{sid}", "/review", "/notifications", "/audit"):
         assert logged_in.get(path).status_code == 200
     actions = [a["action"] for a in store.audit_log() if a["actor"] == "alice"]
-    for action in ("view-leads", "view-lead", "view-review", "view-notifications", "view-audit",
-                   "login"):
+    for action in ("view-leads", "view-lead", "view-review", "view-notifications", "view-audit", "login"):
         assert action in actions
     text = json.dumps(store.audit_log())
     assert "anlotinib" not in text and "Ann" not in text and "<script>" not in text
@@ -322,6 +343,7 @@ def test_an_expired_session_needs_a_new_login(logged_in, app, monkeypatch):
     from datetime import datetime, timedelta, timezone
 
     from bot.store import accounts as accounts_module
+
     later = datetime.now(timezone.utc) + timedelta(hours=1)
     monkeypatch.setattr(accounts_module, "_now", lambda: later)
     assert logged_in.get("/").status_code == 302
@@ -331,12 +353,12 @@ def test_failed_notifications_are_visible_and_can_be_retried(logged_in, store, l
     sid = lead_with_markup["screening_id"]
     store.enqueue_notifications(sid, ["webhook"], ["needs_review"])
     [row] = store.list_notifications()
-    store.finish_notification(row["id"], sent=False, now="2026-12-01T00:00:00+00:00",
-                              error="connection refused")
+    store.finish_notification(row["id"], sent=False, now="2026-12-01T00:00:00+00:00", error="connection refused")
     page = logged_in.get("/notifications?status=failed").get_data(as_text=True)
     assert "connection refused" in page and 'class="n-failed"' in page
-    response = logged_in.post(f"/notifications/{row['id']}/retry",
-                              data={"csrf_token": csrf(page)}, follow_redirects=True)
+    response = logged_in.post(
+        f"/notifications/{row['id']}/retry", data={"csrf_token": csrf(page)}, follow_redirects=True
+    )
     assert response.status_code == 200
     # No channel configured in this test: the retry is queued as pending again.
     assert store.list_notifications()[0]["status"] in ("pending", "sent")

@@ -1,5 +1,6 @@
 """Lead store (bot/store.py): persistence, review queue, retention, erasure,
 export and concurrency. Every test uses its own database under tmp_path."""
+
 from __future__ import annotations
 
 import csv
@@ -22,9 +23,8 @@ from hypothesis import strategies as st
 
 from bot import store
 from bot.outcome import OUTCOMES
+from bot.store import AlreadyResolved, InvalidInput, LeadStore, LeadStoreError, LeadStoreUnavailable, NotFound
 from bot.store.sql import engine_for, transaction
-from bot.store import (
-    AlreadyResolved, InvalidInput, LeadStore, LeadStoreError, LeadStoreUnavailable, NotFound)
 
 
 # --------------------------------------------------------------------------
@@ -35,27 +35,64 @@ def ts(days_ago: float = 0.0, minutes: int = 0) -> str:
     return when.isoformat(timespec="seconds")
 
 
-def make_record(conversation_id: str = "conv-1", *, screening_id: str | None = None,
-                outcome: str = "needs_review", days_ago: float = 0.0, finished: bool = True,
-                criteria: dict | None = None, contact: dict | None = None,
-                consented_contact: bool = True) -> dict:
+def make_record(
+    conversation_id: str = "conv-1",
+    *,
+    screening_id: str | None = None,
+    outcome: str = "needs_review",
+    days_ago: float = 0.0,
+    finished: bool = True,
+    criteria: dict | None = None,
+    contact: dict | None = None,
+    consented_contact: bool = True,
+) -> dict:
     if criteria is None:
         criteria = {
-            "age": {"verdict": "pass", "question": "How old are you?", "answer": "I'm 45",
-                    "value": 45, "reason": "18-75", "confidence": 0.98},
-            "prior_tki": {"verdict": "uncertain", "question": "Did you take apatinib or anlotinib?",
-                          "answer": "some pill, not sure which", "value": None,
-                          "reason": "drug not named", "confidence": 0.4},
-            "blood_counts": {"verdict": "pending", "question": None, "answer": None,
-                             "value": None, "reason": "no recent labs", "confidence": None},
+            "age": {
+                "verdict": "pass",
+                "question": "How old are you?",
+                "answer": "I'm 45",
+                "value": 45,
+                "reason": "18-75",
+                "confidence": 0.98,
+            },
+            "prior_tki": {
+                "verdict": "uncertain",
+                "question": "Did you take apatinib or anlotinib?",
+                "answer": "some pill, not sure which",
+                "value": None,
+                "reason": "drug not named",
+                "confidence": 0.4,
+            },
+            "blood_counts": {
+                "verdict": "pending",
+                "question": None,
+                "answer": None,
+                "value": None,
+                "reason": "no recent labs",
+                "confidence": None,
+            },
         }
-    review_items = [{"criterion": cid, "question": c["question"] or "", "answer": c["answer"] or "",
-                     "reason": c["reason"], "status": "open"}
-                    for cid, c in criteria.items() if c["verdict"] == "uncertain"]
+    review_items = [
+        {
+            "criterion": cid,
+            "question": c["question"] or "",
+            "answer": c["answer"] or "",
+            "reason": c["reason"],
+            "status": "open",
+        }
+        for cid, c in criteria.items()
+        if c["verdict"] == "uncertain"
+    ]
     if contact is None:
-        contact = {"consented": consented_contact, "name": "Ann Example", "phone": "+86 371 0000",
-                   "email": "ann@example.org", "preferred_time": "mornings",
-                   "callback_requested": True}
+        contact = {
+            "consented": consented_contact,
+            "name": "Ann Example",
+            "phone": "+86 371 0000",
+            "email": "ann@example.org",
+            "preferred_time": "mornings",
+            "callback_requested": True,
+        }
     return {
         "screening_id": screening_id or uuid.uuid4().hex,
         "conversation_id": conversation_id,
@@ -68,17 +105,23 @@ def make_record(conversation_id: str = "conv-1", *, screening_id: str | None = N
         "criteria": criteria,
         "review_items": review_items,
         "pending": [c for c, v in criteria.items() if v["verdict"] == "pending"],
-        "transcript": [{"at": ts(days_ago), "speaker": "bot", "text": "How old are you?"},
-                       {"at": ts(days_ago), "speaker": "user", "text": "I'm 45"}],
+        "transcript": [
+            {"at": ts(days_ago), "speaker": "bot", "text": "How old are you?"},
+            {"at": ts(days_ago), "speaker": "user", "text": "I'm 45"},
+        ],
     }
 
 
 def rows(where: Path | LeadStore, sql: str, params=()) -> list[tuple]:
     """Rows of an SQLite file, or of a store's database (SQLite or PostgreSQL)."""
     if isinstance(where, LeadStore):
-        return transaction(engine_for(where.target), where.dialect,
-                           lambda db: [tuple(r) for r in db.execute(sql, params).fetchall()],
-                           write=False, timeout=5)
+        return transaction(
+            engine_for(where.target),
+            where.dialect,
+            lambda db: [tuple(r) for r in db.execute(sql, params).fetchall()],
+            write=False,
+            timeout=5,
+        )
     conn = sqlite3.connect(where)
     try:
         return conn.execute(sql, params).fetchall()
@@ -93,11 +136,12 @@ def count(where: Path | LeadStore, table: str, where_sql: str = "1=1", params=()
 def make_tracker(path: Path, events: list[tuple[str, float]]) -> None:
     """A tiny stand-in for Rasa's SQLTrackerStore database."""
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-                 "type_name VARCHAR(255), timestamp FLOAT, intent_name TEXT, action_name TEXT, "
-                 "data TEXT)")
-    conn.executemany("INSERT INTO events (sender_id, type_name, timestamp, data) "
-                     "VALUES (?, 'user', ?, '{}')", events)
+    conn.execute(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+        "type_name VARCHAR(255), timestamp FLOAT, intent_name TEXT, action_name TEXT, "
+        "data TEXT)"
+    )
+    conn.executemany("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, '{}')", events)
     conn.commit()
     conn.close()
 
@@ -134,10 +178,8 @@ def test_database_file_is_owner_only_in_wal_mode_with_schema(sqlite_lead, db_pat
     assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
     assert rows(db_path, "PRAGMA journal_mode")[0][0] == "wal"
     tables = {r[0] for r in rows(db_path, "SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"meta", "screenings", "answers", "review_items", "transcript", "outcome_history",
-            "audit"} <= tables
-    assert rows(db_path, "SELECT value FROM meta WHERE key='schema_version'") == [
-        (str(len(store.MIGRATIONS)),)]
+    assert {"meta", "screenings", "answers", "review_items", "transcript", "outcome_history", "audit"} <= tables
+    assert rows(db_path, "SELECT value FROM meta WHERE key='schema_version'") == [(str(len(store.MIGRATIONS)),)]
 
 
 def test_migrating_twice_is_a_no_op(db_path):
@@ -190,8 +232,18 @@ def test_save_and_get_round_trip(lead):
     rec = make_record()
     assert lead.save_screening(rec) == "needs_review"
     got = lead.get_screening(rec["screening_id"])
-    for key in ("screening_id", "conversation_id", "trial_id", "role", "outcome", "started_at",
-                "completed_at", "contact", "pending", "transcript"):
+    for key in (
+        "screening_id",
+        "conversation_id",
+        "trial_id",
+        "role",
+        "outcome",
+        "started_at",
+        "completed_at",
+        "contact",
+        "pending",
+        "transcript",
+    ):
         assert got[key] == rec[key], key
     assert got["criteria"] == rec["criteria"]
     assert list(got["criteria"]) == list(rec["criteria"])  # order kept
@@ -223,23 +275,52 @@ def test_saving_the_same_record_twice_stores_it_once(lead, db_path):
 
 
 def test_resaving_after_more_answers_replaces_them(lead, db_path):
-    rec = make_record(finished=False, outcome="incomplete",
-                      criteria={"age": {"verdict": "pass", "question": "Age?", "answer": "45",
-                                        "value": 45, "reason": "ok", "confidence": 1.0}})
+    rec = make_record(
+        finished=False,
+        outcome="incomplete",
+        criteria={
+            "age": {
+                "verdict": "pass",
+                "question": "Age?",
+                "answer": "45",
+                "value": 45,
+                "reason": "ok",
+                "confidence": 1.0,
+            }
+        },
+    )
     lead.save_screening(rec)
-    more = make_record(screening_id=rec["screening_id"], outcome="not_eligible", criteria={
-        "age": {"verdict": "pass", "question": "Age?", "answer": "45", "value": 45,
-                "reason": "ok", "confidence": 1.0},
-        "hypertension": {"verdict": "fail", "question": "Blood pressure?", "answer": "160/100",
-                         "value": {"systolic": 160, "diastolic": 100}, "reason": "> 140/90",
-                         "confidence": 0.9}})
+    more = make_record(
+        screening_id=rec["screening_id"],
+        outcome="not_eligible",
+        criteria={
+            "age": {
+                "verdict": "pass",
+                "question": "Age?",
+                "answer": "45",
+                "value": 45,
+                "reason": "ok",
+                "confidence": 1.0,
+            },
+            "hypertension": {
+                "verdict": "fail",
+                "question": "Blood pressure?",
+                "answer": "160/100",
+                "value": {"systolic": 160, "diastolic": 100},
+                "reason": "> 140/90",
+                "confidence": 0.9,
+            },
+        },
+    )
     lead.save_screening(more)
     got = lead.get_screening(rec["screening_id"])
     assert got["outcome"] == "not_eligible"
     assert got["criteria"]["hypertension"]["value"] == {"systolic": 160, "diastolic": 100}
     assert count(lead, "answers") == 2
     assert [(h["old"], h["new"]) for h in got["outcome_history"]] == [
-        (None, "incomplete"), ("incomplete", "not_eligible")]
+        (None, "incomplete"),
+        ("incomplete", "not_eligible"),
+    ]
 
 
 def test_open_item_no_longer_uncertain_is_removed(lead, db_path):
@@ -283,7 +364,12 @@ def test_resolved_item_survives_resave_and_keeps_its_decision(lead, db_path):
     got = lead.get_screening(rec["screening_id"])
     [kept] = got["review_items"]
     assert (kept["id"], kept["status"], kept["decision"], kept["note"], kept["resolved_by"]) == (
-        item["id"], "resolved", "pass", "checked the chart: anlotinib", "dr. li")
+        item["id"],
+        "resolved",
+        "pass",
+        "checked the chart: anlotinib",
+        "dr. li",
+    )
     assert got["criteria"]["prior_tki"]["verdict"] == "pass"  # the staff decision still counts
     assert got["outcome"] == "likely_eligible"
     assert lead.open_review_items() == []
@@ -302,27 +388,56 @@ def test_find_by_conversation_returns_the_newest_screening(lead):
 
 def test_list_screenings_filters_and_order(lead):
     a = make_record("a", outcome="needs_review", days_ago=10)
-    b = make_record("b", outcome="not_eligible", days_ago=5, criteria={
-        "age": {"verdict": "fail", "question": "Age?", "answer": "80", "value": 80,
-                "reason": "> 75", "confidence": 1.0}})
-    c = make_record("c", outcome="likely_eligible", days_ago=1, criteria={
-        "age": {"verdict": "pass", "question": "Age?", "answer": "40", "value": 40,
-                "reason": "ok", "confidence": 1.0}})
+    b = make_record(
+        "b",
+        outcome="not_eligible",
+        days_ago=5,
+        criteria={
+            "age": {
+                "verdict": "fail",
+                "question": "Age?",
+                "answer": "80",
+                "value": 80,
+                "reason": "> 75",
+                "confidence": 1.0,
+            }
+        },
+    )
+    c = make_record(
+        "c",
+        outcome="likely_eligible",
+        days_ago=1,
+        criteria={
+            "age": {
+                "verdict": "pass",
+                "question": "Age?",
+                "answer": "40",
+                "value": 40,
+                "reason": "ok",
+                "confidence": 1.0,
+            }
+        },
+    )
     for r in (a, b, c):
         lead.save_screening(r)
-    ids = lambda rs: [r["conversation_id"] for r in rs]  # noqa: E731
+
+    def ids(rows):
+        return [r["conversation_id"] for r in rows]
+
     assert ids(lead.list_screenings()) == ["c", "b", "a"]
     assert ids(lead.list_screenings(outcome="not_eligible")) == ["b"]
     assert ids(lead.list_screenings(review_status="open")) == ["a"]
     assert ids(lead.list_screenings(review_status="none")) == ["c", "b"]
-    day = lambda n: (datetime.now(timezone.utc) - timedelta(days=n)).date()  # noqa: E731
+
+    def day(n):
+        return (datetime.now(timezone.utc) - timedelta(days=n)).date()
+
     assert ids(lead.list_screenings(since=day(5))) == ["c", "b"]
     assert ids(lead.list_screenings(until=day(5))) == ["b", "a"]
     assert ids(lead.list_screenings(since=day(5).isoformat(), until=day(5).isoformat())) == ["b"]
     assert ids(lead.list_screenings(limit=1)) == ["c"]
     row = lead.list_screenings(outcome="needs_review")[0]
-    assert (row["fail_count"], row["uncertain_count"], row["pending_count"],
-            row["open_review_items"]) == (0, 1, 1, 1)
+    assert (row["fail_count"], row["uncertain_count"], row["pending_count"], row["open_review_items"]) == (0, 1, 1, 1)
     with pytest.raises(InvalidInput):
         lead.list_screenings(outcome="eligible")
     with pytest.raises(InvalidInput):
@@ -336,13 +451,13 @@ def test_contact_details_without_consent_are_not_kept(lead, db_path):
     rec["contact"]["callback_requested"] = True
     lead.save_screening(rec)
     # The wish to be called back is kept (staff must know), the details are not.
-    assert lead.get_screening(rec["screening_id"])["contact"] == {
-        "consented": False, "callback_requested": True}
+    assert lead.get_screening(rec["screening_id"])["contact"] == {"consented": False, "callback_requested": True}
     if lead.path is not None:  # SQLite: nowhere in the file
         raw = lead.path.read_bytes()
     else:
-        raw = json.dumps([rows(lead, f"SELECT * FROM {t}") for t in ("screenings", "answers",
-                          "transcript", "audit")]).encode()
+        raw = json.dumps(
+            [rows(lead, f"SELECT * FROM {t}") for t in ("screenings", "answers", "transcript", "audit")]
+        ).encode()
     assert b"Ann Example" not in raw and b"ann@example.org" not in raw
 
 
@@ -355,17 +470,20 @@ def test_declined_screening_stores_no_health_answers(lead, db_path):
     assert count(lead, "answers") == 0
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"screening_id": ""}, "screening_id"),
-    ({"conversation_id": None}, "conversation_id"),
-    ({"outcome": "eligible"}, "unknown outcome"),
-    ({"started_at": "yesterday"}, "ISO-8601"),
-    ({"criteria": {"age": {"verdict": "yes"}}}, "unknown verdict"),
-    ({"criteria": {"age": {"verdict": "pass", "value": float("nan")}}}, "JSON"),
-    ({"criteria": {"age": {"verdict": "pass", "value": object()}}}, "JSON"),
-    ({"criteria": {"age": {"verdict": "pass", "confidence": "high"}}}, "confidence"),
-    ({"transcript": ["hello"]}, "transcript"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"screening_id": ""}, "screening_id"),
+        ({"conversation_id": None}, "conversation_id"),
+        ({"outcome": "eligible"}, "unknown outcome"),
+        ({"started_at": "yesterday"}, "ISO-8601"),
+        ({"criteria": {"age": {"verdict": "yes"}}}, "unknown verdict"),
+        ({"criteria": {"age": {"verdict": "pass", "value": float("nan")}}}, "JSON"),
+        ({"criteria": {"age": {"verdict": "pass", "value": object()}}}, "JSON"),
+        ({"criteria": {"age": {"verdict": "pass", "confidence": "high"}}}, "confidence"),
+        ({"transcript": ["hello"]}, "transcript"),
+    ],
+)
 def test_malformed_records_are_rejected(lead, change, message):
     rec = make_record()
     rec.update(change)
@@ -383,9 +501,14 @@ def test_resolve_recomputes_outcome_and_records_history_and_audit(lead, db_path)
     [item] = lead.open_review_items()
     assert item["conversation_id"] == "conv-1" and item["question"].startswith("Did you take")
     result = lead.resolve_review_item(item["id"], "pass", "confirmed anlotinib", "dr. li")
-    assert result == {"item_id": item["id"], "screening_id": rec["screening_id"],
-                      "criterion": "prior_tki", "decision": "pass",
-                      "old_outcome": "needs_review", "new_outcome": "likely_eligible"}
+    assert result == {
+        "item_id": item["id"],
+        "screening_id": rec["screening_id"],
+        "criterion": "prior_tki",
+        "decision": "pass",
+        "old_outcome": "needs_review",
+        "new_outcome": "likely_eligible",
+    }
     got = lead.get_screening(rec["screening_id"])
     assert got["criteria"]["prior_tki"]["verdict"] == "pass"
     assert got["criteria"]["prior_tki"]["answer"] == "some pill, not sure which"
@@ -396,8 +519,7 @@ def test_resolve_recomputes_outcome_and_records_history_and_audit(lead, db_path)
     [resolved] = got["review_items"]
     assert resolved["status"] == "resolved" and resolved["resolved_at"]
     [audit] = lead.audit_log()
-    assert (audit["actor"], audit["action"], audit["target"]) == (
-        "dr. li", "resolve", rec["screening_id"])
+    assert (audit["actor"], audit["action"], audit["target"]) == ("dr. li", "resolve", rec["screening_id"])
     assert "anlotinib" not in json.dumps(audit) and "prior_tki" not in json.dumps(audit)
 
 
@@ -405,8 +527,7 @@ def test_resolve_fail_makes_not_eligible(lead):
     rec = make_record()
     lead.save_screening(rec)
     [item] = lead.open_review_items()
-    assert lead.resolve_review_item(item["id"], "fail", "never took a TKI", "dr. li")[
-        "new_outcome"] == "not_eligible"
+    assert lead.resolve_review_item(item["id"], "fail", "never took a TKI", "dr. li")["new_outcome"] == "not_eligible"
 
 
 def test_resolve_on_unfinished_screening_stays_incomplete(lead):
@@ -444,9 +565,16 @@ def test_purge_deletes_old_screenings_in_both_databases(lead, db_path, tmp_path)
     lead.save_screening(new)
     tracker = tmp_path / "tracker.db"
     now = time.time()
-    make_tracker(tracker, [("old-conv", now - 400 * 86400), ("old-conv", now - 399 * 86400),
-                           ("new-conv", now - 10 * 86400), ("orphan", now - 500 * 86400),
-                           ("recent-orphan", now - 86400)])
+    make_tracker(
+        tracker,
+        [
+            ("old-conv", now - 400 * 86400),
+            ("old-conv", now - 399 * 86400),
+            ("new-conv", now - 10 * 86400),
+            ("orphan", now - 500 * 86400),
+            ("recent-orphan", now - 86400),
+        ],
+    )
     preview = lead.purge(dry_run=True)
     assert preview["screenings"] == 1 and preview["tracker_events"] == 3
     assert count(lead, "screenings") == 2 and count(tracker, "events") == 5
@@ -456,8 +584,7 @@ def test_purge_deletes_old_screenings_in_both_databases(lead, db_path, tmp_path)
     assert counts["review_items"] == 1 and counts["tracker_events"] == 3
     assert lead.get_screening(old["screening_id"]) is None
     assert lead.get_screening(new["screening_id"]) is not None
-    assert sorted(r[0] for r in rows(tracker, "SELECT sender_id FROM events")) == [
-        "new-conv", "recent-orphan"]
+    assert sorted(r[0] for r in rows(tracker, "SELECT sender_id FROM events")) == ["new-conv", "recent-orphan"]
     for table in ("answers", "review_items", "transcript", "outcome_history"):
         assert count(lead, table, "screening_id = ?", [old["screening_id"]]) == 0
     [audit] = [a for a in lead.audit_log() if a["action"] == "purge"]
@@ -496,8 +623,7 @@ def test_delete_conversation_erases_everything_and_audits_counts_only(lead, db_p
     [item] = [i for i in lead.open_review_items() if i["screening_id"] == victim["screening_id"]]
     lead.resolve_review_item(item["id"], "pass", "Ann Example: chart says fine", "dr. li")
     tracker = tmp_path / "tracker.db"
-    make_tracker(tracker, [("erase-me", time.time()), ("erase-me", time.time()),
-                           ("keep-me", time.time())])
+    make_tracker(tracker, [("erase-me", time.time()), ("erase-me", time.time()), ("keep-me", time.time())])
 
     counts = lead.delete_conversation("erase-me", by="dpo")
     assert counts["screenings"] == 2 and counts["tracker_events"] == 2
@@ -532,8 +658,16 @@ def test_export_json_matches_the_design_contract(lead):
     rec = make_record()
     lead.save_screening(rec)
     [out] = json.loads(lead.export("json"))
-    required = {"screening_id", "conversation_id", "role", "outcome", "started_at",
-                "completed_at", "criteria", "review_items"}
+    required = {
+        "screening_id",
+        "conversation_id",
+        "role",
+        "outcome",
+        "started_at",
+        "completed_at",
+        "criteria",
+        "review_items",
+    }
     assert required <= set(out)
     assert out["screening_id"] == rec["screening_id"]
     assert out["conversation_id"] == "conv-1" and out["role"] == "patient"
@@ -555,24 +689,48 @@ def test_export_json_matches_the_design_contract(lead):
 def test_export_of_empty_store(lead):
     assert json.loads(lead.export("json")) == []
     header = next(csv.reader(io.StringIO(lead.export("csv"))))
-    assert header[:len(store.CSV_BASE_COLUMNS)] == list(store.CSV_BASE_COLUMNS)
+    assert header[: len(store.CSV_BASE_COLUMNS)] == list(store.CSV_BASE_COLUMNS)
     with pytest.raises(InvalidInput, match="format"):
         lead.export("xml")
 
 
 def test_export_csv_one_row_per_screening(lead):
     lead.save_screening(make_record("a", days_ago=2))
-    lead.save_screening(make_record("=cmd|' /C calc'!A0", outcome="not_eligible", criteria={
-        "age": {"verdict": "fail", "question": "Age?", "answer": "80", "value": 80,
-                "reason": "> 75", "confidence": 1.0},
-        "custom_extra": {"verdict": "pass", "question": "?", "answer": "y", "value": True,
-                         "reason": "ok", "confidence": None}}))
+    lead.save_screening(
+        make_record(
+            "=cmd|' /C calc'!A0",
+            outcome="not_eligible",
+            criteria={
+                "age": {
+                    "verdict": "fail",
+                    "question": "Age?",
+                    "answer": "80",
+                    "value": 80,
+                    "reason": "> 75",
+                    "confidence": 1.0,
+                },
+                "custom_extra": {
+                    "verdict": "pass",
+                    "question": "?",
+                    "answer": "y",
+                    "value": True,
+                    "reason": "ok",
+                    "confidence": None,
+                },
+            },
+        )
+    )
     table = list(csv.DictReader(io.StringIO(lead.export("csv"))))
     assert len(table) == 2
     first, second = table
-    assert (first["conversation_id"], first["outcome"], first["fail_count"],
-            first["uncertain_count"], first["pending_count"], first["open_review_items"]) == (
-        "a", "needs_review", "0", "1", "1", "1")
+    assert (
+        first["conversation_id"],
+        first["outcome"],
+        first["fail_count"],
+        first["uncertain_count"],
+        first["pending_count"],
+        first["open_review_items"],
+    ) == ("a", "needs_review", "0", "1", "1", "1")
     assert first["age"] == "pass" and first["prior_tki"] == "uncertain"
     assert first["blood_counts"] == "pending" and first["cardiac"] == ""
     assert second["age"] == "fail" and second["fail_count"] == "1"
@@ -591,8 +749,10 @@ NASTY = [
 
 
 def test_markup_sql_and_long_answers_are_stored_and_exported_verbatim(lead, db_path):
-    criteria = {f"c{i}": {"verdict": "uncertain", "question": q, "answer": q, "value": q,
-                          "reason": q, "confidence": None} for i, q in enumerate(NASTY)}
+    criteria = {
+        f"c{i}": {"verdict": "uncertain", "question": q, "answer": q, "value": q, "reason": q, "confidence": None}
+        for i, q in enumerate(NASTY)
+    }
     rec = make_record(criteria=criteria)
     rec["transcript"] = [{"at": ts(), "speaker": "user", "text": q} for q in NASTY]
     lead.save_screening(rec)
@@ -607,14 +767,29 @@ def test_markup_sql_and_long_answers_are_stored_and_exported_verbatim(lead, db_p
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(answer=st.text(max_size=300), value=st.none() | st.integers() | st.floats(
-    allow_nan=False, allow_infinity=False) | st.text(max_size=20) | st.lists(st.integers()))
+@given(
+    answer=st.text(max_size=300),
+    value=st.none()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+    | st.lists(st.integers()),
+)
 def test_any_answer_round_trips(answer, value):
     with tempfile.TemporaryDirectory() as tmp:
         lead = LeadStore(Path(tmp) / "leads.db")
-        rec = make_record(criteria={"age": {"verdict": "uncertain", "question": "Age?",
-                                            "answer": answer, "value": value, "reason": "?",
-                                            "confidence": None}})
+        rec = make_record(
+            criteria={
+                "age": {
+                    "verdict": "uncertain",
+                    "question": "Age?",
+                    "answer": answer,
+                    "value": value,
+                    "reason": "?",
+                    "confidence": None,
+                }
+            }
+        )
         lead.save_screening(rec)
         got = lead.get_screening(rec["screening_id"])["criteria"]["age"]
         # NUL is the one character kept out (PostgreSQL text cannot hold it).
@@ -783,6 +958,7 @@ def test_states_are_kept_by_revision_newest_few_only(lead):
     assert lead.load_state(rec["screening_id"], "r7")["n"] == 7
     assert lead.load_state(rec["screening_id"], "r6")["n"] == 6
     from bot.store.leads import STATES_KEPT
+
     assert count(lead, "screening_states") == STATES_KEPT == 3  # no more kept than needed
     # A revision no longer kept: the newest state rather than nothing.
     assert lead.load_state(rec["screening_id"], "r0")["n"] == 7

@@ -1,4 +1,5 @@
 """Lead summaries (bot/summary.py): content, consent, escaping."""
+
 from __future__ import annotations
 
 import html
@@ -21,31 +22,63 @@ def record(**changes) -> dict:
         "outcome": "needs_review",
         "started_at": "2024-05-01T10:00:00+00:00",
         "completed_at": "2024-05-01T10:12:00+00:00",
-        "contact": {"consented": True, "name": "Li Wei", "phone": "+86 371 6558 8888",
-                    "email": "li@example.org", "preferred_time": "after 5pm",
-                    "callback_requested": True},
-        "criteria": {
-            "age": {"verdict": "pass", "question": "How old is the patient?",
-                    "answer": "She is 15", "value": 15, "reason": "10-75 with guardian",
-                    "confidence": 0.97},
-            "prior_tki": {"verdict": "uncertain", "question": "Apatinib or anlotinib before?",
-                          "answer": XSS, "value": None, "reason": "drug not named",
-                          "confidence": 0.3},
-            "hypertension": {"verdict": "fail", "question": "Blood pressure?",
-                             "answer": "150/95 on two drugs",
-                             "value": {"systolic": 150, "diastolic": 95},
-                             "reason": "above 140/90 despite treatment", "confidence": 0.9},
-            "blood_counts": {"verdict": "pending", "question": None, "answer": None,
-                             "value": None, "reason": "no recent labs", "confidence": None},
+        "contact": {
+            "consented": True,
+            "name": "Li Wei",
+            "phone": "+86 371 6558 8888",
+            "email": "li@example.org",
+            "preferred_time": "after 5pm",
+            "callback_requested": True,
         },
-        "review_items": [{"id": 7, "criterion": "prior_tki",
-                          "question": "Apatinib or anlotinib before?", "answer": XSS,
-                          "reason": "drug not named", "status": "open"}],
+        "criteria": {
+            "age": {
+                "verdict": "pass",
+                "question": "How old is the patient?",
+                "answer": "She is 15",
+                "value": 15,
+                "reason": "10-75 with guardian",
+                "confidence": 0.97,
+            },
+            "prior_tki": {
+                "verdict": "uncertain",
+                "question": "Apatinib or anlotinib before?",
+                "answer": XSS,
+                "value": None,
+                "reason": "drug not named",
+                "confidence": 0.3,
+            },
+            "hypertension": {
+                "verdict": "fail",
+                "question": "Blood pressure?",
+                "answer": "150/95 on two drugs",
+                "value": {"systolic": 150, "diastolic": 95},
+                "reason": "above 140/90 despite treatment",
+                "confidence": 0.9,
+            },
+            "blood_counts": {
+                "verdict": "pending",
+                "question": None,
+                "answer": None,
+                "value": None,
+                "reason": "no recent labs",
+                "confidence": None,
+            },
+        },
+        "review_items": [
+            {
+                "id": 7,
+                "criterion": "prior_tki",
+                "question": "Apatinib or anlotinib before?",
+                "answer": XSS,
+                "reason": "drug not named",
+                "status": "open",
+            }
+        ],
         "pending": ["blood_counts", "cardiac"],
-        "transcript": [{"at": "2024-05-01T10:00:00+00:00", "speaker": "bot",
-                        "text": "Hello! Who is answering?"},
-                       {"at": "2024-05-01T10:01:00+00:00", "speaker": "user",
-                        "text": "I'm her mother " + XSS}],
+        "transcript": [
+            {"at": "2024-05-01T10:00:00+00:00", "speaker": "bot", "text": "Hello! Who is answering?"},
+            {"at": "2024-05-01T10:01:00+00:00", "speaker": "user", "text": "I'm her mother " + XSS},
+        ],
     }
     rec.update(changes)
     return rec
@@ -53,21 +86,48 @@ def record(**changes) -> dict:
 
 def test_text_summary_shows_everything_staff_need():
     text = summary_text(record())
-    for expected in ("Needs review", "caregiver", "2024-05-01T10:00:00+00:00",
-                     "2024-05-01T10:12:00+00:00", "web-123", "Li Wei", "+86 371 6558 8888",
-                     "li@example.org", "after 5pm",
-                     "age", "pass", "She is 15", "10-75 with guardian",
-                     "hypertension", "FAIL", "150/95 on two drugs", '"systolic": 150',
-                     "UNCERTAIN", XSS, "drug not named",
-                     "Open review items (1)", "#7 prior_tki",
-                     "Pending site checks (2)", "blood_counts, cardiac",
-                     "Hello! Who is answering?", "I'm her mother"):
+    for expected in (
+        "Needs review",
+        "caregiver",
+        "2024-05-01T10:00:00+00:00",
+        "2024-05-01T10:12:00+00:00",
+        "web-123",
+        "Li Wei",
+        "+86 371 6558 8888",
+        "li@example.org",
+        "after 5pm",
+        "age",
+        "pass",
+        "She is 15",
+        "10-75 with guardian",
+        "hypertension",
+        "FAIL",
+        "150/95 on two drugs",
+        '"systolic": 150',
+        "UNCERTAIN",
+        XSS,
+        "drug not named",
+        "Open review items (1)",
+        "#7 prior_tki",
+        "Pending site checks (2)",
+        "blood_counts, cardiac",
+        "Hello! Who is answering?",
+        "I'm her mother",
+    ):
         assert expected in text, expected
 
 
 def test_contact_only_with_consent():
-    rec = record(contact={"consented": False, "name": "Li Wei", "phone": "+86 999 777",
-                          "email": None, "preferred_time": None, "callback_requested": False})
+    rec = record(
+        contact={
+            "consented": False,
+            "name": "Li Wei",
+            "phone": "+86 999 777",
+            "email": None,
+            "preferred_time": None,
+            "callback_requested": False,
+        }
+    )
     for out in (summary_text(rec), summary_html(rec)):
         assert "Li Wei" not in out and "999 777" not in out
         assert "o consent to be contacted" in out
@@ -80,8 +140,14 @@ def test_html_escapes_every_user_string():
     rec["contact"]["name"] = XSS
     rec["criteria"]["age"]["reason"] = XSS
     rec["criteria"]["age"]["value"] = XSS
-    rec["criteria"][XSS] = {"verdict": "pass", "question": "q", "answer": "a", "value": None,
-                            "reason": "r", "confidence": None}
+    rec["criteria"][XSS] = {
+        "verdict": "pass",
+        "question": "q",
+        "answer": "a",
+        "value": None,
+        "reason": "r",
+        "confidence": None,
+    }
     rec["pending"].append(XSS)
     out = summary_html(rec, full_document=True)
     assert "<script>" not in out and "<img" not in out
@@ -89,17 +155,46 @@ def test_html_escapes_every_user_string():
     assert html.escape(nasty) in out
     # Only our own tags are present.
     tags = set(re.findall(r"</?([a-zA-Z0-9]+)", out))
-    assert tags <= {"html", "head", "meta", "title", "style", "body", "section", "h2", "h3",
-                    "dl", "dt", "dd", "p", "table", "thead", "tbody", "tr", "th", "td",
-                    "ul", "li"}
+    assert tags <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "section",
+        "h2",
+        "h3",
+        "dl",
+        "dt",
+        "dd",
+        "p",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "ul",
+        "li",
+    }
 
 
 def test_html_fragment_has_the_sections():
     out = summary_html(record())
     assert out.startswith('<section class="lead-summary"') and out.endswith("</section>")
-    for expected in ("Needs review", "Li Wei", "Criteria", "She is 15", "hypertension",
-                     "Open review items (1)", "Pending site checks (2)", "Transcript",
-                     "Hello! Who is answering?", "v-fail"):
+    for expected in (
+        "Needs review",
+        "Li Wei",
+        "Criteria",
+        "She is 15",
+        "hypertension",
+        "Open review items (1)",
+        "Pending site checks (2)",
+        "Transcript",
+        "Hello! Who is answering?",
+        "v-fail",
+    ):
         assert expected in out, expected
     assert "<!DOCTYPE html>" in summary_html(record(), full_document=True)
 
@@ -114,10 +209,22 @@ def test_text_summary_neutralises_terminal_escapes():
 
 
 def test_resolved_items_are_listed_with_their_decision():
-    rec = record(review_items=[{"id": 3, "criterion": "prior_tki", "question": "q", "answer": "a",
-                                "reason": "r", "status": "resolved", "decision": "pass",
-                                "note": "chart checked", "resolved_by": "dr. li",
-                                "resolved_at": "2024-05-02T09:00:00+00:00"}])
+    rec = record(
+        review_items=[
+            {
+                "id": 3,
+                "criterion": "prior_tki",
+                "question": "q",
+                "answer": "a",
+                "reason": "r",
+                "status": "resolved",
+                "decision": "pass",
+                "note": "chart checked",
+                "resolved_by": "dr. li",
+                "resolved_at": "2024-05-02T09:00:00+00:00",
+            }
+        ]
+    )
     text = summary_text(rec)
     assert "Open review items (0)" in text
     assert "#3 prior_tki: pass by dr. li" in text and "chart checked" in text
@@ -126,8 +233,15 @@ def test_resolved_items_are_listed_with_their_decision():
 
 @pytest.mark.parametrize("fn", [summary_text, summary_html])
 def test_minimal_and_declined_records(fn):
-    out = fn({"screening_id": "x", "conversation_id": "c", "outcome": "declined",
-              "started_at": "2024-05-01T10:00:00Z", "completed_at": None})
+    out = fn(
+        {
+            "screening_id": "x",
+            "conversation_id": "c",
+            "outcome": "declined",
+            "started_at": "2024-05-01T10:00:00Z",
+            "completed_at": None,
+        }
+    )
     assert "Declined" in out and "not finished" in out
 
 

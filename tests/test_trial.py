@@ -1,4 +1,5 @@
 """The trial definition file: it loads, covers the registry record, and refuses mistakes clearly."""
+
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,7 @@ import yaml
 
 from bot.trial import DEFAULT_TRIAL_FILE, TrialFileError, load_trial
 
-REGISTRY_TEXT = (Path(__file__).resolve().parents[2] / "shared" / "trial" / "NCT05617859.txt")
+REGISTRY_TEXT = Path(__file__).resolve().parents[2] / "shared" / "trial" / "NCT05617859.txt"
 
 
 def _normalise(text: str) -> str:
@@ -61,6 +62,7 @@ def _line_of(path: Path, needle: str) -> int:
 def test_unknown_rule_type_names_the_field_and_line(tmp_path):
     def mutate(data):
         data["criteria"][0]["rule"]["type"] = "magic"
+
     path = _write(tmp_path, mutate)
     with pytest.raises(TrialFileError) as raised:
         load_trial(path)
@@ -78,6 +80,7 @@ def test_unknown_parser_and_unknown_step(tmp_path):
     def mutate(data):
         data["steps"]["age"]["parse"] = {"age": "telepathy"}
         data["criteria"][0]["steps"].append("no_such_step")
+
     message = _error(tmp_path, mutate)
     assert "unknown parser 'telepathy'" in message
     assert "unknown step 'no_such_step'" in message
@@ -87,6 +90,7 @@ def test_duplicate_id_and_bad_kind(tmp_path):
     def mutate(data):
         data["criteria"][1]["id"] = data["criteria"][0]["id"]
         data["criteria"][2]["kind"] = "maybe"
+
     message = _error(tmp_path, mutate)
     assert "duplicate criterion id 'age'" in message and "criteria.2.kind" in message
 
@@ -96,6 +100,7 @@ def test_bad_condition_and_bad_verdict(tmp_path):
         data["steps"]["guardian"]["ask_if"] = {"fact": "age", "roughly": 14}
         rule = next(c for c in data["criteria"] if c["id"] == "drug_allergy")["rule"]
         rule["facts"]["drug_allergy"]["yes"] = "probably_fine"
+
     message = _error(tmp_path, mutate)
     assert "steps.guardian.ask_if" in message and "unknown verdict 'probably_fine'" in message
 
@@ -103,6 +108,7 @@ def test_bad_condition_and_bad_verdict(tmp_path):
 def test_missing_required_rule_parameter(tmp_path):
     def mutate(data):
         del data["criteria"][0]["rule"]["max"]
+
     assert "criteria.0.rule.max: missing" in _error(tmp_path, mutate)
 
 
@@ -127,6 +133,7 @@ def test_a_second_trial_is_just_another_file(tmp_path):
         data["criteria"][0]["rule"]["max"] = 80
         keep = {s for c in data["criteria"] for s in c["steps"]} | {"summary"}
         data["steps"] = {k: v for k, v in data["steps"].items() if k in keep}
+
     trial = load_trial(_write(tmp_path, mutate))
     assert trial.id == "NCT00000000"
     assert [c.id for c in trial.criteria] == ["age", "diagnosis"]

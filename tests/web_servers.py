@@ -4,6 +4,7 @@ The chat page and the Rasa server share a session secret and the allowed
 origins, as `make run` gives them. Every process runs in its own process group
 and stop() ends them all; shared_web_servers() starts one set per pytest run.
 """
+
 from __future__ import annotations
 
 import http.cookiejar
@@ -13,10 +14,8 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
-from typing import Optional
 
 import pytest
-
 from servers import ROOT, Servers, free_port, latest_model, wait_for
 
 
@@ -34,15 +33,20 @@ class WebServers(Servers):
         self.chat_url = f"http://127.0.0.1:{self.chat_port}"
         self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
         self.origin = self.chat_url
-        self.env.update({
-            "BIND_HOST": "127.0.0.1", "CHAT_PORT": str(self.chat_port), "RASA_URL": self.rasa_url,
-            "CHAT_SESSION_SECRET": secrets.token_urlsafe(32),
-            "CHAT_ORIGINS": f"{self.chat_url},http://localhost:{self.chat_port}",
-            "SECRETS_DIR": str(workdir / "secrets"), "PYTHONPATH": str(ROOT),
-        })
-        self.chat: Optional[subprocess.Popen] = None
+        self.env.update(
+            {
+                "BIND_HOST": "127.0.0.1",
+                "CHAT_PORT": str(self.chat_port),
+                "RASA_URL": self.rasa_url,
+                "CHAT_SESSION_SECRET": secrets.token_urlsafe(32),
+                "CHAT_ORIGINS": f"{self.chat_url},http://localhost:{self.chat_port}",
+                "SECRETS_DIR": str(workdir / "secrets"),
+                "PYTHONPATH": str(ROOT),
+            }
+        )
+        self.chat: subprocess.Popen | None = None
 
-    def start(self) -> "WebServers":
+    def start(self) -> WebServers:
         build_web_files()
         try:
             # The chat page starts in a second; let it do so while Rasa loads.
@@ -58,7 +62,7 @@ class WebServers(Servers):
         self._stop(self.chat)
         super().stop()
 
-    def browser_session(self) -> "BrowserSession":
+    def browser_session(self) -> BrowserSession:
         return BrowserSession(self.chat_url)
 
 
@@ -85,7 +89,7 @@ def start_web_servers(tmp_path_factory) -> WebServers:
     return WebServers(tmp_path_factory.mktemp("web-servers"), model).start()
 
 
-_shared: Optional[WebServers] = None
+_shared: WebServers | None = None
 
 
 def shared_web_servers(config, tmp_path_factory) -> WebServers:
@@ -93,7 +97,9 @@ def shared_web_servers(config, tmp_path_factory) -> WebServers:
     start); stopped when pytest ends. Every test uses its own browser session, so
     no test sees another's conversation."""
     global _shared
-    if _shared is not None and any(p is None or p.poll() is not None for p in (_shared.rasa, _shared.actions, _shared.chat)):
+    if _shared is not None and any(
+        p is None or p.poll() is not None for p in (_shared.rasa, _shared.actions, _shared.chat)
+    ):
         _shared.stop()  # a server died: start afresh
         _shared = None
     if _shared is None:

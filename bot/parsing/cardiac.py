@@ -8,12 +8,14 @@
   ``bot.clinical.fridericia``). A Bazett value (QTcB) alone is unclear: it
   overestimates QTcF at high heart rates.
 """
+
 from __future__ import annotations
 
 import re
 
 from bot.clinical import fridericia
 from bot.parsing.types import Parsed, unclear
+
 # Shared with the other vital-sign readers: input guard, decimal commas, hedges.
 from bot.parsing.vitals import _conf, _float, _guard
 
@@ -35,13 +37,18 @@ _SEP = r"(?:\s*(?:[:=]|\b(?:is|was|of|at)\b))*\s*"
 
 _LVEF_RE = re.compile(
     r"(?<![A-Za-z])(?:LV\s*EF|L\.?V\.?E\.?F\.?|EF|(?:left\s+ventricular\s+)?ejection\s+fraction)"
-    r"(?:\s*\((?:echo|TTE|MUGA|Simpson'?s?|biplane)\))?" + _SEP
-    + r"(?:(?P<cmp><=|>=|≤|≥|<|>)\s*)?" + _num("lo")
-    + r"(?:(?:\s*%)?\s*(?:-|–|to)\s*" + _num("hi")
+    r"(?:\s*\((?:echo|TTE|MUGA|Simpson'?s?|biplane)\))?"
+    + _SEP
+    + r"(?:(?P<cmp><=|>=|≤|≥|<|>)\s*)?"
+    + _num("lo")
+    + r"(?:(?:\s*%)?\s*(?:-|–|to)\s*"
+    + _num("hi")
     + r")?(?P<pct>\s*%|\s*percent)?",
-    re.I)
-_BARE_RE = re.compile(r"^(?:\s*(?:about|around|approx(?:imately)?|~))?\s*" + _num("n")
-                      + r"(?:\s*(?P<pct>%|percent))?(?:\s*\.)?\s*$", re.I)
+    re.I,
+)
+_BARE_RE = re.compile(
+    r"^(?:\s*(?:about|around|approx(?:imately)?|~))?\s*" + _num("n") + r"(?:\s*(?P<pct>%|percent))?(?:\s*\.)?\s*$", re.I
+)
 _LVEF_RANGE = (5.0, 90.0)
 
 
@@ -80,8 +87,15 @@ def parse_lvef(text: str) -> Parsed:
     span = m.group().strip()
     if not _LVEF_RANGE[0] <= value <= _LVEF_RANGE[1]:
         return unclear(f"implausible ejection fraction: {span}", span=span)
-    return Parsed(kind="lvef", value=round(value, 1), span=span, confidence=_conf(text, conf),
-                  note="; ".join(notes), start=text.find(span), end=text.find(span) + len(span))
+    return Parsed(
+        kind="lvef",
+        value=round(value, 1),
+        span=span,
+        confidence=_conf(text, conf),
+        note="; ".join(notes),
+        start=text.find(span),
+        end=text.find(span) + len(span),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -89,24 +103,41 @@ def parse_lvef(text: str) -> Parsed:
 
 _QTC_RE = re.compile(
     r"(?<![A-Za-z/])QT\s*c(?P<method>F|\(F\)|B|\(B\)|\s*Fridericia|\s*Bazett|)(?![A-Za-z])"
-    r"(?:\s*\((?P<method2>Fridericia|Bazett)\))?" + _SEP + _num("v")
-    + r"(?P<unit>\s*(?:ms|msec|milliseconds|s|sec)(?![A-Za-z]))?", re.I)
+    r"(?:\s*\((?P<method2>Fridericia|Bazett)\))?"
+    + _SEP
+    + _num("v")
+    + r"(?P<unit>\s*(?:ms|msec|milliseconds|s|sec)(?![A-Za-z]))?",
+    re.I,
+)
 _QTC_METHOD_AFTER_RE = re.compile(r"\s*\(?\s*(?P<m>Fridericia|Bazett)", re.I)
 # "QT/QTc 400/440 ms" as ECG machines print it.
 _QT_PAIR_RE = re.compile(
-    r"(?<![A-Za-z])QT\s*/\s*QT\s*c\s*(?P<method>F|B|)(?![A-Za-z])" + _SEP
-    + _num("qt") + r"\s*/\s*" + _num("qtc")
-    + r"(?P<unit>\s*(?:ms|msec))?", re.I)
+    r"(?<![A-Za-z])QT\s*/\s*QT\s*c\s*(?P<method>F|B|)(?![A-Za-z])"
+    + _SEP
+    + _num("qt")
+    + r"\s*/\s*"
+    + _num("qtc")
+    + r"(?P<unit>\s*(?:ms|msec))?",
+    re.I,
+)
 _QT_RE = re.compile(
-    r"(?<![A-Za-z/])QT(?:\s+interval)?(?!\s*c)(?![A-Za-z/])" + _SEP + _num("v")
-    + r"(?P<unit>\s*(?:ms|msec|milliseconds|s|sec)(?![A-Za-z]))?", re.I)
+    r"(?<![A-Za-z/])QT(?:\s+interval)?(?!\s*c)(?![A-Za-z/])"
+    + _SEP
+    + _num("v")
+    + r"(?P<unit>\s*(?:ms|msec|milliseconds|s|sec)(?![A-Za-z]))?",
+    re.I,
+)
 _HR_RE = re.compile(
-    r"(?:(?<![A-Za-z])(?:HR|heart\s+rate|pulse|ventricular\s+rate|V\s*rate|rate)" + _SEP
-    + _num("hr") + r"(?:\s*(?:bpm|/min|beats))?"
-    r"|" + _num("hr2") + r"\s*(?:bpm|beats\s*(?:/|per)\s*min(?:ute)?))", re.I)
+    r"(?:(?<![A-Za-z])(?:HR|heart\s+rate|pulse|ventricular\s+rate|V\s*rate|rate)"
+    + _SEP
+    + _num("hr")
+    + r"(?:\s*(?:bpm|/min|beats))?"
+    r"|" + _num("hr2") + r"\s*(?:bpm|beats\s*(?:/|per)\s*min(?:ute)?))",
+    re.I,
+)
 _RR_RE = re.compile(
-    r"(?<![A-Za-z])RR(?:\s+interval)?" + _SEP + _num("rr")
-    + r"(?P<unit>\s*(?:ms|msec|s|sec)(?![A-Za-z]))?", re.I)
+    r"(?<![A-Za-z])RR(?:\s+interval)?" + _SEP + _num("rr") + r"(?P<unit>\s*(?:ms|msec|s|sec)(?![A-Za-z]))?", re.I
+)
 _QTC_RANGE = (250.0, 700.0)
 _QT_RANGE = (200.0, 700.0)
 
@@ -146,17 +177,20 @@ def parse_qtc(text: str) -> Parsed:
         return _qtc_result(unspecified, "QTc method not stated", 0.7, conf_text)
     if stated:  # Bazett only
         m = stated[0][2]
-        return unclear("QTc by Bazett given; QTcF (Fridericia) needed, or QT with heart rate",
-                       span=m.group().strip())
+        return unclear("QTc by Bazett given; QTcF (Fridericia) needed, or QT with heart rate", span=m.group().strip())
     if _QT_RE.search(text):
-        return unclear("QT given without heart rate or RR interval: QTcF cannot be computed",
-                       span=text.strip()[:200])
+        return unclear("QT given without heart rate or RR interval: QTcF cannot be computed", span=text.strip()[:200])
     bare = _BARE_RE.match(text)
     if bare and not bare["pct"]:
         v = _ms(_float(bare["n"]), None)
         if _QTC_RANGE[0] <= v <= _QTC_RANGE[1]:
-            return Parsed(kind="qtcf", value=round(v, 1), span=bare.group().strip(),
-                          confidence=0.7, note="no label; read as QTcF in ms")
+            return Parsed(
+                kind="qtcf",
+                value=round(v, 1),
+                span=bare.group().strip(),
+                confidence=0.7,
+                note="no label; read as QTcF in ms",
+            )
     return unclear("no QTc value found", span=text.strip()[:200])
 
 
@@ -169,8 +203,15 @@ def _qtc_result(values: list, note: str, conf: float, text: str) -> Parsed:
     span = m.group().strip()
     if not _QTC_RANGE[0] <= value <= _QTC_RANGE[1]:
         return unclear(f"implausible QTc: {span}", span=span)
-    return Parsed(kind="qtcf", value=round(value, 1), span=span, confidence=_conf(text, conf),
-                  note=note, start=m.start(), end=m.start() + len(span))
+    return Parsed(
+        kind="qtcf",
+        value=round(value, 1),
+        span=span,
+        confidence=_conf(text, conf),
+        note=note,
+        start=m.start(),
+        end=m.start() + len(span),
+    )
 
 
 def _from_qt_and_rate(text: str, pair) -> Parsed | None:
@@ -193,8 +234,9 @@ def _from_qt_and_rate(text: str, pair) -> Parsed | None:
     qt_values = {round(v, 1) for _, v in qts}
     span_m = qts[0][0]
     if len(qt_values) > 1:
-        return unclear("more than one QT value: " + ", ".join(f"{v:g} ms" for v in sorted(qt_values)),
-                       span=text.strip()[:200])
+        return unclear(
+            "more than one QT value: " + ", ".join(f"{v:g} ms" for v in sorted(qt_values)), span=text.strip()[:200]
+        )
     qt = qts[0][1]
     if not _QT_RANGE[0] <= qt <= _QT_RANGE[1]:
         return unclear(f"implausible QT: {span_m.group().strip()}", span=span_m.group().strip())
@@ -221,5 +263,12 @@ def _from_qt_and_rate(text: str, pair) -> Parsed | None:
     end = max(m.end() for m in [span_m] + rate_matches)
     span = text[start:end].strip()
     start = text.find(span, start)
-    return Parsed(kind="qtcf", value=round(value, 1), span=span, confidence=_conf(text, 0.9),
-                  note=note, start=start, end=start + len(span))
+    return Parsed(
+        kind="qtcf",
+        value=round(value, 1),
+        span=span,
+        confidence=_conf(text, 0.9),
+        note=note,
+        start=start,
+        end=start + len(span),
+    )

@@ -3,6 +3,7 @@ preferred time. Validation uses phonenumbers and email-validator (no network:
 deliverability is not checked). Markup and code-like input are refused,
 never stored half-cleaned.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,11 @@ import unicodedata
 from bot.parsing.nlp import guard, lower
 from bot.parsing.types import Parsed, unclear
 
-_MARKUP = re.compile(r"<[^>]*>|</|/>|javascript:|&#|&lt;|\{\{|\$\{|;\s*--|\bdrop\s+table\b|\bselect\s+.*\bfrom\b"
-                     r"|\binsert\s+into\b|\bunion\s+select\b", re.I)
+_MARKUP = re.compile(
+    r"<[^>]*>|</|/>|javascript:|&#|&lt;|\{\{|\$\{|;\s*--|\bdrop\s+table\b|\bselect\s+.*\bfrom\b"
+    r"|\binsert\s+into\b|\bunion\s+select\b",
+    re.I,
+)
 
 
 @guard("phone")
@@ -38,24 +42,34 @@ def parse_phone(text: str, region: str = "CN") -> Parsed:
         if not phonenumbers.is_valid_number(num):
             return unclear(f"not a valid phone number for region {region}: {text.strip()[:40]}")
         e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
-        return Parsed(kind="phone", value=e164, span=text.strip(), confidence=0.8,
-                      note="number read from digits in the text")
+        return Parsed(
+            kind="phone", value=e164, span=text.strip(), confidence=0.8, note="number read from digits in the text"
+        )
     numbers = {phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164) for *_, n in found}
     start, end, num = found[0]
     e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
     note = "" if len(numbers) == 1 else f"{len(numbers)} numbers given; used the first"
-    return Parsed(kind="phone", value=e164, span=text[start:end], confidence=0.95 if not note else 0.7,
-                  note=note, start=start, end=end,
-                  extra={"type": _number_type(num), "all": sorted(numbers)})
+    return Parsed(
+        kind="phone",
+        value=e164,
+        span=text[start:end],
+        confidence=0.95 if not note else 0.7,
+        note=note,
+        start=start,
+        end=end,
+        extra={"type": _number_type(num), "all": sorted(numbers)},
+    )
 
 
 def _number_type(num) -> str:
     import phonenumbers
 
     t = phonenumbers.number_type(num)
-    return {phonenumbers.PhoneNumberType.MOBILE: "mobile",
-            phonenumbers.PhoneNumberType.FIXED_LINE: "fixed_line",
-            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile"}.get(t, "other")
+    return {
+        phonenumbers.PhoneNumberType.MOBILE: "mobile",
+        phonenumbers.PhoneNumberType.FIXED_LINE: "fixed_line",
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
+    }.get(t, "other")
 
 
 _EMAIL_CANDIDATE = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
@@ -76,17 +90,34 @@ def parse_email(text: str, today=None) -> Parsed:
         result = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as exc:
         return unclear(f"not a valid e-mail address: {exc}")
-    normalized = getattr(result, "normalized", None) or getattr(result, "email")
-    return Parsed(kind="email", value=normalized, span=candidate, confidence=0.95,
-                  start=m.start(), end=m.start() + len(candidate))
+    normalized = getattr(result, "normalized", None) or result.email
+    return Parsed(
+        kind="email", value=normalized, span=candidate, confidence=0.95, start=m.start(), end=m.start() + len(candidate)
+    )
 
 
-_NAME_PREFIX = re.compile(r"^\s*(?:hi|hello|hey)?[\s,!.]*(?:my\s+(?:full\s+)?name\s+is|my\s+name'?s|name\s*[:=]|"
-                          r"i\s+am\b|i'?m\b|this\s+is\b|it'?s\b|call\s+me\b|you\s+can\s+call\s+me\b|我叫|我是|姓名[:：]?)\s*",
-                          re.I)
+_NAME_PREFIX = re.compile(
+    r"^\s*(?:hi|hello|hey)?[\s,!.]*(?:my\s+(?:full\s+)?name\s+is|my\s+name'?s|name\s*[:=]|"
+    r"i\s+am\b|i'?m\b|this\s+is\b|it'?s\b|call\s+me\b|you\s+can\s+call\s+me\b|我叫|我是|姓名[:：]?)\s*",
+    re.I,
+)
 _NAME_OK = re.compile(r"^[^\W\d_]+(?:[\s'’.\-·][^\W\d_]*)*\.?$")
-_REFUSALS = {"no", "none", "nope", "idk", "n/a", "na", "prefer not to say", "rather not say", "anonymous",
-             "no thanks", "skip", "yes", "ok", "okay"}
+_REFUSALS = {
+    "no",
+    "none",
+    "nope",
+    "idk",
+    "n/a",
+    "na",
+    "prefer not to say",
+    "rather not say",
+    "anonymous",
+    "no thanks",
+    "skip",
+    "yes",
+    "ok",
+    "okay",
+}
 
 
 @guard("name")
@@ -109,19 +140,30 @@ def parse_name(text: str, today=None) -> Parsed:
         return unclear("does not look like a name")
     name = re.sub(r"\s+", " ", name)
     s = text.find(name[:1], start)
-    return Parsed(kind="name", value=name, span=text[s:s + len(name)] if s >= 0 else name,
-                  confidence=0.9 if m or len(name.split()) > 1 else 0.8, start=s if s >= 0 else None,
-                  end=s + len(name) if s >= 0 else None)
+    return Parsed(
+        kind="name",
+        value=name,
+        span=text[s : s + len(name)] if s >= 0 else name,
+        confidence=0.9 if m or len(name.split()) > 1 else 0.8,
+        start=s if s >= 0 else None,
+        end=s + len(name) if s >= 0 else None,
+    )
 
 
 _SLOTS = [
-    ("morning", r"\bmornings?\b|\bam\b|上午|早上"), ("afternoon", r"\bafternoons?\b|下午"),
-    ("evening", r"\bevenings?\b|\bnights?\b|\btonight\b|晚上"), ("weekdays", r"\bweekdays?\b|工作日"),
-    ("weekends", r"\bweekends?\b|周末"), ("anytime", r"\bany ?time\b|\bwhenever\b|\bany day\b|随时"),
+    ("morning", r"\bmornings?\b|\bam\b|上午|早上"),
+    ("afternoon", r"\bafternoons?\b|下午"),
+    ("evening", r"\bevenings?\b|\bnights?\b|\btonight\b|晚上"),
+    ("weekdays", r"\bweekdays?\b|工作日"),
+    ("weekends", r"\bweekends?\b|周末"),
+    ("anytime", r"\bany ?time\b|\bwhenever\b|\bany day\b|随时"),
     ("lunchtime", r"\blunch(?:time)?\b|中午"),
 ]
-_CLOCK = re.compile(r"\b(?:after|before|from|between|around|at)?\s*\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|h|点)?"
-                    r"(?:\s*(?:-|–|to|and)\s*\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|h|点)?)?", re.I)
+_CLOCK = re.compile(
+    r"\b(?:after|before|from|between|around|at)?\s*\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|h|点)?"
+    r"(?:\s*(?:-|–|to|and)\s*\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|h|点)?)?",
+    re.I,
+)
 _DAYS = re.compile(r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?s?\b", re.I)
 
 
@@ -144,6 +186,12 @@ def parse_preferred_time(text: str, today=None) -> Parsed:
     slots += [m.group(0).strip() for m in _CLOCK.finditer(cleaned) if re.search(r"\d", m.group(0))]
     slots += [m.group(0) for m in _DAYS.finditer(cleaned)]
     s = text.find(cleaned[:1])
-    return Parsed(kind="preferred_time", value=cleaned, span=cleaned, confidence=0.9 if slots else 0.6,
-                  note="" if slots else "kept as free text; no time words recognised",
-                  start=s if s >= 0 else None, extra={"slots": slots})
+    return Parsed(
+        kind="preferred_time",
+        value=cleaned,
+        span=cleaned,
+        confidence=0.9 if slots else 0.6,
+        note="" if slots else "kept as free text; no time words recognised",
+        start=s if s >= 0 else None,
+        extra={"slots": slots},
+    )

@@ -13,14 +13,13 @@ locally advanced / resectable), liver metastases, and other cancers.
 Subtype, cancer and extent vocabulary is in the lexicon; negation of terms
 comes from the shared spaCy pipeline.
 """
+
 from __future__ import annotations
 
 import functools
 import re
-from typing import Optional
 
-from bot.parsing.nlp import (as_date, entries, guard, has_hedge, lexicon, lower, mentions,
-                             negated_before, phrase_regex)
+from bot.parsing.nlp import as_date, entries, guard, has_hedge, lexicon, lower, mentions, negated_before, phrase_regex
 from bot.parsing.timing import find_times
 from bot.parsing.types import Parsed, unclear
 from bot.parsing.yes_no import parse_yes_no
@@ -28,8 +27,7 @@ from bot.parsing.yes_no import parse_yes_no
 EXTENT_ORDER = ("metastatic", "unresectable", "locally_advanced", "resectable")
 # Any word ending in "sarcoma" is a sarcoma, except a carcinosarcoma.
 _ANY_SARCOMA = re.compile(r"\b(?!carcino)(\w{3,})sarcomas?\b")
-_SITE_WORDS = [(re.compile(r"soft[- ]tissue|软组织"), "soft_tissue"),
-               (re.compile(r"\bbones?\b|骨"), "bone")]
+_SITE_WORDS = [(re.compile(r"soft[- ]tissue|软组织"), "soft_tissue"), (re.compile(r"\bbones?\b|骨"), "bone")]
 
 
 @functools.lru_cache(maxsize=1)
@@ -45,8 +43,15 @@ def _subtypes() -> dict:
 
 
 def _empty() -> dict:
-    return {"sarcoma": None, "subtype": None, "site": None, "extent": None,
-            "liver_mets": None, "other_cancer": None, "answer": None}
+    return {
+        "sarcoma": None,
+        "subtype": None,
+        "site": None,
+        "extent": None,
+        "liver_mets": None,
+        "other_cancer": None,
+        "answer": None,
+    }
 
 
 def _extents(low: str) -> dict:
@@ -100,8 +105,11 @@ def parse_diagnosis(text: str, today=None) -> Parsed:
     pos = [m for m in sarc if not m.negated]
     specific = [m for m in pos if not _subtypes().get(entries(m, "SARCOMA")[0].key, {}).get("generic")]
     taken = [(m.start, m.end) for m in ms]
-    extra_subtype = [m for m in _ANY_SARCOMA.finditer(low)
-                     if not any(s <= m.start() < e for s, e in taken) and not negated_before(low, m.start())]
+    extra_subtype = [
+        m
+        for m in _ANY_SARCOMA.finditer(low)
+        if not any(s <= m.start() < e for s, e in taken) and not negated_before(low, m.start())
+    ]
     cancers = [m for m in ms if (entries(m, "CANCER") or entries(m, "EXCEPTION")) and not m.negated]
     named_cancers = [m for m in cancers if m.key != "cancer_unspecified"]
     vague = [m for m in ms if entries(m, "BONE_VAGUE") and not m.negated]
@@ -160,17 +168,28 @@ def parse_diagnosis(text: str, today=None) -> Parsed:
     if "resectable" in found and value["extent"] != "resectable":
         conf, notes = min(conf, 0.7), notes + ["also says it can be removed"]
     s, e = _span_of(span, found, liver_m, len(text))
-    extra = {"extents": sorted(found, key=EXTENT_ORDER.index),
-             "negated_extents": sorted(negated, key=EXTENT_ORDER.index)}
-    return Parsed(kind="diagnosis", value=value, span=text[s:e], confidence=conf,
-                  note="; ".join(notes), start=s, end=e, extra=extra)
+    extra = {
+        "extents": sorted(found, key=EXTENT_ORDER.index),
+        "negated_extents": sorted(negated, key=EXTENT_ORDER.index),
+    }
+    return Parsed(
+        kind="diagnosis",
+        value=value,
+        span=text[s:e],
+        confidence=conf,
+        note="; ".join(notes),
+        start=s,
+        end=e,
+        extra=extra,
+    )
 
 
 def _span_of(span, found: dict, liver_m, n: int) -> tuple:
     points = []
     if span is not None:
-        points.append((span.start, span.end) if hasattr(span, "end") and not callable(span.end)
-                      else (span.start(), span.end()))
+        points.append(
+            (span.start, span.end) if hasattr(span, "end") and not callable(span.end) else (span.start(), span.end())
+        )
     points += list(found.values())
     if liver_m is not None:
         points.append((liver_m.start(), liver_m.end()))
@@ -210,8 +229,16 @@ def parse_diagnosis_answer(text: str, today=None) -> Parsed:
             conf, notes = min(conf, 0.5), notes + ["said no but described advanced disease"]
         if answer is not None:
             conf = min(conf, max(yn.confidence, 0.5))
-        return Parsed(kind="diagnosis", value=value, span=detail.span, confidence=conf,
-                      note="; ".join(notes), start=detail.start, end=detail.end, extra=detail.extra)
+        return Parsed(
+            kind="diagnosis",
+            value=value,
+            span=detail.span,
+            confidence=conf,
+            note="; ".join(notes),
+            start=detail.start,
+            end=detail.end,
+            extra=detail.extra,
+        )
     if yn.unclear:
         return unclear(yn.note)
     value = _empty()
@@ -220,8 +247,9 @@ def parse_diagnosis_answer(text: str, today=None) -> Parsed:
         value.update(sarcoma=True, extent="confirmed_by_patient")
     elif yn.value == "no":
         value.update(extent="denied_by_patient")
-    return Parsed(kind="diagnosis", value=value, span=yn.span, confidence=yn.confidence,
-                  note=yn.note, start=yn.start, end=yn.end)
+    return Parsed(
+        kind="diagnosis", value=value, span=yn.span, confidence=yn.confidence, note=yn.note, start=yn.start, end=yn.end
+    )
 
 
 # ------------------------------------------------------- other malignancy
@@ -254,7 +282,7 @@ def parse_other_malignancy(text: str, today=None) -> Parsed:
     hedged = has_hedge(text)
     yn = parse_yes_no(text, today)
 
-    def when(m) -> Optional[int]:
+    def when(m) -> int | None:
         if not refs:
             return None
         near = min(refs, key=lambda r: abs(r.start - m.end) if r.start >= m.end else abs(m.start - r.end))
@@ -284,23 +312,39 @@ def parse_other_malignancy(text: str, today=None) -> Parsed:
         if hedged:
             conf, notes = min(conf, 0.6), notes + ["hedged"]
         cancer = None if chosen.key == "cancer_unspecified" else chosen.key
-        return Parsed(kind="malignancy",
-                      value={"answer": "yes", "cancer": cancer, "exception": exception,
-                             "days_ago": when(chosen)},
-                      span=chosen.text, confidence=conf, note="; ".join(notes),
-                      start=chosen.start, end=chosen.end,
-                      extra={"cancers": [m.key for m in named]})
+        return Parsed(
+            kind="malignancy",
+            value={"answer": "yes", "cancer": cancer, "exception": exception, "days_ago": when(chosen)},
+            span=chosen.text,
+            confidence=conf,
+            note="; ".join(notes),
+            start=chosen.start,
+            end=chosen.end,
+            extra={"cancers": [m.key for m in named]},
+        )
     if neg or (sarcoma_only and yn.value != "yes"):
         m = (neg or sarcoma_only)[0]
         note = "only the sarcoma" if not neg else ""
         conf = 0.6 if hedged else (0.9 if neg else 0.8)
-        return Parsed(kind="malignancy",
-                      value={"answer": "no", "cancer": None, "exception": False, "days_ago": None},
-                      span=m.text, confidence=conf, note=note, start=m.start, end=m.end)
+        return Parsed(
+            kind="malignancy",
+            value={"answer": "no", "cancer": None, "exception": False, "days_ago": None},
+            span=m.text,
+            confidence=conf,
+            note=note,
+            start=m.start,
+            end=m.end,
+        )
     if not yn.unclear:
         ref = refs[0] if refs else None
         days = ref.days_ago(today) if ref is not None and yn.value == "yes" else None
-        return Parsed(kind="malignancy",
-                      value={"answer": yn.value, "cancer": None, "exception": False, "days_ago": days},
-                      span=yn.span, confidence=yn.confidence, note=yn.note, start=yn.start, end=yn.end)
+        return Parsed(
+            kind="malignancy",
+            value={"answer": yn.value, "cancer": None, "exception": False, "days_ago": days},
+            span=yn.span,
+            confidence=yn.confidence,
+            note=yn.note,
+            start=yn.start,
+            end=yn.end,
+        )
     return unclear("no cancer, yes/no or time found")

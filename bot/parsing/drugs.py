@@ -9,29 +9,60 @@ Negated drugs ("never took apatinib") are NOT in ``drugs``; they are listed
 by name in ``negated_drugs``, so code that walks ``drugs`` only ever sees
 medicines the person took.
 """
+
 from __future__ import annotations
 
 import functools
 import re
 
-from bot.parsing.nlp import (as_date, entries, guard, has_hedge, is_cased, lexicon, lower,
-                             mentions, negated_before, phrase_regex)
+from bot.parsing.nlp import (
+    as_date,
+    entries,
+    guard,
+    has_hedge,
+    is_cased,
+    lexicon,
+    lower,
+    mentions,
+    negated_before,
+    phrase_regex,
+)
 from bot.parsing.timing import find_times
 from bot.parsing.types import Parsed, unclear
 from bot.parsing.yes_no import parse_yes_no
 
-_DOSE = re.compile(r"(?<![\w.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>mg|milligrams?|mcg|µg|ug|micrograms?|g|grams?|毫克|克)(?![a-z])")
-_COUNT = re.compile(r"(?P<k>\d+|one|two|three|four|half|a half|½)\s*(?:x\s*)?(?:tablets?|tabs?|pills?|capsules?|片|粒)"
-                    r"\s*(?:of\s*)?$")
+_DOSE = re.compile(
+    r"(?<![\w.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>mg|milligrams?|mcg|µg|ug|micrograms?|g|grams?|毫克|克)(?![a-z])"
+)
+_COUNT = re.compile(
+    r"(?P<k>\d+|one|two|three|four|half|a half|½)\s*(?:x\s*)?(?:tablets?|tabs?|pills?|capsules?|片|粒)"
+    r"\s*(?:of\s*)?$"
+)
 _TIMES = re.compile(r"^\s*(?:x|×)\s*(?P<k>\d)\b(?!\s*(?:a|per)\b)")
-_UNIT_MG = {"mg": 1.0, "milligram": 1.0, "milligrams": 1.0, "mcg": 0.001, "µg": 0.001, "ug": 0.001,
-            "microgram": 0.001, "micrograms": 0.001, "g": 1000.0, "gram": 1000.0, "grams": 1000.0,
-            "毫克": 1.0, "克": 1000.0}
+_UNIT_MG = {
+    "mg": 1.0,
+    "milligram": 1.0,
+    "milligrams": 1.0,
+    "mcg": 0.001,
+    "µg": 0.001,
+    "ug": 0.001,
+    "microgram": 0.001,
+    "micrograms": 0.001,
+    "g": 1000.0,
+    "gram": 1000.0,
+    "grams": 1000.0,
+    "毫克": 1.0,
+    "克": 1000.0,
+}
 _COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "half": 0.5, "a half": 0.5, "½": 0.5}
-_STOPPED = re.compile(r"\b(?:stopped|quit|finished|came off|come off|no longer|used to|was on|were on|"
-                      r"previously|discontinued|ended|until)\b|停了|停药|以前|之前")
-_CURRENT = re.compile(r"\b(?:currently|still|now|at the moment|am on|i'?m on|is on|are on|taking|take|"
-                      r"takes|using|on it)\b|正在|在吃|目前|现在")
+_STOPPED = re.compile(
+    r"\b(?:stopped|quit|finished|came off|come off|no longer|used to|was on|were on|"
+    r"previously|discontinued|ended|until)\b|停了|停药|以前|之前"
+)
+_CURRENT = re.compile(
+    r"\b(?:currently|still|now|at the moment|am on|i'?m on|is on|are on|taking|take|"
+    r"takes|using|on it)\b|正在|在吃|目前|现在"
+)
 _WINDOW = 45  # characters after a drug name searched for its dose, route, time
 
 
@@ -61,8 +92,11 @@ def _progression():
     for cat in ("progressed", "stable"):
         for p in spec.get(cat, []):
             (cased if is_cased(str(p)) else plain)[str(p) if is_cased(str(p)) else lower(str(p))] = cat
-    cased_rx = re.compile("|".join(rf"(?<![\w-]){re.escape(p)}(?![\w]|-?L?1)" for p in
-                                   sorted(cased, key=len, reverse=True))) if cased else None
+    cased_rx = (
+        re.compile("|".join(rf"(?<![\w-]){re.escape(p)}(?![\w]|-?L?1)" for p in sorted(cased, key=len, reverse=True)))
+        if cased
+        else None
+    )
     return cased, cased_rx, plain, phrase_regex(plain)
 
 
@@ -104,11 +138,11 @@ def _doses(low: str, start: int, end: int) -> list:
     for m in _DOSE.finditer(low, start, end):
         mg = float(m.group("n")) * _UNIT_MG.get(m.group("u"), 1.0)
         k = 1.0
-        c = _COUNT.search(low[max(start, m.start() - 20):m.start()])
+        c = _COUNT.search(low[max(start, m.start() - 20) : m.start()])
         if c:
             raw = c.group("k")
             k = float(raw) if raw[0].isdigit() else _COUNT_WORDS.get(raw, 1)
-        t = _TIMES.match(low[m.end():end])
+        t = _TIMES.match(low[m.end() : end])
         if t:
             k *= float(t.group("k"))
         out.append((mg, k, m))
@@ -124,12 +158,12 @@ def _drug_entry(text: str, low: str, m, nxt: int, prv: int, today, refs, notes: 
     if not doses:
         # "81 mg baby aspirin": the dose right before the name.
         d = list(_DOSE.finditer(low, before_start, m.start))
-        if d and not low[d[-1].end():m.start].strip(" of"):
+        if d and not low[d[-1].end() : m.start].strip(" of"):
             doses = [(float(d[-1].group("n")) * _UNIT_MG.get(d[-1].group("u"), 1.0), 1.0, d[-1])]
     daily = None
     ev_end = m.end
     if doses:
-        c = _COUNT.search(low[before_start:m.start])
+        c = _COUNT.search(low[before_start : m.start])
         if c and len(doses) == 1 and doses[0][1] == 1.0:
             # "2 tablets of prednisolone 5 mg"
             raw = c.group("k")
@@ -160,8 +194,7 @@ def _drug_entry(text: str, low: str, m, nxt: int, prv: int, today, refs, notes: 
     route = None
     rtable, rrx = _routes()
     if rrx:
-        cands = [r for r in rrx.finditer(low, before_start, max(end, m.end))
-                 if not (m.start <= r.start() < m.end)]
+        cands = [r for r in rrx.finditer(low, before_start, max(end, m.end)) if not (m.start <= r.start() < m.end)]
         if cands:
             r = min(cands, key=lambda r: abs(r.start() - m.end))
             route = rtable.get(re.sub(r"[\s-]+", " ", r.group(0)), rtable.get(r.group(0)))
@@ -174,21 +207,32 @@ def _drug_entry(text: str, low: str, m, nxt: int, prv: int, today, refs, notes: 
     days = near[0].days_ago(today) if near else None
     if near:
         ev_end = max(ev_end, near[0].end)
-    sentence = low[m.sent_start:m.sent_end] if m.sent_end > m.sent_start else low
+    sentence = low[m.sent_start : m.sent_end] if m.sent_end > m.sent_start else low
     status = None
     st, cu = _STOPPED.search(sentence), _CURRENT.search(sentence)
     if st and cu:
-        status = "stopped" if abs(st.start() - (m.start - m.sent_start)) <= abs(cu.start() - (m.start - m.sent_start)) else "current"
+        status = (
+            "stopped"
+            if abs(st.start() - (m.start - m.sent_start)) <= abs(cu.start() - (m.start - m.sent_start))
+            else "current"
+        )
     elif st:
         status = "stopped"
     elif cu:
         status = "current"
     factor = spec.get("prednisolone_factor")
     return {
-        "name": name, "matched": m.text, "daily_dose_mg": daily, "route": route, "days_ago": days,
+        "name": name,
+        "matched": m.text,
+        "daily_dose_mg": daily,
+        "route": route,
+        "days_ago": days,
         "prednisolone_equivalent_mg": round(daily * float(factor), 1) if factor and daily is not None else None,
-        "classes": list(spec.get("classes", [])), "tki": bool(spec.get("tki", False)), "status": status,
-        "span": text[m.start:ev_end], "_end": ev_end,
+        "classes": list(spec.get("classes", [])),
+        "tki": bool(spec.get("tki", False)),
+        "status": status,
+        "span": text[m.start : ev_end],
+        "_end": ev_end,
     }
 
 
@@ -266,8 +310,18 @@ def parse_drugs(text: str, today=None) -> Parsed:
             span_s, span_e = yn.start or 0, yn.end or len(text)
     if prog_hit is not None:
         span_s, span_e = min(span_s, prog_hit[0]), max(span_e, prog_hit[1])
-    return Parsed(kind="drugs",
-                  value={"answer": answer, "drugs": drugs, "negated_drugs": negated,
-                         "progression": progression, "stated": stated},
-                  span=text[span_s:span_e], confidence=conf, note="; ".join(notes),
-                  start=span_s, end=span_e)
+    return Parsed(
+        kind="drugs",
+        value={
+            "answer": answer,
+            "drugs": drugs,
+            "negated_drugs": negated,
+            "progression": progression,
+            "stated": stated,
+        },
+        span=text[span_s:span_e],
+        confidence=conf,
+        note="; ".join(notes),
+        start=span_s,
+        end=span_e,
+    )

@@ -8,10 +8,11 @@ same sentence. ``terms`` restricts which lexicon event groups count
 "anticancer_therapy", "radiotherapy", "surgery", "live_vaccine", ...).
 An answer without event words falls back to ``parse_yes_no``.
 """
+
 from __future__ import annotations
 
 import functools
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from bot.parsing.nlp import as_date, entries, guard, has_hedge, lexicon, lower, mentions, negated_before
 from bot.parsing.timing import find_times
@@ -63,7 +64,7 @@ def _attach_times(events: list, refs: list) -> dict:
     return attached
 
 
-def _most_recent(refs: list, today) -> Optional[object]:
+def _most_recent(refs: list, today) -> object | None:
     past = [r for r in refs if r.days_ago(today) >= 0]
     if past:
         return min(past, key=lambda r: r.days_ago(today))
@@ -71,7 +72,7 @@ def _most_recent(refs: list, today) -> Optional[object]:
 
 
 @guard("event")
-def parse_event(text: str, today=None, terms: Optional[Iterable[str]] = None) -> Parsed:
+def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Parsed:
     """Whether an event happened and how many days ago.
 
     value: {"answer": "yes"|"no"|"unknown", "days_ago": int|None,
@@ -103,9 +104,19 @@ def parse_event(text: str, today=None, terms: Optional[Iterable[str]] = None) ->
     details = []
     for i, (m, rel, groups) in enumerate(found):
         ref = _most_recent(attached.get(i, []), today)
-        details.append({"term": _event_key(m), "groups": groups, "negated": m.negated,
-                        "relevant": rel is not None, "days_ago": ref.days_ago(today) if ref else None,
-                        "span": m.text, "_m": m, "_ref": ref, "_rel": rel})
+        details.append(
+            {
+                "term": _event_key(m),
+                "groups": groups,
+                "negated": m.negated,
+                "relevant": rel is not None,
+                "days_ago": ref.days_ago(today) if ref else None,
+                "span": m.text,
+                "_m": m,
+                "_ref": ref,
+                "_rel": rel,
+            }
+        )
     relevant = [d for d in details if d["relevant"]]
     pos = [d for d in relevant if not d["negated"]]
     neg = [d for d in relevant if d["negated"]]
@@ -113,8 +124,18 @@ def parse_event(text: str, today=None, terms: Optional[Iterable[str]] = None) ->
 
     if pos and doubt and not any(d["_ref"] for d in pos):
         # "I don't know if I had chemo": a term inside a doubt is no answer.
-        return _event(text, "unknown", None, pos[0]["term"], _unique(d["term"] for d in pos),
-                      pos[0]["_m"], None, 0.8, ["does not know"], extra)
+        return _event(
+            text,
+            "unknown",
+            None,
+            pos[0]["term"],
+            _unique(d["term"] for d in pos),
+            pos[0]["_m"],
+            None,
+            0.8,
+            ["does not know"],
+            extra,
+        )
     if pos:
         dated = [d for d in pos if d["_ref"] is not None and d["days_ago"] is not None]
         if not dated and len(relevant) == len(details) and refs and len(pos) == 1:
@@ -141,8 +162,18 @@ def parse_event(text: str, today=None, terms: Optional[Iterable[str]] = None) ->
                 notes.append("future")
             if ref.note:
                 notes.append(ref.note)
-        return _event(text, "yes", chosen["days_ago"], chosen["term"],
-                      _unique(d["term"] for d in pos), chosen["_m"], ref, conf, notes, extra)
+        return _event(
+            text,
+            "yes",
+            chosen["days_ago"],
+            chosen["term"],
+            _unique(d["term"] for d in pos),
+            chosen["_m"],
+            ref,
+            conf,
+            notes,
+            extra,
+        )
 
     if neg:
         refs_neg = [d["_ref"] for d in neg if d["_ref"] is not None]
@@ -152,17 +183,33 @@ def parse_event(text: str, today=None, terms: Optional[Iterable[str]] = None) ->
             conf, notes = (0.5 if doubt else 0.6), ["hedged"]
         if ref is not None and ref.kind in ("since", "window"):
             notes.append("none " + ("since" if ref.kind == "since" else "within") + f" {ref.text}")
-        return _event(text, "no", ref.days_ago(today) if ref else None, neg[0]["term"],
-                      _unique(d["term"] for d in neg), neg[0]["_m"], ref, conf, notes, extra)
+        return _event(
+            text,
+            "no",
+            ref.days_ago(today) if ref else None,
+            neg[0]["term"],
+            _unique(d["term"] for d in neg),
+            neg[0]["_m"],
+            ref,
+            conf,
+            notes,
+            extra,
+        )
 
     others = [d["term"] for d in details if not d["relevant"]]
     if others and (yn.unclear or yn.note == "implicit yes"):
         # "I had a flu shot" asked about live vaccines: what they had is not
         # what was asked. Likely "no", but a person should look.
-        return Parsed(kind="event", value={"answer": "no", "days_ago": None, "term": None, "terms": []},
-                      span=details[0]["span"], confidence=0.5,
-                      note=f"mentions only {', '.join(others)}, not {', '.join(sorted(wanted or []))}",
-                      start=details[0]["_m"].start, end=details[0]["_m"].end, extra=extra)
+        return Parsed(
+            kind="event",
+            value={"answer": "no", "days_ago": None, "term": None, "terms": []},
+            span=details[0]["span"],
+            confidence=0.5,
+            note=f"mentions only {', '.join(others)}, not {', '.join(sorted(wanted or []))}",
+            start=details[0]["_m"].start,
+            end=details[0]["_m"].end,
+            extra=extra,
+        )
     if not yn.unclear:
         ref = _most_recent(refs, today)
         days = ref.days_ago(today) if ref is not None and yn.value != "unknown" else None
@@ -173,26 +220,44 @@ def parse_event(text: str, today=None, terms: Optional[Iterable[str]] = None) ->
             conf = min(conf, 0.6)
         if ref is not None and days is not None and days < 0:
             notes.append("future")
-        return Parsed(kind="event", value={"answer": yn.value, "days_ago": days, "term": None, "terms": []},
-                      span=yn.span, confidence=conf, note="; ".join(notes),
-                      start=yn.start, end=yn.end, extra=extra)
+        return Parsed(
+            kind="event",
+            value={"answer": yn.value, "days_ago": days, "term": None, "terms": []},
+            span=yn.span,
+            confidence=conf,
+            note="; ".join(notes),
+            start=yn.start,
+            end=yn.end,
+            extra=extra,
+        )
     if refs and not others:
         ref = _most_recent(refs, today)
         low = lower(text)
         if negated_before(low, ref.start) or low.lstrip().startswith(("not ", "none ")):
             # "Not in the last 6 months": a denial covering that period.
-            return Parsed(kind="event", value={"answer": "no", "days_ago": ref.days_ago(today),
-                                               "term": None, "terms": []},
-                          span=text[:ref.end].strip(), confidence=0.6 if hedged else 0.85,
-                          note=f"none {ref.text}", start=text.index(text.strip()[:1]) if text.strip() else 0,
-                          end=ref.end, extra=extra)
+            return Parsed(
+                kind="event",
+                value={"answer": "no", "days_ago": ref.days_ago(today), "term": None, "terms": []},
+                span=text[: ref.end].strip(),
+                confidence=0.6 if hedged else 0.85,
+                note=f"none {ref.text}",
+                start=text.index(text.strip()[:1]) if text.strip() else 0,
+                end=ref.end,
+                extra=extra,
+            )
         notes = ["time given without yes/no; read as yes"]
         if ref.days_ago(today) < 0:
             notes.append("future")
-        return Parsed(kind="event", value={"answer": "yes", "days_ago": ref.days_ago(today),
-                                           "term": None, "terms": []},
-                      span=ref.text, confidence=min(0.6 if hedged else 0.75, ref.confidence),
-                      note="; ".join(notes), start=ref.start, end=ref.end, extra=extra)
+        return Parsed(
+            kind="event",
+            value={"answer": "yes", "days_ago": ref.days_ago(today), "term": None, "terms": []},
+            span=ref.text,
+            confidence=min(0.6 if hedged else 0.75, ref.confidence),
+            note="; ".join(notes),
+            start=ref.start,
+            end=ref.end,
+            extra=extra,
+        )
     return unclear("no event, yes/no or time found")
 
 
@@ -208,6 +273,13 @@ def _event(text, answer, days_ago, term, terms, m, ref, conf, notes, extra) -> P
     start, end = m.start, m.end
     if ref is not None:
         start, end = min(start, ref.start), max(end, ref.end)
-    return Parsed(kind="event", value={"answer": answer, "days_ago": days_ago, "term": term, "terms": terms},
-                  span=text[start:end], confidence=conf, note="; ".join(n for n in notes if n),
-                  start=start, end=end, extra=extra)
+    return Parsed(
+        kind="event",
+        value={"answer": answer, "days_ago": days_ago, "term": term, "terms": terms},
+        span=text[start:end],
+        confidence=conf,
+        note="; ".join(n for n in notes if n),
+        start=start,
+        end=end,
+        extra=extra,
+    )

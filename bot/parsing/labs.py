@@ -21,13 +21,13 @@ Value of a ``Parsed(kind="lab")``::
 compared with the ULN written beside it ("FT3 5.1 (ULN 6.8)" -> x_uln 0.75).
 ``comparator`` is set for "<20" or "ALT < 2.5 x ULN": the number is a bound.
 """
+
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Optional
 
 import yaml
 
@@ -57,6 +57,7 @@ _FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "01234567
 # --------------------------------------------------------------------------
 # Units: one regex built from the spellings in units.yaml.
 
+
 def _spelling_pattern(spelling: str) -> str:
     """Regex for one unit spelling, tolerant of the variants people type."""
     out = []
@@ -70,7 +71,7 @@ def _spelling_pattern(spelling: str) -> str:
             j = i + 1
             while j < len(spelling) and spelling[j].isdigit():
                 j += 1
-            digits = spelling[i + 1:j]
+            digits = spelling[i + 1 : j]
             # Each "\s*" is followed by a required token, so runs of spaces
             # cannot be split in many ways (no catastrophic backtracking).
             out.append(rf"(?:\s*(?:\^|\*\*))?\s*(?:{digits}|{digits.translate(_SUPERSCRIPT)})")
@@ -129,8 +130,15 @@ def _match_unit(text: str, pos: int, lim: int):
 # Analyte names.
 
 _NAMES = {
-    "anc": [r"ANC", r"absolute\s+neutrophils?(?:\s+count)?", r"neutrophils?(?:\s+count)?",
-            r"neut(?:rophil)?s?\s*#", r"neuts?", r"NEUT", r"granulocytes?"],
+    "anc": [
+        r"ANC",
+        r"absolute\s+neutrophils?(?:\s+count)?",
+        r"neutrophils?(?:\s+count)?",
+        r"neut(?:rophil)?s?\s*#",
+        r"neuts?",
+        r"NEUT",
+        r"granulocytes?",
+    ],
     "plt": [r"PLTs?", r"platelets?(?:\s+count)?", r"thrombocytes?"],
     "hb": [r"Hb", r"Hgb", r"ha?emoglobin"],
     "crcl": [r"CrCl", r"CCr", r"creatinine\s+clearance", r"Cr\s+clearance"],
@@ -143,14 +151,20 @@ _NAMES = {
     "inr": [r"INR"],
     # Case-sensitive: lower-case "pt" usually means "patient".
     "pt": [r"(?-i:PT)", r"prothrombin\s+time"],
-    "aptt": [r"a?PTT", r"activated\s+partial\s+thromboplastin\s+time",
-             r"partial\s+thromboplastin\s+time"],
+    "aptt": [r"a?PTT", r"activated\s+partial\s+thromboplastin\s+time", r"partial\s+thromboplastin\s+time"],
     "urine_protein_24h": [
         r"24[\s-]*(?:h|hr|hrs|hours?)\s+(?:urine|urinary)\s+protein(?:\s+quantification)?",
         r"(?:urine|urinary)\s+protein\s+(?:\(\s*)?24[\s-]*(?:h|hr|hrs|hours?)(?:\s*\))?",
-        r"24[\s-]*(?:h|hr|hrs|hours?)\s+proteinuria", r"24[\s-]*(?:h|hr|hrs|hours?)\s+UP"],
-    "urine_protein": [r"(?:urine|urinary)\s+protein", r"proteinuria", r"U[\s-]?PRO",
-                      r"protein\s+in\s+(?:the\s+)?urine", r"(?:urine\s+)?dipstick\s+protein"],
+        r"24[\s-]*(?:h|hr|hrs|hours?)\s+proteinuria",
+        r"24[\s-]*(?:h|hr|hrs|hours?)\s+UP",
+    ],
+    "urine_protein": [
+        r"(?:urine|urinary)\s+protein",
+        r"proteinuria",
+        r"U[\s-]?PRO",
+        r"protein\s+in\s+(?:the\s+)?urine",
+        r"(?:urine\s+)?dipstick\s+protein",
+    ],
     "tsh": [r"TSH", r"thyroid[\s-]+stimulating\s+hormone", r"thyrotropin"],
     "ft3": [r"FT3(?!\d)", r"free\s+T3(?!\d)", r"free\s+triiodothyronine"],
     "ft4": [r"FT4(?!\d)", r"free\s+T4(?!\d)", r"free\s+thyroxine"],
@@ -158,19 +172,38 @@ _NAMES = {
 }
 # Read and thrown away, so that "direct bilirubin 5" is not read as total
 # bilirubin and "urine creatinine" not as serum creatinine.
-_SKIP_NAMES = [r"direct\s+bili(?:rubin)?", r"indirect\s+bili(?:rubin)?", r"conjugated\s+bili(?:rubin)?",
-               r"D\.?BIL", r"I\.?BIL", r"urine\s+creatinine", r"protein\s*/\s*creatinine(?:\s+ratio)?",
-               r"albumin\s*/\s*creatinine(?:\s+ratio)?", r"UPCR", r"UACR", r"neutrophils?\s*%",
-               r"neutrophil\s+percentage", r"NEUT\s*%", r"Hb\s*A1c", r"T3(?!\d)", r"T4(?!\d)"]
+_SKIP_NAMES = [
+    r"direct\s+bili(?:rubin)?",
+    r"indirect\s+bili(?:rubin)?",
+    r"conjugated\s+bili(?:rubin)?",
+    r"D\.?BIL",
+    r"I\.?BIL",
+    r"urine\s+creatinine",
+    r"protein\s*/\s*creatinine(?:\s+ratio)?",
+    r"albumin\s*/\s*creatinine(?:\s+ratio)?",
+    r"UPCR",
+    r"UACR",
+    r"neutrophils?\s*%",
+    r"neutrophil\s+percentage",
+    r"NEUT\s*%",
+    r"Hb\s*A1c",
+    r"T3(?!\d)",
+    r"T4(?!\d)",
+]
 # Panels: only a status ("LFTs normal") or a multiple of ULN may follow.
 _PANELS = {
     "lft": ([r"LFTs?", r"liver\s+function(?:\s+tests?)?", r"liver\s+panel"], ["bilirubin", "ast", "alt"]),
     "transaminases": ([r"transaminases", r"liver\s+enzymes"], ["ast", "alt"]),
     "tft": ([r"TFTs?", r"thyroid\s+function(?:\s+tests?)?"], ["tsh", "ft3", "ft4"]),
-    "coag": ([r"coag(?:ulation|s)?(?:\s+(?:tests?|screen|profile))?", r"clotting(?:\s+tests?)?"], ["inr", "pt", "aptt"]),
+    "coag": (
+        [r"coag(?:ulation|s)?(?:\s+(?:tests?|screen|profile))?", r"clotting(?:\s+tests?)?"],
+        ["inr", "pt", "aptt"],
+    ),
     "rft": ([r"renal\s+function(?:\s+tests?)?", r"kidney\s+function(?:\s+tests?)?", r"RFTs?"], ["creatinine"]),
-    "cbc": ([r"CBC", r"FBC", r"full\s+blood\s+count", r"complete\s+blood\s+count",
-             r"blood\s+counts?", r"blood\s+routine"], ["anc", "plt", "hb"]),
+    "cbc": (
+        [r"CBC", r"FBC", r"full\s+blood\s+count", r"complete\s+blood\s+count", r"blood\s+counts?", r"blood\s+routine"],
+        ["anc", "plt", "hb"],
+    ),
 }
 
 
@@ -210,6 +243,8 @@ def _find_name(text: str, pos: int):
         return None
     end, target = _name_at(text, m.start())
     return m.start(), end, target
+
+
 # Several names sharing one value: "FT3/FT4 normal", "AST/ALT 35/40 U/L".
 _GROUP_SEP_RE = re.compile(r"\s*(?:/|&|\+|,|\band\b)\s*", re.I)
 
@@ -218,66 +253,117 @@ _GROUP_SEP_RE = re.compile(r"\s*(?:/|&|\+|,|\band\b)\s*", re.I)
 # The value after a name.
 
 _CONNECT_RE = re.compile(
-    r"(?:\s*(?:[:=]|\b(?:is|was|were|are|of|at|level|levels|count|value|result|now|currently|today)\b))*\s*",
-    re.I)
+    r"(?:\s*(?:[:=]|\b(?:is|was|were|are|of|at|level|levels|count|value|result|now|currently|today)\b))*\s*", re.I
+)
 _HEDGE_RE = re.compile(
-    r"(?:about|around|approx(?:imately|\.)?|roughly|~|≈|circa|maybe|probably|perhaps|i\s+think)\s*", re.I)
+    r"(?:about|around|approx(?:imately|\.)?|roughly|~|≈|circa|maybe|probably|perhaps|i\s+think)\s*", re.I
+)
 _COMPARATOR_RE = re.compile(
     r"(?P<c><=|>=|=<|=>|≤|≥|<|>|less\s+than|lower\s+than|below|under|greater\s+than|more\s+than|"
     r"higher\s+than|above|over|at\s+least|at\s+most|up\s+to|within|not\s+more\s+than|"
-    r"not\s+less\s+than)\s*", re.I)
-_COMPARATORS = {"<=": "<=", "=<": "<=", "≤": "<=", "at most": "<=", "up to": "<=", "within": "<=",
-                "not more than": "<=", ">=": ">=", "=>": ">=", "≥": ">=", "at least": ">=",
-                "not less than": ">=", "<": "<", "less than": "<", "lower than": "<", "below": "<",
-                "under": "<", ">": ">", "greater than": ">", "more than": ">", "higher than": ">",
-                "above": ">", "over": ">"}
+    r"not\s+less\s+than)\s*",
+    re.I,
+)
+_COMPARATORS = {
+    "<=": "<=",
+    "=<": "<=",
+    "≤": "<=",
+    "at most": "<=",
+    "up to": "<=",
+    "within": "<=",
+    "not more than": "<=",
+    ">=": ">=",
+    "=>": ">=",
+    "≥": ">=",
+    "at least": ">=",
+    "not less than": ">=",
+    "<": "<",
+    "less than": "<",
+    "lower than": "<",
+    "below": "<",
+    "under": "<",
+    ">": ">",
+    "greater than": ">",
+    "more than": ">",
+    "higher than": ">",
+    "above": ">",
+    "over": ">",
+}
 # Numbers: thousands separators ("150,000"), decimal comma ("12,8"), and
 # bounded digit counts so that a 100,000-digit string cannot reach float().
-_NUMBER = (r"(?P<int>\d{1,3}(?:,\d{3})+(?:\.\d{1,6})?|\d{1,9}(?:\.\d{1,6})?|\.\d{1,6})"
-           r"(?P<dcomma>,\d{1,2}(?![\d]))?(?![\d])")
-_SCI = (r"(?:\s*[x×*]\s*10\s*(?:\^|\*\*)\s*(?P<exp>[+-]?\d{1,2})|\s*[x×*]\s*10(?P<supexp>[⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})"
-        r"|[eE](?P<eexp>[+-]?\d{1,2}))"
-        # "3.1 x10^9/L" is a number and a unit, not scientific notation.
-        r"(?!\s*(?:cells\s*)?(?:/|per\b))")
+_NUMBER = (
+    r"(?P<int>\d{1,3}(?:,\d{3})+(?:\.\d{1,6})?|\d{1,9}(?:\.\d{1,6})?|\.\d{1,6})"
+    r"(?P<dcomma>,\d{1,2}(?![\d]))?(?![\d])"
+)
+_SCI = (
+    r"(?:\s*[x×*]\s*10\s*(?:\^|\*\*)\s*(?P<exp>[+-]?\d{1,2})|\s*[x×*]\s*10(?P<supexp>[⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})"
+    r"|[eE](?P<eexp>[+-]?\d{1,2}))"
+    # "3.1 x10^9/L" is a number and a unit, not scientific notation.
+    r"(?!\s*(?:cells\s*)?(?:/|per\b))"
+)
 _NUMBER_RE = re.compile(_NUMBER + "(?:" + _SCI + ")?", re.I)
 _PAIR_SEP_RE = re.compile(r"\s*/\s*")
 _XULN_RE = re.compile(
     r"\s*(?:(?:[x×*]|(?:-\s*)?fold|times)\s*(?:the\s+)?(?:ULN|ULRR|upper\s+limits?(?:\s+of\s+normal)?|"
-    r"upper\s+normal(?:\s+limit)?|normal|N)|ULN|ULRR)(?![A-Za-z])", re.I)
-_ULN_LABEL = (r"(?:ULN|upper\s+limit(?:\s+of\s+normal)?|upper\s+normal(?:\s+limit)?|ref(?:erence)?\.?"
-              r"(?:\s+(?:range|interval|value))?|normal(?:\s+range)?|N|RR|range|NR)")
+    r"upper\s+normal(?:\s+limit)?|normal|N)|ULN|ULRR)(?![A-Za-z])",
+    re.I,
+)
+_ULN_LABEL = (
+    r"(?:ULN|upper\s+limit(?:\s+of\s+normal)?|upper\s+normal(?:\s+limit)?|ref(?:erence)?\.?"
+    r"(?:\s+(?:range|interval|value))?|normal(?:\s+range)?|N|RR|range|NR)"
+)
 # Every optional piece carries its own leading "\s*" so a run of spaces can
 # be matched only one way (linear time on any input).
 _ULN_RE = re.compile(
     r"(?:\s*[,;])?(?:\s*(?P<open>[(\[]))?(?:\s*(?P<label>" + _ULN_LABEL + r"))?(?:\s*[:=])?"
     r"(?:\s*(?:(?P<lo>\d{1,6}(?:\.\d{1,4})?)\s*(?:-|–|—|to)|(?P<lt><=|≤|<|up\s+to|under|below)))?\s*"
-    r"(?P<hi>\d{1,6}(?:\.\d{1,4})?)(?![\d])", re.I)
+    r"(?P<hi>\d{1,6}(?:\.\d{1,4})?)(?![\d])",
+    re.I,
+)
 _CLOSE_RE = re.compile(r"\s*[)\]]")
 # "ALT 120 U/L (3x ULN)": the value and its multiple of ULN side by side.
 _PAREN_XULN_RE = re.compile(r"\s*[(\[]\s*(?P<x>\d{1,3}(?:\.\d{1,3})?)\s*(?:[x×*]|times)?\s*ULN\s*[)\]]", re.I)
-_STATUS_NORMAL = (r"within\s+normal\s+(?:limits|range)|within\s+(?:the\s+)?reference\s+range|"
-                  r"in\s+(?:the\s+)?normal\s+range|normal|WNL|unremarkable|ok|okay|fine|good|nl")
-_STATUS_ABNORMAL = (r"(?:above|below|over|under|outside)\s+(?:the\s+)?normal(?:\s+(?:limits?|range))?|"
-                    r"abnormal|elevated|raised|high|increased|low|decreased|reduced|"
-                    r"out\s+of\s+range|deranged")
-_STATUS_UNDETECTABLE = (r"undetectable|undetected|not\s+detect(?:ed|able)|target\s+not\s+detected|TND|"
-                        r"below\s+(?:the\s+)?(?:lower\s+)?(?:limit\s+of\s+)?(?:detection|quantification)"
-                        r"(?:\s+limit)?|negative|neg")
+_STATUS_NORMAL = (
+    r"within\s+normal\s+(?:limits|range)|within\s+(?:the\s+)?reference\s+range|"
+    r"in\s+(?:the\s+)?normal\s+range|normal|WNL|unremarkable|ok|okay|fine|good|nl"
+)
+_STATUS_ABNORMAL = (
+    r"(?:above|below|over|under|outside)\s+(?:the\s+)?normal(?:\s+(?:limits?|range))?|"
+    r"abnormal|elevated|raised|high|increased|low|decreased|reduced|"
+    r"out\s+of\s+range|deranged"
+)
+_STATUS_UNDETECTABLE = (
+    r"undetectable|undetected|not\s+detect(?:ed|able)|target\s+not\s+detected|TND|"
+    r"below\s+(?:the\s+)?(?:lower\s+)?(?:limit\s+of\s+)?(?:detection|quantification)"
+    r"(?:\s+limit)?|negative|neg"
+)
 _STATUS_RE = re.compile(
-    r"(?:(?P<normal>" + _STATUS_NORMAL + r")|(?P<abnormal>" + _STATUS_ABNORMAL + r")|(?P<undet>"
-    + _STATUS_UNDETECTABLE + r"))(?![A-Za-z])", re.I)
-_FLAG_RE = re.compile(r"\s*(?:\(\s*(?:(?P<h>H|HH|L|LL|high|low|abnormal)|(?P<n>N|normal))\s*\)|(?P<arrow>[↑↓]))",
-                      re.I)
+    r"(?:(?P<normal>"
+    + _STATUS_NORMAL
+    + r")|(?P<abnormal>"
+    + _STATUS_ABNORMAL
+    + r")|(?P<undet>"
+    + _STATUS_UNDETECTABLE
+    + r"))(?![A-Za-z])",
+    re.I,
+)
+_FLAG_RE = re.compile(r"\s*(?:\(\s*(?:(?P<h>H|HH|L|LL|high|low|abnormal)|(?P<n>N|normal))\s*\)|(?P<arrow>[↑↓]))", re.I)
 _UNKNOWN_VALUE_RE = re.compile(
     r"(?:unknown|not\s+(?:known|done|available|tested|checked)|pending|n/?a|awaiting|"
-    r"(?:i\s+)?(?:do\s*n[o']?t|dunno)\s+know|not\s+sure|no\s+idea)(?![A-Za-z])", re.I)
+    r"(?:i\s+)?(?:do\s*n[o']?t|dunno)\s+know|not\s+sure|no\s+idea)(?![A-Za-z])",
+    re.I,
+)
 # Dipstick grades, most specific first ("1+" before "+", "+/-" before "+").
 _GRADE_RE = re.compile(
     r"(?:\(\s*)?(?:(?P<num>[1-4])\s*(?:\+|plus\b)|(?P<pm>\+\s*/\s*-|\+-|±|trace|tr\b)|(?P<plus>\+{1,4})"
-    r"|(?P<neg>negative|neg\b|nil\b|none\b|-(?![\d-])))(?:\s*\))?", re.I)
+    r"|(?P<neg>negative|neg\b|nil\b|none\b|-(?![\d-])))(?:\s*\))?",
+    re.I,
+)
 _NO_PROTEINURIA_RE = re.compile(
     r"(?<![A-Za-z])(?:no|without|nil|negative\s+for)\s+(?:significant\s+)?"
-    r"(?:proteinuria|protein\s+in\s+(?:the\s+)?urine)(?![A-Za-z])", re.I)
+    r"(?:proteinuria|protein\s+in\s+(?:the\s+)?urine)(?![A-Za-z])",
+    re.I,
+)
 
 
 _WINDOW = 300  # characters after a name in which its value must lie
@@ -286,20 +372,21 @@ _WINDOW = 300  # characters after a name in which its value must lie
 @dataclass
 class _Slot:
     """What followed a name: numbers, unit, ULN, status, before interpretation."""
+
     start: int
     end: int = 0
-    numbers: list = field(default_factory=list)   # raw floats, one per name in a group
-    unit_id: Optional[str] = None
+    numbers: list = field(default_factory=list)  # raw floats, one per name in a group
+    unit_id: str | None = None
     unit_text: str = ""
     unknown_unit: str = ""
-    comparator: Optional[str] = None
+    comparator: str | None = None
     hedged: bool = False
     is_x_uln: bool = False
-    stated_x_uln: Optional[float] = None
-    uln: Optional[float] = None
-    uln_unit_id: Optional[str] = None
-    status: Optional[str] = None
-    grade: Optional[float] = None
+    stated_x_uln: float | None = None
+    uln: float | None = None
+    uln_unit_id: str | None = None
+    status: str | None = None
+    grade: float | None = None
     unknown: bool = False
     notes: list = field(default_factory=list)
     value_start: int = 0
@@ -331,7 +418,7 @@ def _read_status(text: str, pos: int, slot: _Slot, lim: int) -> bool:
     return True
 
 
-def read_value_at(text: str, pos: int, count: int = 1, grades: bool = False) -> Optional[_Slot]:
+def read_value_at(text: str, pos: int, count: int = 1, grades: bool = False) -> _Slot | None:
     """Read the value written at ``pos`` (just after a name), or None.
 
     ``count`` > 1 reads "35/40" for a group of names. ``grades`` reads
@@ -443,6 +530,7 @@ def _read_uln(text: str, pos: int, slot: _Slot, lim: int) -> None:
 # --------------------------------------------------------------------------
 # Interpretation: raw number + unit -> canonical value.
 
+
 def _sig(x: float) -> float:
     """Round away float noise (0.9 * 88.4 = 79.56000000000002)."""
     return float(f"{x:.6g}")
@@ -451,34 +539,57 @@ def _sig(x: float) -> float:
 _CANONICAL = object()  # default for _lab(unit=...): the analyte's canonical unit
 
 
-def _lab(analyte: str, slot: _Slot, text: str, start: int, *, value=None, unit=_CANONICAL,
-         uln=None, x_uln=None, status=None, confidence=CONF_STATED, notes=()) -> Parsed:
+def _lab(
+    analyte: str,
+    slot: _Slot,
+    text: str,
+    start: int,
+    *,
+    value=None,
+    unit=_CANONICAL,
+    uln=None,
+    x_uln=None,
+    status=None,
+    confidence=CONF_STATED,
+    notes=(),
+) -> Parsed:
     spec = SPECS[analyte]
     notes = [n for n in list(slot.notes) + list(notes) if n]
     if slot.hedged:
         confidence -= CONF_HEDGE_PENALTY
         notes.append("value hedged")
-    original = text[slot.value_start:slot.value_end].strip()
+    original = text[slot.value_start : slot.value_end].strip()
     return Parsed(
         kind="lab",
-        value={"analyte": analyte, "value": value, "unit": spec["canonical"] if unit is _CANONICAL else unit,
-               "original": original, "uln": uln, "x_uln": x_uln,
-               "status": status if status is not None else slot.status,
-               "comparator": slot.comparator},
-        span=text[start:slot.end], confidence=round(confidence, 2), note="; ".join(notes),
-        start=start, end=slot.end)
+        value={
+            "analyte": analyte,
+            "value": value,
+            "unit": spec["canonical"] if unit is _CANONICAL else unit,
+            "original": original,
+            "uln": uln,
+            "x_uln": x_uln,
+            "status": status if status is not None else slot.status,
+            "comparator": slot.comparator,
+        },
+        span=text[start : slot.end],
+        confidence=round(confidence, 2),
+        note="; ".join(notes),
+        start=start,
+        end=slot.end,
+    )
 
 
 def _unclear(note: str, text: str, start: int, slot: _Slot) -> Parsed:
-    return Parsed(kind="unclear", value=None, span=text[start:slot.end], confidence=0.0,
-                  note=note, start=start, end=slot.end)
+    return Parsed(
+        kind="unclear", value=None, span=text[start : slot.end], confidence=0.0, note=note, start=start, end=slot.end
+    )
 
 
 def _in(x: float, bounds) -> bool:
     return bounds[0] <= x <= bounds[1]
 
 
-def _interpret(analyte: str, raw: Optional[float], slot: _Slot, text: str, start: int) -> Parsed:
+def _interpret(analyte: str, raw: float | None, slot: _Slot, text: str, start: int) -> Parsed:
     spec = SPECS[analyte]
     label = spec["label"]
     if slot.unknown:
@@ -488,8 +599,7 @@ def _interpret(analyte: str, raw: Optional[float], slot: _Slot, text: str, start
     if raw is None:  # a status only: "FT4 normal", "HBV DNA undetectable"
         if slot.status == "undetectable":
             if analyte != "hbv_dna":
-                return _unclear(f"{label}: 'negative/undetectable' does not describe this test",
-                                text, start, slot)
+                return _unclear(f"{label}: 'negative/undetectable' does not describe this test", text, start, slot)
             return _lab(analyte, slot, text, start, value=0.0, status="undetectable")
         return _lab(analyte, slot, text, start, confidence=0.9)
     if slot.is_x_uln:
@@ -520,18 +630,28 @@ def _interpret(analyte: str, raw: Optional[float], slot: _Slot, text: str, start
         if slot.uln is not None and slot.uln_unit_id is None and "uln_range" in spec:
             # A ULN written next to the value shares its unit; keep only the
             # units in which that ULN is a believable laboratory limit.
-            by_uln = [u for u in (candidates or spec["units"])
-                      if _in(raw * spec["units"][u], spec["plausible"])
-                      and _in(slot.uln * spec["units"][u], spec["uln_range"])]
+            by_uln = [
+                u
+                for u in (candidates or spec["units"])
+                if _in(raw * spec["units"][u], spec["plausible"])
+                and _in(slot.uln * spec["units"][u], spec["uln_range"])
+            ]
             if len(by_uln) == 1:
                 candidates = by_uln
                 notes.append(f"unit not stated; read as {by_uln[0]} from the value and its ULN")
         if len(candidates) != 1:
             if slot.uln is not None and slot.uln > 0 and (slot.uln_unit_id is None):
                 # The ratio to a ULN in the same (unknown) unit is still exact.
-                return _lab(analyte, slot, text, start, unit=None, x_uln=_sig(raw / slot.uln),
-                            confidence=0.7,
-                            notes=["unit not stated; only the ratio to the ULN is known"])
+                return _lab(
+                    analyte,
+                    slot,
+                    text,
+                    start,
+                    unit=None,
+                    x_uln=_sig(raw / slot.uln),
+                    confidence=0.7,
+                    notes=["unit not stated; only the ratio to the ULN is known"],
+                )
             return _unclear(_why_ambiguous(analyte, raw), text, start, slot)
         unit_id = candidates[0]
         if not notes:
@@ -545,8 +665,7 @@ def _interpret(analyte: str, raw: Optional[float], slot: _Slot, text: str, start
         notes.append(f"converted from {unit_id}")
     value = raw * factor
     if not _in(value, spec["plausible"]):
-        return _unclear(f"implausible {label}: {text[slot.value_start:slot.value_end].strip()}",
-                        text, start, slot)
+        return _unclear(f"implausible {label}: {text[slot.value_start : slot.value_end].strip()}", text, start, slot)
     uln = x_uln = None
     if slot.uln is not None:
         uln_c = _convert(analyte, slot.uln, slot.uln_unit_id or unit_id)
@@ -558,16 +677,15 @@ def _interpret(analyte: str, raw: Optional[float], slot: _Slot, text: str, start
         x_uln = slot.stated_x_uln
         uln = _sig(value / x_uln)
         notes.append("ULN worked out from the stated multiple of ULN")
-    return _lab(analyte, slot, text, start, value=_sig(value), uln=uln, x_uln=x_uln,
-                confidence=confidence, notes=notes)
+    return _lab(analyte, slot, text, start, value=_sig(value), uln=uln, x_uln=x_uln, confidence=confidence, notes=notes)
 
 
-def _convert(analyte: str, raw: float, unit_id: Optional[str]) -> Optional[float]:
+def _convert(analyte: str, raw: float, unit_id: str | None) -> float | None:
     factor = SPECS[analyte]["units"].get(unit_id) if unit_id else None
     return None if factor is None else raw * factor
 
 
-def _uln_unit(analyte: str, uln: float) -> Optional[str]:
+def _uln_unit(analyte: str, uln: float) -> str | None:
     """The unit of a ULN written without one, when only one unit makes it a
     believable laboratory limit; else None."""
     spec = SPECS[analyte]
@@ -606,15 +724,22 @@ def _interpret_urine_protein(raw, slot: _Slot, text: str, start: int) -> Parsed:
         return _interpret("urine_protein_24h", raw, slot, text, start)
     if slot.unit_id == "mg/dL":
         grade = next(g for limit, g in _DIPSTICK_MG_DL if raw >= limit)
-        return _lab("urine_protein", slot, text, start, value=grade, unit="grade",
-                    confidence=CONF_INFERRED,
-                    notes=[f"dipstick {raw:g} mg/dL read as grade {grade:g}"])
-    return _unclear("urine protein: give the dipstick grade (e.g. 1+) or the 24-hour amount "
-                    "in g", text, start, slot)
+        return _lab(
+            "urine_protein",
+            slot,
+            text,
+            start,
+            value=grade,
+            unit="grade",
+            confidence=CONF_INFERRED,
+            notes=[f"dipstick {raw:g} mg/dL read as grade {grade:g}"],
+        )
+    return _unclear("urine protein: give the dipstick grade (e.g. 1+) or the 24-hour amount in g", text, start, slot)
 
 
 # --------------------------------------------------------------------------
 # Public API.
+
 
 def _merge(analyte: str, found: list) -> Parsed:
     """One result per analyte; conflicting mentions make it unclear."""
@@ -623,16 +748,24 @@ def _merge(analyte: str, found: list) -> Parsed:
     label = SPECS[analyte]["label"]
     if any(p.unclear for p in found):
         bad = next(p for p in found if p.unclear)
-        return Parsed(kind="unclear", span=bad.span, note=f"{label} mentioned {len(found)} times; "
-                      f"one could not be read: {bad.note}", start=bad.start, end=bad.end)
-    keys = {(p.value["value"], p.value["x_uln"], p.value["status"], p.value["comparator"])
-            for p in found}
+        return Parsed(
+            kind="unclear",
+            span=bad.span,
+            note=f"{label} mentioned {len(found)} times; one could not be read: {bad.note}",
+            start=bad.start,
+            end=bad.end,
+        )
+    keys = {(p.value["value"], p.value["x_uln"], p.value["status"], p.value["comparator"]) for p in found}
     numeric = {k for k in keys if k[0] is not None or k[1] is not None}
     if len(numeric) > 1:
         shown = ", ".join(repr(p.span) for p in found)
-        return Parsed(kind="unclear", span=found[0].span,
-                      note=f"conflicting {label} values: {shown}",
-                      start=found[0].start, end=found[0].end)
+        return Parsed(
+            kind="unclear",
+            span=found[0].span,
+            note=f"conflicting {label} values: {shown}",
+            start=found[0].start,
+            end=found[0].end,
+        )
     # Same number repeated, or a number plus a status: keep the most specific.
     found.sort(key=lambda p: (p.value["value"] is None and p.value["x_uln"] is None, -p.confidence))
     return found[0]
@@ -658,12 +791,27 @@ def parse_labs(text: str) -> dict:
 def _scan(text: str):
     """Yield (analyte, Parsed) for every value found."""
     for m in _NO_PROTEINURIA_RE.finditer(text):
-        yield "urine_protein", Parsed(
-            kind="lab", value={"analyte": "urine_protein", "value": 0.0, "unit": "grade",
-                               "original": m.group(), "uln": None, "x_uln": None,
-                               "status": None, "comparator": None},
-            span=m.group(), confidence=0.85, note="read 'no proteinuria' as negative",
-            start=m.start(), end=m.end())
+        yield (
+            "urine_protein",
+            Parsed(
+                kind="lab",
+                value={
+                    "analyte": "urine_protein",
+                    "value": 0.0,
+                    "unit": "grade",
+                    "original": m.group(),
+                    "uln": None,
+                    "x_uln": None,
+                    "status": None,
+                    "comparator": None,
+                },
+                span=m.group(),
+                confidence=0.85,
+                note="read 'no proteinuria' as negative",
+                start=m.start(),
+                end=m.end(),
+            ),
+        )
     pos = 0
     while True:
         found = _find_name(text, pos)
@@ -678,8 +826,7 @@ def _scan(text: str):
                 break
             pos, target = nxt
             group.append(target)
-        slot = read_value_at(text, pos, count=len(group),
-                             grades="urine_protein" in group)
+        slot = read_value_at(text, pos, count=len(group), grades="urine_protein" in group)
         if slot is None:
             continue
         # Continue after the value, so its unit or ULN is not read as a name.
@@ -705,16 +852,20 @@ def _read_group(text: str, start: int, group: list, slot: _Slot):
                 continue
             parsed = _interpret(analyte, slot.numbers[0] if slot.numbers else None, slot, text, start)
             if not parsed.unclear:
-                parsed = _with(parsed, confidence=min(parsed.confidence, CONF_PANEL),
-                               note="; ".join(filter(None, [parsed.note,
-                                    "reported for the whole panel, not this test"])))
+                parsed = _with(
+                    parsed,
+                    confidence=min(parsed.confidence, CONF_PANEL),
+                    note="; ".join(filter(None, [parsed.note, "reported for the whole panel, not this test"])),
+                )
             yield analyte, parsed
         else:
             parsed = _group_member(text, start, analytes, analyte, slot)
             if from_panel == "egfr" and not parsed.unclear:
-                parsed = _with(parsed, confidence=min(parsed.confidence, CONF_INFERRED),
-                               note="; ".join(filter(None, [parsed.note,
-                                    "eGFR given, not a Cockcroft-Gault clearance"])))
+                parsed = _with(
+                    parsed,
+                    confidence=min(parsed.confidence, CONF_INFERRED),
+                    note="; ".join(filter(None, [parsed.note, "eGFR given, not a Cockcroft-Gault clearance"])),
+                )
             yield analyte, parsed
 
 
@@ -728,8 +879,9 @@ def _group_member(text, start, analytes, analyte, slot) -> Parsed:
         return _interpret(analyte, numbers[index], slot, text, start)
     if n > 1 and not slot.is_x_uln:
         names = "/".join(SPECS[a]["label"] for a, _ in analytes)
-        return _unclear(f"{len(numbers)} value(s) for {n} tests ({names}): cannot tell which is which",
-                        text, start, slot)
+        return _unclear(
+            f"{len(numbers)} value(s) for {n} tests ({names}): cannot tell which is which", text, start, slot
+        )
     return _interpret(analyte, numbers[0], slot, text, start)
 
 
@@ -742,15 +894,20 @@ _POINT_RE = re.compile(r"(?<![\w.])(\d{1,6})\s+point\s+(\d{1,6})(?![\w.])", re.I
 _WORD_NUMBER_RE = re.compile(
     r"(?<![A-Za-z])(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
-    r"sixty|seventy|eighty|ninety|hundred|thousand|point|and)(?:[\s-]+|(?=$|[^A-Za-z])))+", re.I)
+    r"sixty|seventy|eighty|ninety|hundred|thousand|point|and)(?:[\s-]+|(?=$|[^A-Za-z])))+",
+    re.I,
+)
 # A hedge or comparator just before the number ("about 3.1", "< 20").
 _LEAD_RE = re.compile(r"(?:(?:" + _HEDGE_RE.pattern + r")|(?:" + _COMPARATOR_RE.pattern + r"))+$", re.I)
-_DIGIT_OR_WORD_RE = re.compile(r"\d|(?<![A-Za-z])(?:normal|WNL|undetect|not\s+detected|negative|neg|trace|nil)"
-                               r"|[+±]", re.I)
+_DIGIT_OR_WORD_RE = re.compile(
+    r"\d|(?<![A-Za-z])(?:normal|WNL|undetect|not\s+detected|negative|neg|trace|nil)"
+    r"|[+±]",
+    re.I,
+)
 
 
 def _words_to_digits(text: str) -> str:
-    """"3 point 1" -> "3.1"; "one point eight" -> "1.8". Same text otherwise."""
+    """ "3 point 1" -> "3.1"; "one point eight" -> "1.8". Same text otherwise."""
     text = _POINT_RE.sub(lambda m: f"{m.group(1)}.{m.group(2)}", text)
 
     def convert(m: re.Match) -> str:
@@ -759,10 +916,11 @@ def _words_to_digits(text: str) -> str:
             return m.group()
         try:
             from word2number import w2n
+
             number = w2n.word_to_num(words)
-        except Exception:  # word2number raises ValueError on odd input; anything else too
+        except Exception:  # noqa: BLE001 - word2number raises ValueError on odd input; anything else too
             return m.group()
-        trailing = m.group()[len(m.group().rstrip()):]
+        trailing = m.group()[len(m.group().rstrip()) :]
         return f"{number:g}{trailing}" if isinstance(number, float) else f"{number}{trailing}"
 
     return _WORD_NUMBER_RE.sub(convert, text)
@@ -773,7 +931,7 @@ def parse_lab(text: str, analyte: str) -> Parsed:
     "about 3 point 1", "normal"). Never raises."""
     try:
         return _parse_lab(text, analyte)
-    except Exception as exc:  # a parser bug must not crash the conversation
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not crash the conversation
         return unclear(f"could not read the {analyte} value ({type(exc).__name__})")
 
 
@@ -806,17 +964,19 @@ def _parse_lab(text: str, analyte: str) -> Parsed:
     slot = read_value_at(work, begin, grades=analyte == "urine_protein")
     if slot is None:
         return unclear(f"no {label} value found", span=text.strip()[:200])
-    rest = work[slot.end:]
+    rest = work[slot.end :]
     if re.search(r"\d", rest):
-        return unclear(f"more than one number in the answer; which is the {label}?",
-                       span=text.strip()[:200])
+        return unclear(f"more than one number in the answer; which is the {label}?", span=text.strip()[:200])
     parsed = _interpret(analyte, slot.numbers[0] if slot.numbers else None, slot, work, begin)
     if work != text:
         # Spans point into the converted text; report the original words instead.
         parsed = _with(parsed, span=text.strip(), start=None, end=None)
         if words_note and not parsed.unclear:
-            parsed = _with(parsed, note="; ".join(filter(None, [parsed.note, words_note])),
-                           confidence=min(parsed.confidence, CONF_INFERRED))
+            parsed = _with(
+                parsed,
+                note="; ".join(filter(None, [parsed.note, words_note])),
+                confidence=min(parsed.confidence, CONF_INFERRED),
+            )
     return parsed
 
 
@@ -838,7 +998,7 @@ def _reference_ranges() -> dict:
     return _RANGES_CACHE[stamp]
 
 
-def default_uln(analyte: str, sex: Optional[str] = None) -> tuple:
+def default_uln(analyte: str, sex: str | None = None) -> tuple:
     """(ULN in the analyte's canonical unit, note saying where it came from).
 
     Used only when a result is given without its laboratory's ULN. Raises
@@ -863,7 +1023,7 @@ def default_uln(analyte: str, sex: Optional[str] = None) -> tuple:
     return float(uln), source
 
 
-def read_lab_at(text: str, pos: int, analyte: str) -> Optional[Parsed]:
+def read_lab_at(text: str, pos: int, analyte: str) -> Parsed | None:
     """The value of ``analyte`` written at ``pos`` (just after its name, e.g.
     after "viral load"), interpreted like ``parse_labs`` does; None if no value
     is written there. ``start``/``span`` begin at ``pos``."""

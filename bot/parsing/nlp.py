@@ -13,15 +13,16 @@ One job: give every parser the same cheap, cached view of the text.
 * small helpers every parser needs: ``guard`` (never raise), ``clean``,
   ``phrase_regex``, ``negated_before``, ``has_hedge``, ``as_date``.
 """
+
 from __future__ import annotations
 
 import functools
 import re
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterable, Optional
 
 from bot.parsing.types import Parsed, unclear
 
@@ -73,8 +74,11 @@ def lower(text: str) -> str:
 
 # Markup and injection attempts: refused by every parser. Bare "<" and ">"
 # stay allowed because clinicians write "ANC <1.5" and "BP > 140".
-_CODE = re.compile(r"<\s*/?\s*[a-z!?][^<>]*>|javascript\s*:|\{\{|\$\{|;\s*--|\bdrop\s+table\b"
-                   r"|\bunion\s+select\b|\binsert\s+into\b|\bdelete\s+from\b|\bselect\s+\*\s+from\b", re.I)
+_CODE = re.compile(
+    r"<\s*/?\s*[a-z!?][^<>]*>|javascript\s*:|\{\{|\$\{|;\s*--|\bdrop\s+table\b"
+    r"|\bunion\s+select\b|\binsert\s+into\b|\bdelete\s+from\b|\bselect\s+\*\s+from\b",
+    re.I,
+)
 
 
 def looks_like_code(text: str) -> bool:
@@ -92,6 +96,7 @@ def guard(kind_hint: str) -> Callable:
     Non-string input, over-long input and any internal error become an
     honest ``unclear`` instead of an exception in the chat.
     """
+
     def wrap(fn):
         @functools.wraps(fn)
         def inner(text=None, *args, **kwargs):
@@ -111,16 +116,23 @@ def guard(kind_hint: str) -> Callable:
             if not isinstance(result, Parsed):
                 return unclear(f"could not interpret the answer ({kind_hint})")
             s, e = result.start, result.end
-            if (s is not None and e is not None and 0 <= s <= e <= len(text)
-                    and result.span == cleaned[s:e] and cleaned != text):
+            if (
+                s is not None
+                and e is not None
+                and 0 <= s <= e <= len(text)
+                and result.span == cleaned[s:e]
+                and cleaned != text
+            ):
                 # Offsets survive cleaning; give the evidence as the person typed it.
                 result = replace(result, span=text[s:e])
             return result
+
         return inner
+
     return wrap
 
 
-def phrase_regex(phrases: Iterable[str], *, whole_word: bool = True) -> Optional[re.Pattern]:
+def phrase_regex(phrases: Iterable[str], *, whole_word: bool = True) -> re.Pattern | None:
     """One alternation regex for literal phrases, longest first.
 
     Whole-word boundaries for Latin phrases; Chinese phrases match anywhere.
@@ -150,8 +162,8 @@ def _yaml_loader():
         for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
     Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-        list("tTfF"))
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
     return yaml, Loader
 
 
@@ -173,11 +185,13 @@ def words(*path: str) -> list:
     return list(node) if isinstance(node, list) else []
 
 
-_QUANTITY = (r"\s*(?:\d|an?\b|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-             r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|half|the\s+same|a\s+few)")
+_QUANTITY = (
+    r"\s*(?:\d|an?\b|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|half|the\s+same|a\s+few)"
+)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def hedge_regex(quantities: bool = True) -> re.Pattern:
     plain = phrase_regex(words("hedges"))
     if not quantities:
@@ -199,7 +213,8 @@ def has_hedge(text: str, quantities: bool = True) -> bool:
 
 _NEG_BEFORE = re.compile(
     r"(?:\bnot|\bnever|n't|\bno longer|\bno|\bwithout|\bisnt|\bdont|\bdidnt|\bcant|\bnor)"
-    r"(?:\W+\w+){0,2}\W*$")
+    r"(?:\W+\w+){0,2}\W*$"
+)
 
 
 def negated_before(text: str, start: int) -> bool:
@@ -208,7 +223,7 @@ def negated_before(text: str, start: int) -> bool:
     Used by the regex-based parsers (ECOG descriptions, extents, progression)
     where a spaCy entity would be overkill. ``text`` must be lower-cased.
     """
-    window = text[max(0, start - 30):start]
+    window = text[max(0, start - 30) : start]
     window = re.split(r"[.;!?,]|\bbut\b", window)[-1]
     return bool(_NEG_BEFORE.search(window))
 
@@ -242,9 +257,9 @@ def _variants(term: str) -> set:
 
 @dataclass(frozen=True)
 class Term:
-    label: str          # EVENT, DRUG, SARCOMA, CANCER, EXCEPTION, BONE_VAGUE
-    key: str            # canonical name
-    groups: tuple       # event groups (EVENT) or () ; "uncertain:<group>" marks weak terms
+    label: str  # EVENT, DRUG, SARCOMA, CANCER, EXCEPTION, BONE_VAGUE
+    key: str  # canonical name
+    groups: tuple  # event groups (EVENT) or () ; "uncertain:<group>" marks weak terms
 
 
 @functools.lru_cache(maxsize=1)
@@ -335,8 +350,7 @@ def _build_nlp():
     nlp.add_pipe("sentencizer")
     # Two rulers: case-insensitive words, then capitals-only abbreviations.
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
-    cased = nlp.add_pipe("entity_ruler", name="entity_ruler_cased",
-                         config={"phrase_matcher_attr": "ORTH"})
+    cased = nlp.add_pipe("entity_ruler", name="entity_ruler_cased", config={"phrase_matcher_attr": "ORTH"})
     patterns, cased_patterns = [], []
     for phrase, terms in term_table().items():
         if is_cjk(phrase):
@@ -413,11 +427,14 @@ def _latin_mentions(text: str):
             return False
         # "No, I had chemo in March": a bare "no" followed by a comma is the
         # answer to the question, not a negation of what follows.
-        if (cue_end - cue_start == 1 and doc[cue_start].lower_ in _INTERJECTIONS
-                and cue_end < len(doc) and doc[cue_end].is_punct):
+        if (
+            cue_end - cue_start == 1
+            and doc[cue_start].lower_ in _INTERJECTIONS
+            and cue_end < len(doc)
+            and doc[cue_end].is_punct
+        ):
             return False
-        gap = [t for t in doc[cue_end:ent.start]
-               if not t.is_punct and t.i not in ent_tokens and t.lower_ not in glue]
+        gap = [t for t in doc[cue_end : ent.start] if not t.is_punct and t.i not in ent_tokens and t.lower_ not in glue]
         return len(gap) <= _MAX_GAP
 
     for ent in doc.ents:
@@ -432,8 +449,18 @@ def _latin_mentions(text: str):
                 negated = any(ent.end <= c[1] < hi and c[1] - ent.end <= 3 for c in following)
         sent = ent.sent
         first = terms[0]
-        yield Mention(first.label, first.key, first.groups, ent.text, ent.start_char,
-                      ent.end_char, negated, sent.start_char, sent.end_char, terms)
+        yield Mention(
+            first.label,
+            first.key,
+            first.groups,
+            ent.text,
+            ent.start_char,
+            ent.end_char,
+            negated,
+            sent.start_char,
+            sent.end_char,
+            terms,
+        )
 
 
 @functools.lru_cache(maxsize=1)
@@ -454,14 +481,15 @@ def _cjk_mentions(text: str):
         terms = table.get(m.group(0))
         if not terms:
             continue
-        before = text[max(0, m.start() - 8):m.start()]
+        before = text[max(0, m.start() - 8) : m.start()]
         for s in stops:
             if s in before:
                 before = before.rsplit(s, 1)[-1]
         negated = any(c in before for c in cues)
         first = terms[0]
-        yield Mention(first.label, first.key, first.groups, m.group(0), m.start(), m.end(),
-                      negated, 0, len(text), terms)
+        yield Mention(
+            first.label, first.key, first.groups, m.group(0), m.start(), m.end(), negated, 0, len(text), terms
+        )
 
 
 def entries(m: Mention, label: str) -> list:

@@ -5,35 +5,40 @@ English number words ("forty-five", "a hundred and ten").
 an answer that is one number into a ``Parsed``. Other parsers (age, dose,
 timing) build on ``find_numbers`` and ``words_to_number``.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from bot.parsing.nlp import clean, guard, has_hedge, lower
 from bot.parsing.types import Parsed, unclear
 
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-          "fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen"
+).split()
 _TENS = "twenty thirty forty fourty fifty sixty seventy eighty ninety".split()
 _SCALES = "hundred thousand million billion".split()
 NUMBER_WORDS = _UNITS + _TENS + _SCALES
 _WORD = "(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
 # A run of number words: "forty-five", "one hundred and ten", "a hundred".
-WORD_NUMBER = (rf"(?:\ban?\s+(?=hundred|thousand|million))?\b{_WORD}"
-               rf"(?:(?:\s+and\s+|[\s-]+){_WORD})*\b")
+WORD_NUMBER = (
+    rf"(?:\ban?\s+(?=hundred|thousand|million))?\b{_WORD}"
+    rf"(?:(?:\s+and\s+|[\s-]+){_WORD})*\b"
+)
 _WORD_RX = re.compile(WORD_NUMBER)
 
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 # 1.5×10^9, 1.5 x 10⁹, 1.5*10**9, 1.5e9
 _SCI_RX = re.compile(
     r"(?<![\w.])(?P<m>\d+(?:\.\d+)?)\s*(?:[x×*]|times)\s*10\s*(?:\^|\*\*)?\s*(?P<e>[⁻-]?[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
-    r"|(?<![\w.])(?P<m2>\d+(?:\.\d+)?)e(?P<e2>[+-]?\d{1,3})\b")
+    r"|(?<![\w.])(?P<m2>\d+(?:\.\d+)?)e(?P<e2>[+-]?\d{1,3})\b"
+)
 # Digits; "1,500" is one number, "9-11" two positive ones, "-5" negative.
 _DIGIT_RX = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d])")
 
 
-def words_to_number(phrase: str) -> Optional[float]:
+def words_to_number(phrase: str) -> float | None:
     """English number words to a number ("forty-five" -> 45); None if not one."""
     from word2number import w2n
 
@@ -45,7 +50,7 @@ def words_to_number(phrase: str) -> Optional[float]:
         return None
     # word2number accepts "one two" as 12-ish nonsense: refuse two small units in a row.
     plain = [t for t in tokens if t != "and"]
-    for a, b in zip(plain, plain[1:]):
+    for a, b in zip(plain, plain[1:], strict=False):
         if a in _UNITS and b in _UNITS + _TENS:
             return None
         if a in _TENS and b in _TENS:
@@ -77,7 +82,7 @@ def find_numbers(text: str) -> list:
             else:
                 mant, exp = float(m.group("m2")), int(m.group("e2"))
             if abs(exp) <= 30:
-                add(mant * 10 ** exp, m.start(), m.end())
+                add(mant * 10**exp, m.start(), m.end())
         except ValueError:
             continue
     for m in _WORD_RX.finditer(low):
@@ -105,6 +110,12 @@ def parse_number(text: str, today=None) -> Parsed:
         return unclear(f"several numbers given ({listed})")
     value, start, end = nums[0]
     hedged = has_hedge(text)
-    return Parsed(kind="number", value=value, span=text[start:end],
-                  confidence=0.6 if hedged else 0.95,
-                  note="hedged" if hedged else "", start=start, end=end)
+    return Parsed(
+        kind="number",
+        value=value,
+        span=text[start:end],
+        confidence=0.6 if hedged else 0.95,
+        note="hedged" if hedged else "",
+        start=start,
+        end=end,
+    )

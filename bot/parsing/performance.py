@@ -6,6 +6,7 @@ descriptions ("I can do everything I did before" -> 0, "bed-bound" -> 4,
 self_report=True). The description patterns live in the lexicon.
 ``parse_amputation`` matters because the trial allows ECOG 2 after amputation.
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,11 +19,14 @@ from bot.parsing.yes_no import parse_yes_no
 
 _SCORE = rf"(?P<n>\d+(?:\.\d+)?|{WORD_NUMBER})"
 _RANGE = rf"(?:\s*(?:-|–|to|or|/)\s*(?P<n2>\d|{WORD_NUMBER}))?"
-_ECOG = re.compile(r"\b(?:ecog|zubrod|who|ps|p\.s\.|performance\s+status|performance\s+score|体能状态|体力状况)"
-                   r"(?:\s*(?:ps|performance\s+status|score|grade|status|评分))?\s*(?:is|was|of|=|:|：)?\s*"
-                   + _SCORE + _RANGE)
-_KPS = re.compile(r"\b(?P<scale>kps|karnofsky|lansky|lps)(?:\s*(?:performance\s+)?(?:status|score|index|评分))?"
-                  r"\s*(?:is|was|of|=|:)?\s*(?P<n>\d{1,3})\s*%?")
+_ECOG = re.compile(
+    r"\b(?:ecog|zubrod|who|ps|p\.s\.|performance\s+status|performance\s+score|体能状态|体力状况)"
+    r"(?:\s*(?:ps|performance\s+status|score|grade|status|评分))?\s*(?:is|was|of|=|:|：)?\s*" + _SCORE + _RANGE
+)
+_KPS = re.compile(
+    r"\b(?P<scale>kps|karnofsky|lansky|lps)(?:\s*(?:performance\s+)?(?:status|score|index|评分))?"
+    r"\s*(?:is|was|of|=|:)?\s*(?P<n>\d{1,3})\s*%?"
+)
 # Karnofsky/Lansky -> ECOG (Oken 1982 / Buccheri 1996 conversion):
 # 100-90 -> 0, 80-70 -> 1, 60-50 -> 2, 40-30 -> 3, 20-10 -> 4.
 _KPS_TO_ECOG = [(90, 0), (70, 1), (50, 2), (30, 3), (10, 4)]
@@ -43,12 +47,19 @@ def _descriptions():
     return [(int(grade), re.compile(p)) for grade, pats in spec.items() for p in pats]
 
 
-def _ecog(value: int, self_report: bool, text: str, s: int, e: int, conf: float, note: str = "",
-          extra=None) -> Parsed:
+def _ecog(value: int, self_report: bool, text: str, s: int, e: int, conf: float, note: str = "", extra=None) -> Parsed:
     if has_hedge(text):
         conf, note = min(conf, 0.6), "; ".join(n for n in (note, "hedged") if n)
-    return Parsed(kind="ecog", value={"ecog": value, "self_report": self_report},
-                  span=text[s:e], confidence=conf, note=note, start=s, end=e, extra=extra or {})
+    return Parsed(
+        kind="ecog",
+        value={"ecog": value, "self_report": self_report},
+        span=text[s:e],
+        confidence=conf,
+        note=note,
+        start=s,
+        end=e,
+        extra=extra or {},
+    )
 
 
 @guard("ecog")
@@ -60,24 +71,35 @@ def parse_ecog(text: str, today=None) -> Parsed:
         kps = int(m.group("n"))
         scale = "Lansky" if m.group("scale") in ("lansky", "lps") else "Karnofsky"
         if kps > 100 or kps < 10:
-            return unclear(f"{scale} score out of range ({kps})", span=text[m.start():m.end()])
+            return unclear(f"{scale} score out of range ({kps})", span=text[m.start() : m.end()])
         grade = next(g for threshold, g in _KPS_TO_ECOG if kps >= threshold)
         exact = kps % 10 == 0
-        return _ecog(grade, False, text, m.start(), m.end(), 0.85 if exact else 0.6,
-                     f"converted from {scale} {kps} (100-90->0, 80-70->1, 60-50->2, 40-30->3, 20-10->4)",
-                     {"scale": scale.lower(), "score": kps})
+        return _ecog(
+            grade,
+            False,
+            text,
+            m.start(),
+            m.end(),
+            0.85 if exact else 0.6,
+            f"converted from {scale} {kps} (100-90->0, 80-70->1, 60-50->2, 40-30->3, 20-10->4)",
+            {"scale": scale.lower(), "score": kps},
+        )
     m = _ECOG.search(low)
     if m:
         a, b = _n(m.group("n")), _n(m.group("n2"))
-        span = text[m.start():m.end()]
+        span = text[m.start() : m.end()]
         if a is None or not 0 <= a <= 5 or a != int(a) or (b is not None and not 0 <= b <= 5):
             return unclear(f"ECOG score out of range ({span})", span=span)
         if a == 5:
             return unclear("ECOG 5 means dead; check the answer", span=span)
         if b is not None and b != a:
             lo, hi = sorted((int(a), int(b)))
-            return Parsed(kind=UNCLEAR, span=span, note=f"ECOG given as a range ({lo}-{hi})",
-                          extra={"ecog_min": lo, "ecog_max": hi})
+            return Parsed(
+                kind=UNCLEAR,
+                span=span,
+                note=f"ECOG given as a range ({lo}-{hi})",
+                extra={"ecog_min": lo, "ecog_max": hi},
+            )
         return _ecog(int(a), False, text, m.start(), m.end(), 0.95)
     hits = []
     for grade, rx in _descriptions():
@@ -111,16 +133,37 @@ def parse_amputation(text: str, today=None) -> Parsed:
     for rx in no_rx:
         m = rx.search(low)
         if m:
-            return Parsed(kind="yes_no", value="no", span=text[m.start():m.end()], confidence=0.85,
-                          note="limb-sparing surgery", start=m.start(), end=m.end())
+            return Parsed(
+                kind="yes_no",
+                value="no",
+                span=text[m.start() : m.end()],
+                confidence=0.85,
+                note="limb-sparing surgery",
+                start=m.start(),
+                end=m.end(),
+            )
     for rx in yes_rx:
         m = rx.search(low)
         if m:
             conf = 0.6 if has_hedge(text) else 0.9
             if negated_before(low, m.start()):
-                return Parsed(kind="yes_no", value="no", span=text[m.start():m.end()], confidence=conf,
-                              note="negated amputation", start=m.start(), end=m.end())
-            return Parsed(kind="yes_no", value="yes", span=text[m.start():m.end()], confidence=conf,
-                          note="hedged" if conf < 0.9 else "", start=m.start(), end=m.end(),
-                          extra={"detail": m.group(0)})
+                return Parsed(
+                    kind="yes_no",
+                    value="no",
+                    span=text[m.start() : m.end()],
+                    confidence=conf,
+                    note="negated amputation",
+                    start=m.start(),
+                    end=m.end(),
+                )
+            return Parsed(
+                kind="yes_no",
+                value="yes",
+                span=text[m.start() : m.end()],
+                confidence=conf,
+                note="hedged" if conf < 0.9 else "",
+                start=m.start(),
+                end=m.end(),
+                extra={"detail": m.group(0)},
+            )
     return parse_yes_no(text)

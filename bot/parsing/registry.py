@@ -4,24 +4,39 @@ Each parser takes (text, today) and returns either one Parsed (for the fact it
 is attached to) or a dict of fact name -> Parsed (labs and case summaries fill
 several facts from one answer).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Callable, Dict, Union
 
-from bot.parsing import cardiac, demographics, diagnosis, drugs, events, labs, performance, timing, vitals, virology, yes_no
+from bot.parsing import (
+    cardiac,
+    demographics,
+    diagnosis,
+    drugs,
+    events,
+    labs,
+    performance,
+    timing,
+    virology,
+    vitals,
+    yes_no,
+)
 from bot.parsing.numbers import find_numbers
 from bot.parsing.summary import extract_summary
 from bot.parsing.types import Parsed, unclear
 
-ParserResult = Union[Parsed, Dict[str, Parsed]]
+ParserResult = Parsed | dict[str, Parsed]
 
 
 def _event(*groups: str) -> Callable[[str, date], Parsed]:
     """An event parser that counts only the lexicon's term groups the question is about."""
+
     def parse(text: str, today: date) -> Parsed:
         return events.parse_event(text, today, terms=list(groups))
+
     parse.__name__ = f"event_{groups[0]}"
     return parse
 
@@ -30,16 +45,26 @@ def parse_fever(text: str, today: date) -> Parsed:
     """A temperature if one is given, else a yes/no about fever."""
     temperature = vitals.parse_temperature(text)
     if not temperature.unclear:
-        return Parsed("fever", {"answer": "yes", "celsius": temperature.value}, temperature.span,
-                      temperature.confidence, temperature.note, temperature.start, temperature.end)
+        return Parsed(
+            "fever",
+            {"answer": "yes", "celsius": temperature.value},
+            temperature.span,
+            temperature.confidence,
+            temperature.note,
+            temperature.start,
+            temperature.end,
+        )
     answer = yes_no.parse_yes_no(text, today)
     if answer.unclear:
         return answer
     return Parsed("fever", {"answer": answer.value, "celsius": None}, answer.span, answer.confidence, answer.note)
 
 
-_SURVIVAL = re.compile(r"(?P<op>>=?|≥|more than|over|at least|about|around|<|less than|under)?\s*"
-                       r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>months?|mo|m\b|years?|yrs?|y\b|weeks?|wks?)", re.I)
+_SURVIVAL = re.compile(
+    r"(?P<op>>=?|≥|more than|over|at least|about|around|<|less than|under)?\s*"
+    r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>months?|mo|m\b|years?|yrs?|y\b|weeks?|wks?)",
+    re.I,
+)
 
 
 def parse_expectancy(text: str, today: date) -> Parsed:
@@ -50,12 +75,13 @@ def parse_expectancy(text: str, today: date) -> Parsed:
         months = number * 12 if unit.startswith("y") else number / 4.345 if unit.startswith("w") else number
         below = (match["op"] or "").lower() in ("<", "less than", "under")
         answer = "no" if below and months <= 3 else "yes" if months >= 3 and not below else "no"
-        return Parsed("yes_no", answer, match.group(0), 0.9, f"estimate of {months:g} months",
-                      match.start(), match.end())
+        return Parsed(
+            "yes_no", answer, match.group(0), 0.9, f"estimate of {months:g} months", match.start(), match.end()
+        )
     return yes_no.parse_yes_no(text, today)
 
 
-def parse_labs(text: str, today: date) -> Dict[str, Parsed]:
+def parse_labs(text: str, today: date) -> dict[str, Parsed]:
     return labs.parse_labs(text)
 
 
@@ -85,13 +111,21 @@ def parse_diagnosis_answer(text: str, today: date) -> Parsed:
     said = yes_no.parse_yes_no(text, today)
     if not said.unclear and said.value == "yes" and said.confidence >= 0.9:  # "yes", not "I have"
         return parsed
-    return Parsed(parsed.kind, {**parsed.value, "extent": None}, parsed.span, parsed.confidence,
-                  parsed.note, parsed.start, parsed.end)
+    return Parsed(
+        parsed.kind,
+        {**parsed.value, "extent": None},
+        parsed.span,
+        parsed.confidence,
+        parsed.note,
+        parsed.start,
+        parsed.end,
+    )
 
 
 def _single(function: Callable[[str], Parsed]) -> Callable[[str, date], Parsed]:
     def parse(text: str, today: date) -> Parsed:
         return function(text)
+
     parse.__name__ = function.__name__
     return parse
 
@@ -108,15 +142,22 @@ def _lab_shaped(analyte: str, parsed: Parsed, unit: str) -> Parsed:
     """Give cardiac measures the shape of lab values so lab rules can score them."""
     if parsed.unclear:
         return parsed
-    return Parsed("lab", {"analyte": analyte, "value": parsed.value, "unit": unit}, parsed.span,
-                  parsed.confidence, parsed.note, parsed.start, parsed.end)
+    return Parsed(
+        "lab",
+        {"analyte": analyte, "value": parsed.value, "unit": unit},
+        parsed.span,
+        parsed.confidence,
+        parsed.note,
+        parsed.start,
+        parsed.end,
+    )
 
 
-def parse_summary(text: str, today: date) -> Dict[str, Parsed]:
+def parse_summary(text: str, today: date) -> dict[str, Parsed]:
     return extract_summary(text, today)
 
 
-PARSERS: Dict[str, Callable[[str, date], ParserResult]] = {
+PARSERS: dict[str, Callable[[str, date], ParserResult]] = {
     "yes_no": yes_no.parse_yes_no,
     "age": demographics.parse_age,
     "sex": lambda text, today: demographics.parse_sex(text),

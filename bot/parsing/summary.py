@@ -5,11 +5,11 @@ Conservative on purpose: a fact is taken only when its own pattern is explicit
 (an age needs "62M", "62 yo" or "age 62", not a bare number), so a summary
 never fills a fact by accident; anything not found is simply asked.
 """
+
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Dict
 
 from bot.parsing import cardiac, demographics, diagnosis, drugs, labs, performance, virology, vitals
 from bot.parsing.types import Parsed
@@ -29,8 +29,8 @@ def _with_value(parsed: Parsed, value: dict) -> Parsed:
     return Parsed(parsed.kind, value, parsed.span, parsed.confidence, parsed.note, parsed.start, parsed.end)
 
 
-def extract_summary(text: str, today: date) -> Dict[str, Parsed]:
-    facts: Dict[str, Parsed] = {}
+def extract_summary(text: str, today: date) -> dict[str, Parsed]:
+    facts: dict[str, Parsed] = {}
     age = demographics.parse_age(text, today)
     if _clear(age) and _AGE_SHAPE.search(age.span or ""):
         facts["age"] = age
@@ -60,15 +60,22 @@ def extract_summary(text: str, today: date) -> Dict[str, Parsed]:
     for name, parser, unit in (("lvef", cardiac.parse_lvef, "%"), ("qtcf", cardiac.parse_qtc, "ms")):
         measured = parser(text)
         if not measured.unclear:
-            facts[name] = Parsed("lab", {"analyte": name, "value": measured.value, "unit": unit},
-                                 measured.span, measured.confidence, measured.note, measured.start, measured.end)
+            facts[name] = Parsed(
+                "lab",
+                {"analyte": name, "value": measured.value, "unit": unit},
+                measured.span,
+                measured.confidence,
+                measured.note,
+                measured.start,
+                measured.end,
+            )
     markers = virology.parse_virology(text)
     if _clear(markers) and any(markers.value.get(k) for k in ("hiv", "hbsag", "hcv_ab")):
         facts["viral"] = markers
     return facts
 
 
-def _medicines(text: str, today: date, facts: Dict[str, Parsed]) -> None:
+def _medicines(text: str, today: date, facts: dict[str, Parsed]) -> None:
     """Split the medicines named in a summary by the question each one answers."""
     parsed = drugs.parse_drugs(text, today)
     if parsed.unclear:

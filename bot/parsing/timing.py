@@ -13,12 +13,12 @@ dates) so scoring can tell "certainly within 4 weeks" from "maybe". All
 arithmetic is calendar arithmetic from ``today``: deterministic.
 dateparser is only a last resort for short answers none of the rules read.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Optional
 
 from dateutil.relativedelta import relativedelta
 
@@ -26,28 +26,71 @@ from bot.parsing.nlp import as_date, guard, has_hedge, lower
 from bot.parsing.numbers import WORD_NUMBER, words_to_number
 from bot.parsing.types import Parsed, unclear
 
-MONTHS = {m: i for i, ms in enumerate([
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-    ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-    ("september", "sept", "sep"), ("october", "oct"), ("november", "nov"),
-    ("december", "dec")], start=1) for m in ms}
+MONTHS = {
+    m: i
+    for i, ms in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sept", "sep"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for m in ms
+}
 # Month words that are also ordinary words or names: need a date-like context.
 _AMBIGUOUS_MONTHS = {"may", "mar", "jan", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "march"}
 SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 _MONTH_RX = "|".join(sorted(MONTHS, key=len, reverse=True))
-_NUM = (rf"(?:\d+(?:\.\d+)?|{WORD_NUMBER}|an?|a\s+couple\s+of|a\s+couple|couple\s+of|"
-        r"a\s+few|few|several|half\s+an?|a\s+half)(?:\s+and\s+a\s+half)?")
+_NUM = (
+    rf"(?:\d+(?:\.\d+)?|{WORD_NUMBER}|an?|a\s+couple\s+of|a\s+couple|couple\s+of|"
+    r"a\s+few|few|several|half\s+an?|a\s+half)(?:\s+and\s+a\s+half)?"
+)
 _UNIT = r"(?:days?|d|weeks?|wks?|w|fortnights?|months?|mos?|mths?|m|years?|yrs?|y|hours?|hrs?|h)"
-_MOD_WORDS = (r"about|around|roughly|approximately|approx\.?|almost|nearly|over|more\s+than|"
-              r"less\s+than|under|at\s+least|just\s+over|just\s+under|maybe|some|only|just")
+_MOD_WORDS = (
+    r"about|around|roughly|approximately|approx\.?|almost|nearly|over|more\s+than|"
+    r"less\s+than|under|at\s+least|just\s+over|just\s+under|maybe|some|only|just"
+)
 _MOD = rf"(?:(?P<mod>{_MOD_WORDS})\s+)?"
 _MOD_ANON = rf"(?:(?:{_MOD_WORDS})\s+)?"
-_CJK_NUM = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-            "九": 9, "十": 10, "半": 0.5, "几": 3}
-_CJK_UNIT = {"天": "day", "日": "day", "周": "week", "星期": "week", "个星期": "week", "礼拜": "week",
-             "个礼拜": "week", "月": "month", "个月": "month", "年": "year"}
+_CJK_NUM = {
+    "一": 1,
+    "两": 2,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "半": 0.5,
+    "几": 3,
+}
+_CJK_UNIT = {
+    "天": "day",
+    "日": "day",
+    "周": "week",
+    "星期": "week",
+    "个星期": "week",
+    "礼拜": "week",
+    "个礼拜": "week",
+    "月": "month",
+    "个月": "month",
+    "年": "year",
+}
 
 
 @dataclass
@@ -59,9 +102,9 @@ class TimeRef:
     end: int
     text: str
     approximate: bool = False
-    earliest: Optional[date] = None
-    latest: Optional[date] = None
-    kind: str = "point"          # point | period | window | since
+    earliest: date | None = None
+    latest: date | None = None
+    kind: str = "point"  # point | period | window | since
     note: str = ""
     confidence: float = 0.95
     extra: dict = field(default_factory=dict)
@@ -74,8 +117,18 @@ class TimeRef:
 def _shift(today: date, n: float, unit: str) -> tuple:
     """today minus n units -> (date, approximate)."""
     u = unit.rstrip("s").lower()
-    u = {"d": "day", "w": "week", "wk": "week", "mo": "month", "mth": "month", "m": "month",
-         "yr": "year", "y": "year", "h": "hour", "hr": "hour"}.get(u, u)
+    u = {
+        "d": "day",
+        "w": "week",
+        "wk": "week",
+        "mo": "month",
+        "mth": "month",
+        "m": "month",
+        "yr": "year",
+        "y": "year",
+        "h": "hour",
+        "hr": "hour",
+    }.get(u, u)
     whole = int(n)
     frac = n - whole
     if u == "hour":
@@ -116,12 +169,13 @@ def _count(raw: str) -> tuple:
     except ValueError:
         v = words_to_number(r)
         if v is None:
-            raise ValueError(raw)
+            raise ValueError(raw) from None
         return v + half, False
 
 
-def _period(a: date, b: date, today: date, text: str, start: int, end: int,
-            kind: str = "period", note: str = "") -> TimeRef:
+def _period(
+    a: date, b: date, today: date, text: str, start: int, end: int, kind: str = "period", note: str = ""
+) -> TimeRef:
     """A named period: its midpoint, clamped to today when it is under way."""
     if a <= today < b:
         b = today
@@ -155,7 +209,7 @@ def _latest_season(season: str, today: date, completed: bool = False) -> tuple:
     return _season_range(season, today.year - 2)
 
 
-def _valid(y: int, m: int, d: int) -> Optional[date]:
+def _valid(y: int, m: int, d: int) -> date | None:
     try:
         return date(y, m, d)
     except ValueError:
@@ -172,11 +226,14 @@ def _rule(pattern):
     def deco(fn):
         _RULES.append((re.compile(pattern), fn))
         return fn
+
     return deco
 
 
-@_rule(r"\b(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})\b"
-       r"|(?P<cy>(?:19|20)\d{2})\s*年\s*(?P<cm>\d{1,2})\s*月\s*(?:(?P<cd>\d{1,2})\s*[日号])?")
+@_rule(
+    r"\b(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})\b"
+    r"|(?P<cy>(?:19|20)\d{2})\s*年\s*(?P<cm>\d{1,2})\s*月\s*(?:(?P<cd>\d{1,2})\s*[日号])?"
+)
 def _iso(m, today, low):
     if m.group("y"):
         d = _valid(int(m.group("y")), int(m.group("m")), int(m.group("d")))
@@ -198,16 +255,28 @@ def _numeric_date(m, today, low):
     dmy, mdy = _valid(y, b, a), _valid(y, a, b)
     if dmy and mdy and dmy != mdy:
         # 03/04/2025: 3 April or March 4? Never guess silently.
-        ref = TimeRef(min(dmy, mdy), m.start(), m.end(), m.group(0), True, min(dmy, mdy),
-                      max(dmy, mdy), "point", "day/month order ambiguous", 0.5)
+        ref = TimeRef(
+            min(dmy, mdy),
+            m.start(),
+            m.end(),
+            m.group(0),
+            True,
+            min(dmy, mdy),
+            max(dmy, mdy),
+            "point",
+            "day/month order ambiguous",
+            0.5,
+        )
         ref.extra["alternatives"] = [dmy.isoformat(), mdy.isoformat()]
         return ref
     d = dmy or mdy
     return TimeRef(d, m.start(), m.end(), m.group(0)) if d else None
 
 
-@_rule(r"(?<![\d/.-])(?P<m>\d{1,2})[/.-](?P<y>(?:19|20)\d{2})(?![\d/.-])"
-       r"|(?<![\d/.-])(?P<y2>(?:19|20)\d{2})[/-](?P<m2>\d{1,2})(?![\d/.-])")
+@_rule(
+    r"(?<![\d/.-])(?P<m>\d{1,2})[/.-](?P<y>(?:19|20)\d{2})(?![\d/.-])"
+    r"|(?<![\d/.-])(?P<y2>(?:19|20)\d{2})[/-](?P<m2>\d{1,2})(?![\d/.-])"
+)
 def _month_year_numeric(m, today, low):
     mo, y = (int(m.group("m")), int(m.group("y"))) if m.group("m") else (int(m.group("m2")), int(m.group("y2")))
     if not 1 <= mo <= 12:
@@ -215,17 +284,21 @@ def _month_year_numeric(m, today, low):
     return _period(*_month_range(y, mo), today, m.group(0), m.start(), m.end())
 
 
-@_rule(r"\b(?:(?P<pre>in|on|since|last|early|late|mid|end\s+of|beginning\s+of|start\s+of|"
-       r"the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of|around|during|from|of|back\s+in)[\s-]+)?"
-       r"(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?P<mon>" + _MONTH_RX + r")\b\.?"
-       r"(?:\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?\b)?(?:,?\s+(?:of\s+)?(?P<y>(?:19|20)\d{2})\b)?")
+@_rule(
+    r"\b(?:(?P<pre>in|on|since|last|early|late|mid|end\s+of|beginning\s+of|start\s+of|"
+    r"the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of|around|during|from|of|back\s+in)[\s-]+)?"
+    r"(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?P<mon>" + _MONTH_RX + r")\b\.?"
+    r"(?:\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?\b)?(?:,?\s+(?:of\s+)?(?P<y>(?:19|20)\d{2})\b)?"
+)
 def _month_name(m, today, low):
     mon = m.group("mon")
     day = m.group("d1") or m.group("d2")
     year = m.group("y")
     pre_words = (m.group("pre") or "").split()
-    pre = next((w for w in ("since", "early", "late", "end", "beginning", "start", "mid")
-                if w in pre_words), pre_words[0] if pre_words else "")
+    pre = next(
+        (w for w in ("since", "early", "late", "end", "beginning", "start", "mid") if w in pre_words),
+        pre_words[0] if pre_words else "",
+    )
     if mon in _AMBIGUOUS_MONTHS and not (day or year or pre) and low.strip(" .!?") != mon:
         return None  # "I may have", "jan" the name
     month = MONTHS[mon]
@@ -249,8 +322,10 @@ def _month_name(m, today, low):
     return ref
 
 
-@_rule(r"\b(?:(?P<pre>since|during|in|over|last|this|past|the|early|late)\s+)?(?:(?P<pre2>the|last|this|past)\s+)?"
-       r"(?P<s>spring|summer|autumn|fall|winter)\b(?:\s+(?:of\s+)?(?P<y>(?:19|20)\d{2})\b)?")
+@_rule(
+    r"\b(?:(?P<pre>since|during|in|over|last|this|past|the|early|late)\s+)?(?:(?P<pre2>the|last|this|past)\s+)?"
+    r"(?P<s>spring|summer|autumn|fall|winter)\b(?:\s+(?:of\s+)?(?P<y>(?:19|20)\d{2})\b)?"
+)
 def _season(m, today, low):
     s, pre = m.group("s"), {m.group("pre"), m.group("pre2")} - {None}
     if s == "fall" and not (pre or m.group("y")):
@@ -265,8 +340,10 @@ def _season(m, today, low):
     return ref
 
 
-@_rule(r"\b(?:(?P<pre>in|since|during|back\s+in|around|from|early|late|mid|year|of)[\s-]+)?(?P<y>(?:19|20)\d{2})(?![\d/.:,-]|\s*(?:mg|ml|kg|g)\b)\b"
-       r"|(?P<cy>(?:19|20)\d{2})\s*年")
+@_rule(
+    r"\b(?:(?P<pre>in|since|during|back\s+in|around|from|early|late|mid|year|of)[\s-]+)?(?P<y>(?:19|20)\d{2})(?![\d/.:,-]|\s*(?:mg|ml|kg|g)\b)\b"
+    r"|(?P<cy>(?:19|20)\d{2})\s*年"
+)
 def _year(m, today, low):
     y = int(m.group("y") or m.group("cy"))
     if y > today.year + 20:
@@ -277,17 +354,29 @@ def _year(m, today, low):
     return ref
 
 
-@_rule(r"\b(?:the\s+)?day\s+before\s+yesterday\b|\byesterday\b|\btoday\b|\btonight\b|\bthis\s+(?:morning|afternoon|evening)\b"
-       r"|\blast\s+night\b|\btomorrow\b|\bday\s+after\s+tomorrow\b|前天|昨天|今天|明天|后天")
+@_rule(
+    r"\b(?:the\s+)?day\s+before\s+yesterday\b|\byesterday\b|\btoday\b|\btonight\b|\bthis\s+(?:morning|afternoon|evening)\b"
+    r"|\blast\s+night\b|\btomorrow\b|\bday\s+after\s+tomorrow\b|前天|昨天|今天|明天|后天"
+)
 def _named_day(m, today, low):
     t = re.sub(r"\s+", " ", m.group(0))
-    offset = {"yesterday": 1, "last night": 1, "昨天": 1, "前天": 2, "tomorrow": -1, "明天": -1,
-              "后天": -2, "day after tomorrow": -2}.get(t, 2 if "before yesterday" in t else 0)
+    offset = {
+        "yesterday": 1,
+        "last night": 1,
+        "昨天": 1,
+        "前天": 2,
+        "tomorrow": -1,
+        "明天": -1,
+        "后天": -2,
+        "day after tomorrow": -2,
+    }.get(t, 2 if "before yesterday" in t else 0)
     return TimeRef(today - timedelta(days=offset), m.start(), m.end(), m.group(0))
 
 
-@_rule(r"\b(?:(?P<rel>last|this|past|previous|next|coming)\s+)(?P<wd>" + "|".join(WEEKDAYS) + r")\b"
-       r"|\bon\s+(?P<wd2>" + "|".join(WEEKDAYS) + r")\b")
+@_rule(
+    r"\b(?:(?P<rel>last|this|past|previous|next|coming)\s+)(?P<wd>" + "|".join(WEEKDAYS) + r")\b"
+    r"|\bon\s+(?P<wd2>" + "|".join(WEEKDAYS) + r")\b"
+)
 def _weekday(m, today, low):
     wd = WEEKDAYS.index(m.group("wd") or m.group("wd2"))
     rel = m.group("rel") or "last"
@@ -298,25 +387,41 @@ def _weekday(m, today, low):
     return TimeRef(today - timedelta(days=delta), m.start(), m.end(), m.group(0))
 
 
-@_rule(r"\b(?:(?:in|within|during|over)\s+)?(?:the\s+)?(?P<rel>last|past|previous)\s+(?P<n>" + _NUM + r")\s*(?P<u>" + _UNIT + r")\b"
-       r"|\b(?:in|within|during|over)\s+the\s+(?:last|past|previous)\s+(?P<u1>week|month|year|fortnight)\b")
+@_rule(
+    r"\b(?:(?:in|within|during|over)\s+)?(?:the\s+)?(?P<rel>last|past|previous)\s+(?P<n>"
+    + _NUM
+    + r")\s*(?P<u>"
+    + _UNIT
+    + r")\b"
+    r"|\b(?:in|within|during|over)\s+the\s+(?:last|past|previous)\s+(?P<u1>week|month|year|fortnight)\b"
+)
 def _window(m, today, low):
-    """"in the last 4 weeks": the whole window up to today."""
+    """ "in the last 4 weeks": the whole window up to today."""
     n, fuzzy = _count(m.group("n")) if m.group("n") else (1, False)
     d, _ = _shift(today, n, m.group("u") or m.group("u1"))
-    ref = TimeRef(d, m.start(), m.end(), m.group(0), True, d, today, "window",
-                  "within the stated period", 0.9)
+    ref = TimeRef(d, m.start(), m.end(), m.group(0), True, d, today, "window", "within the stated period", 0.9)
     return ref
 
 
-@_rule(r"\b(?:(?P<rel>last|next|this|past|previous|coming)\s+)(?P<u>week|weekend|month|year|fortnight)\b"
-       r"|\b(?P<early>earlier|later)\s+this\s+(?P<u2>week|month|year)\b"
-       r"|上周|上个星期|上星期|上个月|去年|前年|今年|本月|这个月|下周|下个月|明年")
+@_rule(
+    r"\b(?:(?P<rel>last|next|this|past|previous|coming)\s+)(?P<u>week|weekend|month|year|fortnight)\b"
+    r"|\b(?P<early>earlier|later)\s+this\s+(?P<u2>week|month|year)\b"
+    r"|上周|上个星期|上星期|上个月|去年|前年|今年|本月|这个月|下周|下个月|明年"
+)
 def _relative_period(m, today, low):
-    cjk = {"上周": ("last", "week"), "上个星期": ("last", "week"), "上星期": ("last", "week"),
-           "上个月": ("last", "month"), "去年": ("last", "year"), "今年": ("this", "year"),
-           "本月": ("this", "month"), "这个月": ("this", "month"), "下周": ("next", "week"),
-           "下个月": ("next", "month"), "明年": ("next", "year")}
+    cjk = {
+        "上周": ("last", "week"),
+        "上个星期": ("last", "week"),
+        "上星期": ("last", "week"),
+        "上个月": ("last", "month"),
+        "去年": ("last", "year"),
+        "今年": ("this", "year"),
+        "本月": ("this", "month"),
+        "这个月": ("this", "month"),
+        "下周": ("next", "week"),
+        "下个月": ("next", "month"),
+        "明年": ("next", "year"),
+    }
     t = m.group(0)
     if t == "前年":
         return _period(date(today.year - 2, 1, 1), date(today.year - 2, 12, 31), today, t, m.start(), m.end())
@@ -327,22 +432,31 @@ def _relative_period(m, today, low):
     else:
         rel, unit = m.group("rel"), m.group("u")
     if rel in ("next", "coming"):
-        d = today + (relativedelta(weeks=1) if unit in ("week", "weekend") else
-                     relativedelta(weeks=2) if unit == "fortnight" else
-                     relativedelta(months=1) if unit == "month" else relativedelta(years=1))
+        d = today + (
+            relativedelta(weeks=1)
+            if unit in ("week", "weekend")
+            else relativedelta(weeks=2)
+            if unit == "fortnight"
+            else relativedelta(months=1)
+            if unit == "month"
+            else relativedelta(years=1)
+        )
         return TimeRef(d, m.start(), m.end(), t, True, kind="point", confidence=0.9)
     if rel == "this":
-        a = {"week": today - timedelta(days=today.weekday()), "weekend": today - timedelta(days=2),
-             "month": today.replace(day=1), "year": today.replace(month=1, day=1),
-             "fortnight": today - timedelta(days=13)}[unit]
+        a = {
+            "week": today - timedelta(days=today.weekday()),
+            "weekend": today - timedelta(days=2),
+            "month": today.replace(day=1),
+            "year": today.replace(month=1, day=1),
+            "fortnight": today - timedelta(days=13),
+        }[unit]
         return _period(a, today, today, t, m.start(), m.end())
     # "last month" reads as "a month ago" (what people mean, and what
     # dateparser says); the calendar month stays in the bounds.
     if unit in ("week", "weekend", "fortnight"):
         days = 14 if unit == "fortnight" else 7
         d = today - timedelta(days=days)
-        return TimeRef(d, m.start(), m.end(), t, True, d - timedelta(days=6), d + timedelta(days=6),
-                       "period", "", 0.9)
+        return TimeRef(d, m.start(), m.end(), t, True, d - timedelta(days=6), d + timedelta(days=6), "period", "", 0.9)
     if unit == "month":
         a, b = _month_range((today - relativedelta(months=1)).year, (today - relativedelta(months=1)).month)
         return TimeRef(today - relativedelta(months=1), m.start(), m.end(), t, True, a, b, "period", "", 0.9)
@@ -350,25 +464,44 @@ def _relative_period(m, today, low):
     return TimeRef(today - relativedelta(years=1), m.start(), m.end(), t, True, a, b, "period", "", 0.9)
 
 
-@_rule(r"\b" + _MOD + r"(?P<n>" + _NUM + r")\s*(?P<u>" + _UNIT + r")\b\.?\s*(?P<ago>ago|back|before\s+now|earlier|previously)\b")
+@_rule(
+    r"\b"
+    + _MOD
+    + r"(?P<n>"
+    + _NUM
+    + r")\s*(?P<u>"
+    + _UNIT
+    + r")\b\.?\s*(?P<ago>ago|back|before\s+now|earlier|previously)\b"
+)
 def _ago(m, today, low):
     n, fuzzy = _count(m.group("n"))
     d, approx = _shift(today, n, m.group("u"))
-    ref = TimeRef(d, m.start(), m.end(), m.group(0), approx or fuzzy,
-                  confidence=0.8 if fuzzy else 0.95, note="vague count" if fuzzy else "")
+    ref = TimeRef(
+        d,
+        m.start(),
+        m.end(),
+        m.group(0),
+        approx or fuzzy,
+        confidence=0.8 if fuzzy else 0.95,
+        note="vague count" if fuzzy else "",
+    )
     _apply_mod(ref, m.group("mod"), today)
     return ref
 
 
-@_rule(r"\b(?:in)\s+" + _MOD + r"(?P<n>" + _NUM + r")\s*(?P<u>" + _UNIT + r")\b(?!\s+(?:ago|back))"
-       r"|\b" + _MOD_ANON + r"(?P<n2>" + _NUM + r")\s*(?P<u2>" + _UNIT + r")\s+(?:from\s+now|later|time)\b")
+@_rule(
+    r"\b(?:in)\s+" + _MOD + r"(?P<n>" + _NUM + r")\s*(?P<u>" + _UNIT + r")\b(?!\s+(?:ago|back))"
+    r"|\b" + _MOD_ANON + r"(?P<n2>" + _NUM + r")\s*(?P<u2>" + _UNIT + r")\s+(?:from\s+now|later|time)\b"
+)
 def _future(m, today, low):
     n, fuzzy = _count(m.group("n") or m.group("n2"))
     d, approx = _shift_future(today, n, m.group("u") or m.group("u2"))
     return TimeRef(d, m.start(), m.end(), m.group(0), approx or fuzzy)
 
 
-@_rule(r"(?P<n>\d+(?:\.\d+)?|[一两二三四五六七八九十半几]+)\s*(?P<u>个星期|个礼拜|星期|礼拜|个月|天|日|周|月|年)\s*(?:前|以前|之前)")
+@_rule(
+    r"(?P<n>\d+(?:\.\d+)?|[一两二三四五六七八九十半几]+)\s*(?P<u>个星期|个礼拜|星期|礼拜|个月|天|日|周|月|年)\s*(?:前|以前|之前)"
+)
 def _cjk_ago(m, today, low):
     raw = m.group("n")
     if raw[0].isdigit():
@@ -387,11 +520,21 @@ def _cjk_ago(m, today, low):
 
 @_rule(r"\b(?P<mod>a\s+few|a\s+couple\s+of|several|many|some)?\s*(?P<u>days|weeks|months|years)\s+ago\b")
 def _vague_ago(m, today, low):
-    """"months ago": at least two of them; approximate, lower bound noted."""
+    """ "months ago": at least two of them; approximate, lower bound noted."""
     n = {"a few": 3, "a couple of": 2, "several": 4}.get(re.sub(r"\s+", " ", m.group("mod") or ""), 2)
     d, _ = _shift(today, n, m.group("u"))
-    ref = TimeRef(d, m.start(), m.end(), m.group(0), True, None, d, "point",
-                  "vague: 'a few'" if m.group("mod") else "vague: at least two", 0.6)
+    ref = TimeRef(
+        d,
+        m.start(),
+        m.end(),
+        m.group(0),
+        True,
+        None,
+        d,
+        "point",
+        "vague: 'a few'" if m.group("mod") else "vague: at least two",
+        0.6,
+    )
     return ref
 
 
@@ -400,8 +543,8 @@ def _shift_future(today: date, n: float, unit: str) -> tuple:
     return today + (today - past), approx
 
 
-def _apply_mod(ref: TimeRef, mod: Optional[str], today: date) -> None:
-    """"about", "over", "less than" widen a point into a bounded guess."""
+def _apply_mod(ref: TimeRef, mod: str | None, today: date) -> None:
+    """ "about", "over", "less than" widen a point into a bounded guess."""
     if not mod:
         return
     mod = re.sub(r"\s+", " ", mod)
@@ -428,7 +571,7 @@ def find_times(text: str, today=None) -> list:
     taken = [False] * (len(text) + 1)
     for rx, handler in _RULES:
         for m in rx.finditer(low):
-            if not m.group(0).strip() or any(taken[m.start():m.end()]):
+            if not m.group(0).strip() or any(taken[m.start() : m.end()]):
                 continue
             try:
                 ref = handler(m, today, low)
@@ -436,7 +579,7 @@ def find_times(text: str, today=None) -> list:
                 ref = None
             if ref is None or ref.date is None:
                 continue
-            ref.text = text[m.start():m.end()]
+            ref.text = text[m.start() : m.end()]
             for i in range(m.start(), m.end()):
                 taken[i] = True
             refs.append(ref)
@@ -447,16 +590,19 @@ def find_times(text: str, today=None) -> list:
 _DATEPARSER_HINT = re.compile(r"\d|ago|last|next|week|month|year|day|" + _MONTH_RX)
 
 
-def _dateparser_ref(text: str, today: date) -> Optional[TimeRef]:
+def _dateparser_ref(text: str, today: date) -> TimeRef | None:
     """Last resort for short answers: dateparser, anchored on ``today``."""
     stripped = text.strip()
     if not stripped or len(stripped) > 40 or not _DATEPARSER_HINT.search(lower(stripped)):
         return None
     import dateparser
 
-    settings = {"PREFER_DATES_FROM": "past",
-                "RELATIVE_BASE": datetime(today.year, today.month, today.day),
-                "RETURN_AS_TIMEZONE_AWARE": False, "STRICT_PARSING": False}
+    settings = {
+        "PREFER_DATES_FROM": "past",
+        "RELATIVE_BASE": datetime(today.year, today.month, today.day),
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        "STRICT_PARSING": False,
+    }
     try:
         dt = dateparser.parse(stripped, languages=["en"], settings=settings)
     except Exception:  # noqa: BLE001 - dateparser has odd corners
@@ -464,31 +610,35 @@ def _dateparser_ref(text: str, today: date) -> Optional[TimeRef]:
     if dt is None:
         return None
     start = text.index(stripped)
-    return TimeRef(dt.date(), start, start + len(stripped), stripped, True,
-                   note="read by dateparser", confidence=0.7)
+    return TimeRef(dt.date(), start, start + len(stripped), stripped, True, note="read by dateparser", confidence=0.7)
 
 
 _BARE = re.compile(r"\s*" + _MOD + r"(?P<n>" + _NUM + r")\s*(?P<u>" + _UNIT + r")\s*[.!]?\s*$")
 
 
-def _bare_duration(text: str, today: date) -> Optional[TimeRef]:
+def _bare_duration(text: str, today: date) -> TimeRef | None:
     """An answer that is only "2 weeks" to "when?": read as "2 weeks ago"."""
     m = _BARE.match(lower(text))
     if not m:
         return None
     n, fuzzy = _count(m.group("n"))
     d, approx = _shift(today, n, m.group("u"))
-    ref = TimeRef(d, m.start("n") if not m.group("mod") else m.start("mod"), m.end("u"),
-                  text[m.start("n"):m.end("u")], approx or fuzzy, note="assumed 'ago'",
-                  confidence=0.7)
+    ref = TimeRef(
+        d,
+        m.start("n") if not m.group("mod") else m.start("mod"),
+        m.end("u"),
+        text[m.start("n") : m.end("u")],
+        approx or fuzzy,
+        note="assumed 'ago'",
+        confidence=0.7,
+    )
     _apply_mod(ref, m.group("mod"), today)
-    ref.text = text[ref.start:ref.end]
+    ref.text = text[ref.start : ref.end]
     return ref
 
 
 def to_value(ref: TimeRef, today: date) -> dict:
-    return {"days_ago": ref.days_ago(today), "date": ref.date.isoformat(),
-            "approximate": bool(ref.approximate)}
+    return {"days_ago": ref.days_ago(today), "date": ref.date.isoformat(), "approximate": bool(ref.approximate)}
 
 
 def ref_extra(ref: TimeRef, today: date) -> dict:
@@ -536,5 +686,13 @@ def parse_when(text: str, today=None) -> Parsed:
     if ref.kind == "since":
         notes.append("since")
     extra = ref_extra(ref, today)
-    return Parsed(kind="when", value=to_value(ref, today), span=ref.text, confidence=conf,
-                  note="; ".join(notes), start=ref.start, end=ref.end, extra=extra)
+    return Parsed(
+        kind="when",
+        value=to_value(ref, today),
+        span=ref.text,
+        confidence=conf,
+        note="; ".join(notes),
+        start=ref.start,
+        end=ref.end,
+        extra=extra,
+    )

@@ -1,8 +1,9 @@
 """The one value type every parser returns."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 UNCLEAR = "unclear"
 
@@ -25,8 +26,8 @@ class Parsed:
     span: str = ""
     confidence: float = 0.0
     note: str = ""
-    start: Optional[int] = None
-    end: Optional[int] = None
+    start: int | None = None
+    end: int | None = None
     extra: dict = field(default_factory=dict)
 
     @property

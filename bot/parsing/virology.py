@@ -16,6 +16,7 @@ because a patient's memory is not a test result. Antibodies that do not
 count (anti-HBs, anti-HBc, HBeAg) are recognised so they are never mistaken
 for HBsAg. Nothing found at all -> ``unclear``.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,29 +47,39 @@ _MENTION_RE = re.compile(
     r"|(?P<hep_c>" + _HEP + r"C|HCV)"
     r"|(?P<hep>hepatitis|hep)"
     r"|(?P<vl>viral\s+load|VL|DNA|RNA)"
-    r")(?![A-Za-z])", re.I)
+    r")(?![A-Za-z])",
+    re.I,
+)
 _GROUP_SEP_RE = re.compile(r"\s*(?:,|/|&|\band\b|\bor\b|\bnor\b)\s*", re.I)
 _STATUS_RE = re.compile(
     r"(?:\s*(?:[:=]|\b(?:is|was|were|are|test(?:ed|s)?|results?|status|screen(?:ing)?|serology|all|both)\b))*"
     r"\s*(?:(?P<pos>positive|pos\b|reactive|detected|detectable|present|\(\s*\+\s*\)|\+(?![\d+])|carrier)"
     r"|(?P<neg>negative|neg\b|non[\s-]?reactive|not\s+detected|undetectable|undetected|absent|"
-    r"\(\s*-\s*\)|-(?![\d\w-])))", re.I)
+    r"\(\s*-\s*\)|-(?![\d\w-])))",
+    re.I,
+)
 # Words just before a mention that settle it: "no hepatitis", "negative for
 # HIV", "I have hepatitis B", "history of hepatitis C".
 _NEG_BEFORE_RE = re.compile(
     r"(?:\bno\b|\bnot\b|\bnever\b|\bwithout\b|negative\s+for|free\s+of|\bdenies\b|"
     r"(?:do|does|did)\s*n[o']?t\s+have|haven'?t\s+(?:got|had)|never\s+had|\bnor\b)"
-    r"(?:\s+(?:any|a|an|known|history\s+of|evidence\s+of|infection\s+with|got|had))*\s*$", re.I)
+    r"(?:\s+(?:any|a|an|known|history\s+of|evidence\s+of|infection\s+with|got|had))*\s*$",
+    re.I,
+)
 _POS_BEFORE_RE = re.compile(
     r"(?:positive\s+for|diagnosed\s+with|carrier\s+of|living\s+with|infected\s+with|"
     r"\b(?:i|he|she|they|we|patient|pt)\s+(?:ha(?:ve|s)|got)(?:\s+got)?|\bhas\b|\bknown\b)"
-    r"(?:\s+(?:a|an|chronic|active|known))*\s*$", re.I)
+    r"(?:\s+(?:a|an|chronic|active|known))*\s*$",
+    re.I,
+)
 _PAST_BEFORE_RE = re.compile(
     r"(?:\bhad\b|history\s+of|previous|past|treated\s+for|recovered\s+from|cured\s+of|used\s+to\s+have)"
-    r"(?:\s+(?:a|an|chronic|known))*\s*$", re.I)
+    r"(?:\s+(?:a|an|chronic|known))*\s*$",
+    re.I,
+)
 _ANY_NEGATION_RE = re.compile(
-    r"(?<![A-Za-z])(?:no|not|never|dont|doesnt|unsure|unknown|maybe|perhaps)(?![A-Za-z])|n['’]t(?![A-Za-z])",
-    re.I)
+    r"(?<![A-Za-z])(?:no|not|never|dont|doesnt|unsure|unknown|maybe|perhaps)(?![A-Za-z])|n['’]t(?![A-Za-z])", re.I
+)
 _FIRST_PERSON_RE = re.compile(r"(?<![A-Za-z])(?:i|i'm|im|my|me|we|our)(?![A-Za-z])", re.I)
 _CLAUSE_END_RE = re.compile(r"[.;:!?\n]|\bbut\b", re.I)
 
@@ -127,18 +138,23 @@ def parse_virology(text: str) -> Parsed:
         return unclear("no HIV, hepatitis B or hepatitis C result found", span=text.strip()[:200])
     start = min((a for a, _ in result.spans), default=0)
     end = max((b for _, b in result.spans), default=0)
-    return Parsed(kind="virology", value=result.value, span=text[start:end],
-                  confidence=round(result.confidence, 2), note="; ".join(result.notes),
-                  start=start, end=end)
+    return Parsed(
+        kind="virology",
+        value=result.value,
+        span=text[start:end],
+        confidence=round(result.confidence, 2),
+        note="; ".join(result.notes),
+        start=start,
+        end=end,
+    )
 
 
 def _prefix(text: str, start: int) -> str:
     """The clause before ``start`` (at most 60 characters)."""
-    before = text[max(0, start - 60):start]
-    cut = None
-    for cut in _CLAUSE_END_RE.finditer(before):
-        pass
-    return before[cut.end():] if cut else before
+    before = text[max(0, start - 60) : start]
+    ends = list(_CLAUSE_END_RE.finditer(before))
+    cut = ends[-1] if ends else None
+    return before[cut.end() :] if cut else before
 
 
 def _read_group(text: str, group: list, result: _Result, context):
@@ -149,11 +165,11 @@ def _read_group(text: str, group: list, result: _Result, context):
     polarity, cue = None, None
     if status:
         polarity = "positive" if status["pos"] else "negative"
-    elif (cue := _NEG_BEFORE_RE.search(prefix)):
+    elif cue := _NEG_BEFORE_RE.search(prefix):
         polarity = "negative"
-    elif (cue := _PAST_BEFORE_RE.search(prefix)):
+    elif cue := _PAST_BEFORE_RE.search(prefix):
         polarity = "past"
-    elif (cue := _POS_BEFORE_RE.search(prefix)):
+    elif cue := _POS_BEFORE_RE.search(prefix):
         # "I don't think I have hepatitis": a negation elsewhere in the clause
         # makes the statement too uncertain to record either way.
         polarity = "hedged" if _ANY_NEGATION_RE.search(prefix) else "positive"
@@ -171,8 +187,18 @@ def _read_group(text: str, group: list, result: _Result, context):
             context = "c"
         elif kind in ("hiv", "hiv_vl"):
             context = "hiv"
-        _apply(text, m, kind, polarity, patient, result, context,
-               first if first is not None else m.start(), end, len(group) > 1)
+        _apply(
+            text,
+            m,
+            kind,
+            polarity,
+            patient,
+            result,
+            context,
+            first if first is not None else m.start(),
+            end,
+            len(group) > 1,
+        )
     return context
 
 
@@ -247,8 +273,9 @@ def _apply_quantity(text, m, kind, polarity, result, conf, grouped) -> None:
         if lab.value["status"] == "undetectable" or value == 0:
             result.set("hcv_rna", "undetectable", conf, m.start(), span_end)
         elif comparator in ("<", "<="):
-            result.notes.append(f"HCV RNA reported as {comparator}{value:g}: below quantification, "
-                                "detection not stated")
+            result.notes.append(
+                f"HCV RNA reported as {comparator}{value:g}: below quantification, detection not stated"
+            )
             result.confidence = min(result.confidence, CONF_PATIENT)
         else:
             result.set("hcv_rna", "detectable", conf, m.start(), span_end)

@@ -9,6 +9,7 @@ from its size is ``unclear`` with the reason (the bot never guesses).
 - ``parse_weight``         -> kind "weight", value: float kg
 - ``parse_height``         -> kind "height", value: float cm
 """
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,11 @@ from bot.parsing.types import Parsed, unclear
 
 CONF_STATED = 0.95
 CONF_INFERRED = 0.8
-_HEDGE_RE = re.compile(r"(?<![A-Za-z])(?:about|around|approx(?:imately|\.)?|roughly|~|maybe|probably|"
-                       r"i\s+think|not\s+sure|something\s+like)(?![A-Za-z])", re.I)
+_HEDGE_RE = re.compile(
+    r"(?<![A-Za-z])(?:about|around|approx(?:imately|\.)?|roughly|~|maybe|probably|"
+    r"i\s+think|not\s+sure|something\s+like)(?![A-Za-z])",
+    re.I,
+)
 _MAX_LEN = 5000  # a vital sign answer is short; longer text is read only this far
 _NUM = r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)(?![\d]|[.,]\d)"
 
@@ -43,9 +47,11 @@ _ANY_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
 
 def _cue(words: str) -> re.Pattern:
     """A word naming the measure, right before the number ("weight: about 72")."""
-    return re.compile(r"(?<![A-Za-z])(?:" + words + r")(?:\s*(?:[:=]|\b(?:is|was|of|at|about|around|"
-                      r"approx|approximately|roughly|maybe|reading|measured|today|now|like)\b|~))*\s*$",
-                      re.I)
+    return re.compile(
+        r"(?<![A-Za-z])(?:" + words + r")(?:\s*(?:[:=]|\b(?:is|was|of|at|about|around|"
+        r"approx|approximately|roughly|maybe|reading|measured|today|now|like)\b|~))*\s*$",
+        re.I,
+    )
 
 
 def _bare_ok(text: str, m: re.Match, cue: re.Pattern) -> bool:
@@ -55,7 +61,7 @@ def _bare_ok(text: str, m: re.Match, cue: re.Pattern) -> bool:
     word naming the measure ("weight 72"): in a pasted summary a bare number
     is far more likely a lab value ("PLT 25") than a weight.
     """
-    if cue.search(text[max(0, m.start() - 40):m.start()]):
+    if cue.search(text[max(0, m.start() - 40) : m.start()]):
         return True
     return len(text.strip()) <= 60 and len(_ANY_NUMBER_RE.findall(text)) == 1
 
@@ -65,17 +71,21 @@ def _bare_ok(text: str, m: re.Match, cue: re.Pattern) -> bool:
 
 _BP_RE = re.compile(
     r"(?<![\d./-])(?P<sys>\d{2,3})\s*(?:/|\\|over)\s*(?P<dia>\d{2,3})(?![\d]|\s*/\s*\d|\.\d)"
-    r"(?P<unit>\s*mm\s*Hg)?", re.I)
+    r"(?P<unit>\s*mm\s*Hg)?",
+    re.I,
+)
 _SYS_DIA_RE = re.compile(
     r"systolic(?:\s+(?:bp|blood\s+pressure))?\s*(?:is|was|of|:|=)?\s*(?P<sys>\d{2,3})(?![\d])"
     r"(?:\s*mm\s*Hg)?[\s,;and]*diastolic(?:\s+(?:bp|blood\s+pressure))?\s*(?:is|was|of|:|=)?\s*"
-    r"(?P<dia>\d{2,3})(?![\d])(?:\s*mm\s*Hg)?", re.I)
+    r"(?P<dia>\d{2,3})(?![\d])(?:\s*mm\s*Hg)?",
+    re.I,
+)
 _KPA_RE = re.compile(r"\d\s*kpa", re.I)
 _BP_CUE_RE = _cue(r"BP|NIBP|blood\s+pressure|pressure")
 
 
 def parse_blood_pressure(text: str) -> Parsed:
-    """"150/95", "150 over 95", "BP 150/95 mmHg", "around 130/85 on meds"."""
+    """ "150/95", "150 over 95", "BP 150/95 mmHg", "around 130/85 on meds"."""
     text = _guard(text)
     if text is None:
         return unclear("no blood pressure given")
@@ -84,7 +94,7 @@ def parse_blood_pressure(text: str) -> Parsed:
     readings = [(int(m["sys"]), int(m["dia"]), m) for m in _BP_RE.finditer(text)]
     # With a "BP" or "mmHg" next to some readings, the others ("AST/ALT 35/40"
     # in a pasted summary) are not blood pressures.
-    cued = [r for r in readings if r[2]["unit"] or _BP_CUE_RE.search(text[max(0, r[2].start() - 40):r[2].start()])]
+    cued = [r for r in readings if r[2]["unit"] or _BP_CUE_RE.search(text[max(0, r[2].start() - 40) : r[2].start()])]
     readings = cued or readings
     readings += [(int(m["sys"]), int(m["dia"]), m) for m in _SYS_DIA_RE.finditer(text)]
     if not readings:
@@ -96,8 +106,14 @@ def parse_blood_pressure(text: str) -> Parsed:
     systolic, diastolic, m = readings[0]
     if not (60 <= systolic <= 300 and 30 <= diastolic <= 200 and systolic > diastolic):
         return unclear(f"implausible blood pressure: {systolic}/{diastolic}", span=m.group())
-    return Parsed(kind="blood_pressure", value={"systolic": systolic, "diastolic": diastolic},
-                  span=m.group(), confidence=_conf(text, CONF_STATED), start=m.start(), end=m.end())
+    return Parsed(
+        kind="blood_pressure",
+        value={"systolic": systolic, "diastolic": diastolic},
+        span=m.group(),
+        confidence=_conf(text, CONF_STATED),
+        start=m.start(),
+        end=m.end(),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -106,8 +122,10 @@ def parse_blood_pressure(text: str) -> Parsed:
 _TEMP_RE = re.compile(
     _NUM + r"\s*(?:(?P<c>°\s*C|º\s*C|°?\s*celsius|°?\s*centigrade|deg(?:rees?)?\s*(?:C|celsius|centigrade)"
     r"|C)|(?P<f>°\s*F|º\s*F|°?\s*fahrenheit|deg(?:rees?)?\s*(?:F|fahrenheit)|F)|(?P<deg>°|º|deg(?:rees?)?))?"
-    r"(?![A-Za-z])", re.I)
-_CELSIUS_RANGE = (30.0, 45.0)     # survivable body temperatures
+    r"(?![A-Za-z])",
+    re.I,
+)
+_CELSIUS_RANGE = (30.0, 45.0)  # survivable body temperatures
 _TEMP_CUE_RE = _cue(r"temp(?:erature)?|fever|febrile|pyrexia|T|Tmax")
 _FAHRENHEIT_RANGE = (86.0, 113.0)
 
@@ -152,8 +170,15 @@ def parse_temperature(text: str) -> Parsed:
         return unclear(f"more than one temperature: {shown}", span=text.strip()[:200])
     c, note, conf, m = found[0]
     span = m.group().strip()
-    return Parsed(kind="temperature", value=c, span=span, confidence=_conf(text, conf), note=note,
-                  start=m.start(), end=m.start() + len(span))
+    return Parsed(
+        kind="temperature",
+        value=c,
+        span=span,
+        confidence=_conf(text, conf),
+        note=note,
+        start=m.start(),
+        end=m.start() + len(span),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -165,7 +190,8 @@ _WEIGHT_RE = re.compile(
     r"(?<![\d.,])(?P<n>\d{1,3}(?:[.,]\d{1,2})?)(?![\d]|[.,]\d)\s*"
     r"(?:(?P<kg>kg|kgs|kilo(?:gram)?s?|kilogrammes?)|(?P<lb>lbs?|pounds?)"
     r"|(?P<st>st|stones?)(?:\s*(?:and\s+)?(?P<stlb>\d{1,2}(?:[.,]\d)?)\s*(?:lbs?|pounds?)?)?)?(?![A-Za-z])",
-    re.I)
+    re.I,
+)
 _WEIGHT_RANGE = (20.0, 300.0)  # kg; the trial enrols from age 10
 _WEIGHT_CUE_RE = _cue(r"weigh(?:s|t|ing)?|wt|body\s+weight")
 
@@ -218,8 +244,15 @@ def _single(kind: str, found: list, text: str, unit: str) -> Parsed:
         return unclear(f"more than one {kind}: {shown}", span=text.strip()[:200])
     value, note, conf, m = found[0]
     span = m.group().strip()
-    return Parsed(kind=kind, value=value, span=span, confidence=_conf(text, conf), note=note,
-                  start=m.start(), end=m.start() + len(span))
+    return Parsed(
+        kind=kind,
+        value=value,
+        span=span,
+        confidence=_conf(text, conf),
+        note=note,
+        start=m.start(),
+        end=m.start() + len(span),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -228,11 +261,14 @@ def _single(kind: str, found: list, text: str, unit: str) -> Parsed:
 _CM_PER_INCH = 2.54
 _FEET_INCHES_RE = re.compile(
     r"(?<![\d.])(?P<ft>[3-7])\s*(?:'|’|′|ft|feet|foot)\s*(?:and\s+)?"
-    r"(?:(?P<in>\d{1,2}(?:\.\d)?)\s*(?:\"|”|″|''|’’|in(?:ch(?:es)?)?)?)?(?![\d])", re.I)
+    r"(?:(?P<in>\d{1,2}(?:\.\d)?)\s*(?:\"|”|″|''|’’|in(?:ch(?:es)?)?)?)?(?![\d])",
+    re.I,
+)
 _HEIGHT_RE = re.compile(
     r"(?<![\d.,'’])(?P<n>\d{1,3}(?:[.,]\d{1,2})?)(?![\d]|[.,]\d)\s*"
     r"(?:(?P<cm>cm|centimet(?:re|er)s?)|(?P<m>m|met(?:re|er)s?)|(?P<inch>in|inch(?:es)?|\"|”))?(?![A-Za-z'’′])",
-    re.I)
+    re.I,
+)
 _HEIGHT_RANGE = (100.0, 230.0)  # cm; the trial enrols from age 10
 _HEIGHT_CUE_RE = _cue(r"height|ht|stature")
 
@@ -251,8 +287,7 @@ def parse_height(text: str) -> Parsed:
         cm = (int(m["ft"]) * 12 + inches) * _CM_PER_INCH
         found.append((round(cm, 1), "converted from feet and inches", CONF_STATED, m))
         taken.append((m.start(), m.end()))
-    matches = [m for m in _HEIGHT_RE.finditer(text)
-               if not any(a <= m.start() < b for a, b in taken)]
+    matches = [m for m in _HEIGHT_RE.finditer(text) if not any(a <= m.start() < b for a, b in taken)]
     # Bare numbers count only when no number carries a unit ("I'm 45, 175 cm").
     if found or any(m["cm"] or m["m"] or m["inch"] for m in matches):
         matches = [m for m in matches if m["cm"] or m["m"] or m["inch"]]
@@ -269,12 +304,17 @@ def parse_height(text: str) -> Parsed:
         else:
             # A bare number only when one unit alone makes it plausible:
             # 175 is cm, 1.75 is m, 69 is inches; 5.9 (feet? 5'9"?) is unclear.
-            options = [(u, raw * f) for u, f in (("cm", 1), ("m", 100), ("in", _CM_PER_INCH))
-                       if _HEIGHT_RANGE[0] <= raw * f <= _HEIGHT_RANGE[1]]
+            options = [
+                (u, raw * f)
+                for u, f in (("cm", 1), ("m", 100), ("in", _CM_PER_INCH))
+                if _HEIGHT_RANGE[0] <= raw * f <= _HEIGHT_RANGE[1]
+            ]
             if len(options) != 1:
                 if 3 <= raw < 8:
-                    return unclear(f"height {raw:g}: feet, or feet and inches? Please give e.g. 5'9\" "
-                                   "or 175 cm", span=m.group().strip())
+                    return unclear(
+                        f"height {raw:g}: feet, or feet and inches? Please give e.g. 5'9\" or 175 cm",
+                        span=m.group().strip(),
+                    )
                 continue
             unit, cm = options[0]
             note = f"unit not stated; read as {unit} from the size of the number"

@@ -6,6 +6,7 @@ single words 0.7, weak affirmations ("I did") 0.8, hedged answers 0.4-0.6
 with note "hedged". Contradictory answers ("yes and no") and answers
 without any yes/no word are ``unclear``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -26,8 +27,7 @@ _CATEGORIES = {
 }
 # Words whose confidence differs from their category's (ok is agreement, not
 # a firm fact; "maybe" alone is closer to a shrug than "maybe once").
-_OVERRIDES = {"ok": 0.8, "okay": 0.8, "not really": 0.75, "maybe": 0.4,
-              "right": 0.85, "true": 0.85, "false": 0.85}
+_OVERRIDES = {"ok": 0.8, "okay": 0.8, "not really": 0.75, "maybe": 0.4, "right": 0.85, "true": 0.85, "false": 0.85}
 
 
 @functools.lru_cache(maxsize=1)
@@ -53,7 +53,7 @@ def _normalise(text: str):
     """
     out, index = [], []
     for i, ch in enumerate(lower(text)):
-        if ch.isalnum() or ch == "'" or ord(ch) > 0x2e7f:
+        if ch.isalnum() or ch == "'" or ord(ch) > 0x2E7F:
             if ch.isalpha() and out and out[-1] == ch and len(out) > 1 and out[-2] == ch:
                 continue  # "yesss" -> "yess" (-> "yes" by the squeeze below)
             out.append(ch)
@@ -68,7 +68,7 @@ def _normalise(text: str):
 def _squeeze(norm: str, index: list):
     """Second chance for "yess", "noo", "yeahh": all doubled letters single."""
     out, idx = [], []
-    for ch, i in zip(norm, index):
+    for ch, i in zip(norm, index, strict=True):
         if out and ch.isalpha() and out[-1] == ch:
             continue
         out.append(ch)
@@ -84,10 +84,9 @@ def _edit1(a: str, b: str) -> bool:
         diff = [i for i in range(len(a)) if a[i] != b[i]]
         if len(diff) == 1:
             return True
-        return (len(diff) == 2 and diff[1] == diff[0] + 1
-                and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
     short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _hits(norm: str, rx):
@@ -99,8 +98,7 @@ def _result(text, index, start, end, cat, phrase, extra_note=""):
     conf = _OVERRIDES.get(phrase, conf)
     s, e = index[start], index[end - 1] + 1
     note = "; ".join(n for n in (note, extra_note) if n)
-    return Parsed(kind="yes_no", value=value, span=text[s:e], confidence=conf,
-                  note=note, start=s, end=e)
+    return Parsed(kind="yes_no", value=value, span=text[s:e], confidence=conf, note=note, start=s, end=e)
 
 
 @guard("yes_no")
@@ -126,10 +124,16 @@ def parse_yes_no(text: str, today=None) -> Parsed:
             for target, value in fuzzy.items():
                 if _edit1(tokens[0], target):
                     s = norm.index(tokens[0])
-                    span = text[index[s]:index[s + len(tokens[0]) - 1] + 1]
-                    return Parsed(kind="yes_no", value=value, span=span, confidence=0.7,
-                                  note=f"read '{tokens[0]}' as '{target}'",
-                                  start=index[s], end=index[s + len(tokens[0]) - 1] + 1)
+                    span = text[index[s] : index[s + len(tokens[0]) - 1] + 1]
+                    return Parsed(
+                        kind="yes_no",
+                        value=value,
+                        span=span,
+                        confidence=0.7,
+                        note=f"read '{tokens[0]}' as '{target}'",
+                        start=index[s],
+                        end=index[s + len(tokens[0]) - 1] + 1,
+                    )
         return unclear("no yes/no answer found")
 
     cats = [(s, e, p, phrase_cat.get(p.replace("-", " "), phrase_cat.get(p, "yes"))) for s, e, p in hits]
@@ -144,8 +148,7 @@ def parse_yes_no(text: str, today=None) -> Parsed:
         r = _result(text, index, s, e, c, p, "with doubt")
         return replace(r, confidence=min(r.confidence, 0.5), note="hedged; with doubt")
     listed = ", ".join(f"'{p}'" for *_, p, _ in cats[:4])
-    return unclear(f"contradictory answer ({listed})",
-                   span=text[index[cats[0][0]]:index[cats[-1][1] - 1] + 1])
+    return unclear(f"contradictory answer ({listed})", span=text[index[cats[0][0]] : index[cats[-1][1] - 1] + 1])
 
 
 def is_plain(text: str) -> bool:

@@ -14,29 +14,67 @@ Rasa conversations), ``config`` (environment).
 The functions here (``save_screening(record)`` ...) use a :class:`LeadStore`
 built from the environment at call time.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.store.config import (
-    DEFAULT_LEAD_DB, DEFAULT_LOCK_TIMEOUT, DEFAULT_RETENTION_DAYS, DEFAULT_TRACKER_DB,
-    PROJECT_ROOT, lead_db_path, retention_days, tracker_db_path)
-from bot.store.errors import (
-    AlreadyResolved, InvalidInput, LeadStoreError, LeadStoreUnavailable, NotFound)
-from bot.store.leads import (
-    DECISIONS, NOTIFY_CHANNELS, NOTIFY_STATUSES, OPEN, RESOLVED, REVIEW_FILTERS, LeadStore)
+    DEFAULT_LEAD_DB,
+    DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_RETENTION_DAYS,
+    DEFAULT_TRACKER_DB,
+    PROJECT_ROOT,
+    lead_db_path,
+    retention_days,
+    tracker_db_path,
+)
+from bot.store.errors import AlreadyResolved, InvalidInput, LeadStoreError, LeadStoreUnavailable, NotFound
+from bot.store.leads import DECISIONS, NOTIFY_CHANNELS, NOTIFY_STATUSES, OPEN, RESOLVED, REVIEW_FILTERS, LeadStore
 from bot.store.records import CRITERION_ORDER, CSV_BASE_COLUMNS, format_export, utc_now
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
-    "AlreadyResolved", "CRITERION_ORDER", "CSV_BASE_COLUMNS", "DECISIONS", "DEFAULT_LEAD_DB",
-    "DEFAULT_LOCK_TIMEOUT", "DEFAULT_RETENTION_DAYS", "DEFAULT_TRACKER_DB", "InvalidInput",
-    "LeadStore", "LeadStoreError", "LeadStoreUnavailable", "MIGRATIONS", "NOTIFY_CHANNELS",
-    "NOTIFY_STATUSES", "NotFound", "OPEN", "PROJECT_ROOT", "RESOLVED", "REVIEW_FILTERS",
-    "SCHEMA_VERSION", "default_store", "delete_conversation", "enqueue_notifications", "export",
-    "find_by_conversation", "format_export", "get_screening", "lead_db_path",
-    "list_notifications", "list_screenings", "open_review_items", "purge", "record_audit",
-    "resolve_review_item", "retention_days", "save_screening", "tracker_db_path", "utc_now",
+    "AlreadyResolved",
+    "CRITERION_ORDER",
+    "CSV_BASE_COLUMNS",
+    "DECISIONS",
+    "DEFAULT_LEAD_DB",
+    "DEFAULT_LOCK_TIMEOUT",
+    "DEFAULT_RETENTION_DAYS",
+    "DEFAULT_TRACKER_DB",
+    "InvalidInput",
+    "LeadStore",
+    "LeadStoreError",
+    "LeadStoreUnavailable",
+    "MIGRATIONS",
+    "NOTIFY_CHANNELS",
+    "NOTIFY_STATUSES",
+    "NotFound",
+    "OPEN",
+    "PROJECT_ROOT",
+    "RESOLVED",
+    "REVIEW_FILTERS",
+    "SCHEMA_VERSION",
+    "default_store",
+    "delete_conversation",
+    "enqueue_notifications",
+    "export",
+    "find_by_conversation",
+    "format_export",
+    "get_screening",
+    "lead_db_path",
+    "list_notifications",
+    "list_screenings",
+    "open_review_items",
+    "purge",
+    "record_audit",
+    "resolve_review_item",
+    "retention_days",
+    "save_screening",
+    "tracker_db_path",
+    "utc_now",
 ]
 
 
@@ -56,10 +94,16 @@ def find_by_conversation(conversation_id: str) -> dict | None:
     return default_store().find_by_conversation(conversation_id)
 
 
-def list_screenings(outcome: str | None = None, review_status: str | None = None,
-                    since: Any = None, until: Any = None, limit: int | None = None) -> list[dict]:
-    return default_store().list_screenings(outcome=outcome, review_status=review_status,
-                                           since=since, until=until, limit=limit)
+def list_screenings(
+    outcome: str | None = None,
+    review_status: str | None = None,
+    since: Any = None,
+    until: Any = None,
+    limit: int | None = None,
+) -> list[dict]:
+    return default_store().list_screenings(
+        outcome=outcome, review_status=review_status, since=since, until=until, limit=limit
+    )
 
 
 def open_review_items() -> list[dict]:
@@ -70,8 +114,9 @@ def resolve_review_item(item_id: int, decision: str, note: str, by: str) -> dict
     return default_store().resolve_review_item(item_id, decision, note, by)
 
 
-def purge(older_than_days: int | None = None, tracker_db: Any = None, *,
-          by: str = "system", dry_run: bool = False) -> dict:
+def purge(
+    older_than_days: int | None = None, tracker_db: Any = None, *, by: str = "system", dry_run: bool = False
+) -> dict:
     return default_store().purge(older_than_days, tracker_db, by=by, dry_run=dry_run)
 
 
@@ -87,8 +132,9 @@ def export(format: str = "json", *, include_transcript: bool = False) -> str:
     return default_store().export(format, include_transcript=include_transcript)
 
 
-def enqueue_notifications(screening_id: str, channels: Sequence[str],
-                          outcomes: Sequence[str], now: str | None = None) -> list[str]:
+def enqueue_notifications(
+    screening_id: str, channels: Sequence[str], outcomes: Sequence[str], now: str | None = None
+) -> list[str]:
     return default_store().enqueue_notifications(screening_id, channels, outcomes, now)
 
 

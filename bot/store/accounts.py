@@ -13,6 +13,7 @@ guessing. Kept in the lead store's database (tables ``staff_users``,
   failure in a row that key is locked for 30 s, doubling each time up to 15
   min. A locked key is refused without looking at the password.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,7 +22,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -34,11 +34,11 @@ from bot.store.sql import Database
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
-LOCK_AFTER = 5            # failures in a row before a key is locked
+LOCK_AFTER = 5  # failures in a row before a key is locked
 FIRST_LOCK = timedelta(seconds=30)
 LONGEST_LOCK = timedelta(minutes=15)
-FAILURES_FORGOTTEN = timedelta(hours=1)   # a quiet hour clears the counter
-SEEN_EVERY = timedelta(seconds=60)        # how often last_seen_at is written
+FAILURES_FORGOTTEN = timedelta(hours=1)  # a quiet hour clears the counter
+SEEN_EVERY = timedelta(seconds=60)  # how often last_seen_at is written
 
 _hasher = PasswordHasher()
 # Verified for unknown user names, so that they take as long as known ones.
@@ -77,8 +77,10 @@ def _token_hash(token: str) -> str:
 def check_username(username: str) -> str:
     name = (username or "").strip().lower()
     if not USERNAME.match(name):
-        raise InvalidInput("a user name is 2-64 characters: lower-case letters, digits, "
-                           "'.', '_' or '-', starting with a letter or digit")
+        raise InvalidInput(
+            "a user name is 2-64 characters: lower-case letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit"
+        )
     return name
 
 
@@ -107,8 +109,9 @@ class StaffUser:
 @dataclass(frozen=True)
 class LoginResult:
     """``token`` on success; otherwise why not, and for a lock how long."""
-    token: Optional[str] = None
-    user: Optional[StaffUser] = None
+
+    token: str | None = None
+    user: StaffUser | None = None
     locked_for: int = 0  # seconds
 
     @property
@@ -117,30 +120,41 @@ class LoginResult:
 
 
 class StaffAccounts:
-    def __init__(self, store: LeadStore | None = None, *, idle_minutes: float | None = None,
-                 max_hours: float | None = None):
+    def __init__(
+        self, store: LeadStore | None = None, *, idle_minutes: float | None = None, max_hours: float | None = None
+    ):
         self.store = store or LeadStore()
-        self.idle = timedelta(minutes=idle_minutes if idle_minutes is not None else
-                              _minutes_from_env("STAFF_SESSION_IDLE_MINUTES", 30))
-        self.max_age = timedelta(hours=max_hours if max_hours is not None else
-                                 _minutes_from_env("STAFF_SESSION_MAX_HOURS", 12))
+        self.idle = timedelta(
+            minutes=idle_minutes if idle_minutes is not None else _minutes_from_env("STAFF_SESSION_IDLE_MINUTES", 30)
+        )
+        self.max_age = timedelta(
+            hours=max_hours if max_hours is not None else _minutes_from_env("STAFF_SESSION_MAX_HOURS", 12)
+        )
 
     # -- accounts ------------------------------------------------------------
-    def create_user(self, username: str, password: str, *, display_name: str = "",
-                    by: str) -> str:
+    def create_user(self, username: str, password: str, *, display_name: str = "", by: str) -> str:
         name = check_username(username)
         check_password(password, name)
         hashed = _hasher.hash(password)
         now = utc_now()
 
         def run(db: Database) -> None:
-            inserted = db.insert_ignore("staff_users", {
-                "username": name, "display_name": (display_name or "").strip()[:200],
-                "password_hash": hashed, "created_at": now, "created_by": by,
-                "password_changed_at": now, "disabled_at": None})
+            inserted = db.insert_ignore(
+                "staff_users",
+                {
+                    "username": name,
+                    "display_name": (display_name or "").strip()[:200],
+                    "password_hash": hashed,
+                    "created_at": now,
+                    "created_by": by,
+                    "password_changed_at": now,
+                    "disabled_at": None,
+                },
+            )
             if not inserted:
                 raise InvalidInput(f"a staff account {name!r} exists already")
             self.store.audit(db, by, "user-add", name)
+
         self.store.run(run, write=True)
         return name
 
@@ -150,41 +164,56 @@ class StaffAccounts:
         hashed = _hasher.hash(password)
 
         def run(db: Database) -> None:
-            if db.execute("UPDATE staff_users SET password_hash = ?, password_changed_at = ? "
-                          "WHERE username = ?", [hashed, utc_now(), name]).rowcount != 1:
+            if (
+                db.execute(
+                    "UPDATE staff_users SET password_hash = ?, password_changed_at = ? WHERE username = ?",
+                    [hashed, utc_now(), name],
+                ).rowcount
+                != 1
+            ):
                 raise NotFound(f"no staff account {name!r}")
             db.execute("DELETE FROM staff_sessions WHERE username = ?", [name])
             db.execute("DELETE FROM login_failures WHERE key = ?", [f"user:{name}"])
             self.store.audit(db, by, "user-passwd", name, "sessions ended")
+
         self.store.run(run, write=True)
 
     def set_disabled(self, username: str, disabled: bool, *, by: str) -> None:
         name = check_username(username)
 
         def run(db: Database) -> None:
-            if db.execute("UPDATE staff_users SET disabled_at = ? WHERE username = ?",
-                          [utc_now() if disabled else None, name]).rowcount != 1:
+            if (
+                db.execute(
+                    "UPDATE staff_users SET disabled_at = ? WHERE username = ?", [utc_now() if disabled else None, name]
+                ).rowcount
+                != 1
+            ):
                 raise NotFound(f"no staff account {name!r}")
             if disabled:
                 db.execute("DELETE FROM staff_sessions WHERE username = ?", [name])
             self.store.audit(db, by, "user-disable" if disabled else "user-enable", name)
+
         self.store.run(run, write=True)
 
     def list_users(self) -> list[dict]:
-        sql = ("SELECT u.username, u.display_name, u.created_at, u.created_by, "
-               "u.password_changed_at, u.disabled_at, "
-               "(SELECT count(*) FROM staff_sessions s WHERE s.username = u.username "
-               " AND s.expires_at > ?) AS sessions "
-               "FROM staff_users u ORDER BY u.username")
+        sql = (
+            "SELECT u.username, u.display_name, u.created_at, u.created_by, "
+            "u.password_changed_at, u.disabled_at, "
+            "(SELECT count(*) FROM staff_sessions s WHERE s.username = u.username "
+            " AND s.expires_at > ?) AS sessions "
+            "FROM staff_users u ORDER BY u.username"
+        )
         rows = self.store.run(lambda db: db.query(sql, [utc_now()]), write=False)
         for r in rows:
             r["sessions"] = int(r["sessions"])
         return rows
 
     def has_users(self) -> bool:
-        return bool(self.store.run(
-            lambda db: db.scalar("SELECT count(*) FROM staff_users WHERE disabled_at IS NULL"),
-            write=False))
+        return bool(
+            self.store.run(
+                lambda db: db.scalar("SELECT count(*) FROM staff_users WHERE disabled_at IS NULL"), write=False
+            )
+        )
 
     # -- logging in ----------------------------------------------------------
     def login(self, username: str, password: str, *, client: str = "unknown") -> LoginResult:
@@ -196,20 +225,29 @@ class StaffAccounts:
         if locked:
             self.store.record_audit(name or "-", "login-refused", None, f"locked for {locked}s")
             return LoginResult(locked_for=locked)
-        row = self.store.run(lambda db: db.one(
-            "SELECT password_hash, display_name, disabled_at FROM staff_users WHERE username = ?",
-            [name]), write=False) if USERNAME.match(name) else None
+        row = (
+            self.store.run(
+                lambda db: db.one(
+                    "SELECT password_hash, display_name, disabled_at FROM staff_users WHERE username = ?", [name]
+                ),
+                write=False,
+            )
+            if USERNAME.match(name)
+            else None
+        )
         stored_hash = row[0] if row else _DUMMY_HASH
         try:
             good = _hasher.verify(stored_hash, password or "")
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             good = False
         if not good or row is None or row[2] is not None:
+
             def fail(db: Database) -> int:
                 for key in keys:
                     _count_failure(db, key, now)
                 self.store.audit(db, name or "-", "login-failed", None, f"from {client[:64]}")
                 return _locked_for(db, keys, now)
+
             return LoginResult(locked_for=self.store.run(fail, write=True))
 
         token = secrets.token_urlsafe(32)
@@ -220,25 +258,37 @@ class StaffAccounts:
         def start(db: Database) -> None:
             db.execute("DELETE FROM login_failures WHERE key IN (?, ?)", keys)
             db.execute("DELETE FROM staff_sessions WHERE expires_at <= ?", [_iso(now)])
-            db.insert("staff_sessions", {"token_hash": _token_hash(token), "username": name,
-                                         "created_at": _iso(now), "last_seen_at": _iso(now),
-                                         "expires_at": _iso(expires)})
+            db.insert(
+                "staff_sessions",
+                {
+                    "token_hash": _token_hash(token),
+                    "username": name,
+                    "created_at": _iso(now),
+                    "last_seen_at": _iso(now),
+                    "expires_at": _iso(expires),
+                },
+            )
             if new_hash:
-                db.execute("UPDATE staff_users SET password_hash = ? WHERE username = ?",
-                           [new_hash, name])
+                db.execute("UPDATE staff_users SET password_hash = ? WHERE username = ?", [new_hash, name])
             self.store.audit(db, name, "login", None, f"from {client[:64]}")
+
         self.store.run(start, write=True)
         return LoginResult(token=token, user=StaffUser(name, row[1] or "", _iso(expires)))
 
-    def session(self, token: str) -> Optional[StaffUser]:
+    def session(self, token: str) -> StaffUser | None:
         """The user of a live session, or None (unknown, idle too long, expired)."""
         if not token or len(token) > 200:
             return None
         digest, now = _token_hash(token), _now()
-        row = self.store.run(lambda db: db.one(
-            "SELECT s.username, u.display_name, s.last_seen_at, s.expires_at, u.disabled_at "
-            "FROM staff_sessions s JOIN staff_users u ON u.username = s.username "
-            "WHERE s.token_hash = ?", [digest]), write=False)
+        row = self.store.run(
+            lambda db: db.one(
+                "SELECT s.username, u.display_name, s.last_seen_at, s.expires_at, u.disabled_at "
+                "FROM staff_sessions s JOIN staff_users u ON u.username = s.username "
+                "WHERE s.token_hash = ?",
+                [digest],
+            ),
+            write=False,
+        )
         if row is None:
             return None
         username, display, last_seen, expires, disabled = row
@@ -246,21 +296,23 @@ class StaffAccounts:
             self.end_session(token, reason="expired")
             return None
         if now - _parse(last_seen) >= SEEN_EVERY:
-            self.store.run(lambda db: db.execute(
-                "UPDATE staff_sessions SET last_seen_at = ? WHERE token_hash = ?",
-                [_iso(now), digest]), write=True)
+            self.store.run(
+                lambda db: db.execute(
+                    "UPDATE staff_sessions SET last_seen_at = ? WHERE token_hash = ?", [_iso(now), digest]
+                ),
+                write=True,
+            )
         return StaffUser(username, display or "", expires)
 
     def end_session(self, token: str, *, reason: str = "logout") -> None:
         digest = _token_hash(token or "")
 
         def run(db: Database) -> None:
-            username = db.scalar("SELECT username FROM staff_sessions WHERE token_hash = ?",
-                                 [digest])
+            username = db.scalar("SELECT username FROM staff_sessions WHERE token_hash = ?", [digest])
             if username is not None:
                 db.execute("DELETE FROM staff_sessions WHERE token_hash = ?", [digest])
-                self.store.audit(db, username, "logout" if reason == "logout" else
-                                 "session-expired", None)
+                self.store.audit(db, username, "logout" if reason == "logout" else "session-expired", None)
+
         self.store.run(run, write=True)
 
 
@@ -273,8 +325,11 @@ def _count_failure(db: Database, key: str, now: datetime) -> None:
     if failures >= LOCK_AFTER:
         lock = min(LONGEST_LOCK, FIRST_LOCK * (2 ** (failures - LOCK_AFTER)))
         locked_until = _iso(now + lock)
-    db.upsert("login_failures", {"key": key, "failures": failures, "last_at": _iso(now),
-                                 "locked_until": locked_until}, key="key")
+    db.upsert(
+        "login_failures",
+        {"key": key, "failures": failures, "last_at": _iso(now), "locked_until": locked_until},
+        key="key",
+    )
 
 
 def _locked_for(db: Database, keys: list[str], now: datetime) -> int:

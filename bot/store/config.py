@@ -5,6 +5,7 @@ is kept: read from the environment at call time.
 are under the project root) or a PostgreSQL URL
 (``postgresql://user:password@host:5432/name``).
 """
+
 from __future__ import annotations
 
 import os
@@ -45,7 +46,7 @@ def retention_days() -> int:
     try:
         days = int(raw)
     except ValueError:
-        raise InvalidInput(f"RETENTION_DAYS must be a whole number of days, got {raw!r}")
+        raise InvalidInput(f"RETENTION_DAYS must be a whole number of days, got {raw!r}") from None
     if days < 1:
         raise InvalidInput(f"RETENTION_DAYS must be at least 1, got {days}")
     return days
@@ -58,4 +59,4 @@ def lock_timeout_from_env() -> float:
     try:
         return max(0.0, float(raw))
     except ValueError:
-        raise InvalidInput(f"LEAD_DB_LOCK_TIMEOUT must be a number of seconds, got {raw!r}")
+        raise InvalidInput(f"LEAD_DB_LOCK_TIMEOUT must be a number of seconds, got {raw!r}") from None

@@ -8,23 +8,42 @@ Saving is an idempotent upsert keyed by ``screening_id``, so a retry never
 writes a screening twice; writers of the same screening take a per-screening
 lock (PostgreSQL; SQLite admits one writer at a time anyway).
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from bot.outcome import DECLINED, FAIL, OUTCOMES, PASS, UNCERTAIN, compute_outcome
 from bot.store import config, schema, tracker
-from bot.store.errors import (
-    AlreadyResolved, InvalidInput, LeadStoreError, LeadStoreUnavailable, NotFound)
+from bot.store.errors import AlreadyResolved, InvalidInput, LeadStoreError, LeadStoreUnavailable, NotFound
 from bot.store.records import (
-    bound, chunks, dumps, format_export, load_records, loads, placeholders, sortable,
-    split_record, utc_now)
+    bound,
+    chunks,
+    dumps,
+    format_export,
+    load_records,
+    loads,
+    placeholders,
+    sortable,
+    split_record,
+    utc_now,
+)
 from bot.store.sql import (
-    SQLITE, Broken, Database, Unavailable, create_private_file, dialect_of, engine_for, is_url,
-    redact, transaction)
+    SQLITE,
+    Broken,
+    Database,
+    Unavailable,
+    create_private_file,
+    dialect_of,
+    engine_for,
+    is_url,
+    redact,
+    transaction,
+)
 
 T = TypeVar("T")
 OPEN, RESOLVED = "open", "resolved"
@@ -32,8 +51,7 @@ NOTIFY_CHANNELS = ("email", "webhook")
 NOTIFY_STATUSES = ("pending", "sent", "failed")
 DECISIONS = (PASS, FAIL)
 REVIEW_FILTERS = ("open", "none")
-SCREENING_TABLES = ("answers", "review_items", "transcript", "outcome_history",
-                    "screening_states")
+SCREENING_TABLES = ("answers", "review_items", "transcript", "outcome_history", "screening_states")
 STATES_KEPT = 3  # revisions of a screening's state kept: Rasa lags at most one behind
 
 
@@ -41,15 +59,18 @@ class LeadStore:
     """The lead database. Cheap to build; one connection per operation
     (pooled for PostgreSQL)."""
 
-    def __init__(self, path: str | os.PathLike | None = None, *,
-                 lock_timeout: float | None = None,
-                 tracker_db: str | os.PathLike | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        lock_timeout: float | None = None,
+        tracker_db: str | os.PathLike | None = None,
+    ):
         target = path if path is not None else config.lead_db_path()
         self.url: str | None = str(target) if is_url(target) else None
         self.path: Path | None = None if self.url else Path(target)
         self.dialect = dialect_of(target)
-        self.lock_timeout = (config.lock_timeout_from_env() if lock_timeout is None
-                             else max(0.0, float(lock_timeout)))
+        self.lock_timeout = config.lock_timeout_from_env() if lock_timeout is None else max(0.0, float(lock_timeout))
         self.tracker_db = tracker_db
         self._ready = False
 
@@ -83,7 +104,8 @@ class LeadStore:
         if version > schema.SCHEMA_VERSION:
             raise LeadStoreError(
                 f"lead database {redact(self.target)} has schema version {version}, newer "
-                f"than this code supports ({schema.SCHEMA_VERSION}); upgrade the code")
+                f"than this code supports ({schema.SCHEMA_VERSION}); upgrade the code"
+            )
         self._ready = True
 
     def run(self, fn: Callable[[Database], T], *, write: bool, commit: bool = True) -> T:
@@ -92,15 +114,22 @@ class LeadStore:
             try:
                 create_private_file(self.path)  # health data: owner-only
             except OSError as exc:
-                raise LeadStoreUnavailable(
-                    f"cannot open lead database {self.path}: {exc.strerror or exc}") from exc
+                raise LeadStoreUnavailable(f"cannot open lead database {self.path}: {exc.strerror or exc}") from exc
         try:
-            return transaction(engine_for(self.target), self.dialect, fn, write=write,
-                               timeout=self.lock_timeout, commit=commit, prepare=self._prepare)
+            return transaction(
+                engine_for(self.target),
+                self.dialect,
+                fn,
+                write=write,
+                timeout=self.lock_timeout,
+                commit=commit,
+                prepare=self._prepare,
+            )
         except Unavailable as exc:
             raise LeadStoreUnavailable(
                 f"lead database {redact(self.target)} stayed locked or unreachable for "
-                f"{self.lock_timeout:g} s ({exc}); nothing was changed, try again later") from exc
+                f"{self.lock_timeout:g} s ({exc}); nothing was changed, try again later"
+            ) from exc
         except Broken as exc:
             raise LeadStoreError(f"lead database {redact(self.target)}: {exc}") from exc
 
@@ -111,18 +140,22 @@ class LeadStore:
     # -- audit -------------------------------------------------------------
     @staticmethod
     def audit(db: Database, actor: str, action: str, target: Any, detail: str = "") -> None:
-        db.insert("audit", {
-            "at": utc_now(), "actor": str(actor or "unknown")[:200],
-            "action": str(action)[:100],
-            "target": None if target is None else str(target)[:500],
-            "detail": str(detail or "")[:1000]})
+        db.insert(
+            "audit",
+            {
+                "at": utc_now(),
+                "actor": str(actor or "unknown")[:200],
+                "action": str(action)[:100],
+                "target": None if target is None else str(target)[:500],
+                "detail": str(detail or "")[:1000],
+            },
+        )
 
     def record_audit(self, actor: str, action: str, target: Any, detail: str = "") -> None:
         """Append to the audit log. Callers: ids and counts only, never health data."""
         self.run(lambda db: self.audit(db, actor, action, target, detail), write=True)
 
-    def audit_log(self, limit: int | None = None, *, actor: str | None = None,
-                  action: str | None = None) -> list[dict]:
+    def audit_log(self, limit: int | None = None, *, actor: str | None = None, action: str | None = None) -> list[dict]:
         """Newest first."""
         where, params = [], []
         if actor:
@@ -131,15 +164,19 @@ class LeadStore:
         if action:
             where.append("action = ?")
             params.append(action)
-        sql = ("SELECT id, at, actor, action, target, detail FROM audit "
-               + ("WHERE " + " AND ".join(where) + " " if where else "") + "ORDER BY id DESC")
+        sql = (
+            "SELECT id, at, actor, action, target, detail FROM audit "
+            + ("WHERE " + " AND ".join(where) + " " if where else "")
+            + "ORDER BY id DESC"
+        )
         if limit:
             sql += f" LIMIT {int(limit)}"
         return self.run(lambda db: db.query(sql, params), write=False)
 
     # -- saving ------------------------------------------------------------
-    def save_screening(self, record: Mapping[str, Any], *, state: Mapping[str, Any] | None = None,
-                       revision: str | None = None) -> str:
+    def save_screening(
+        self, record: Mapping[str, Any], *, state: Mapping[str, Any] | None = None, revision: str | None = None
+    ) -> str:
         """Insert or update one screening (idempotent, one transaction).
 
         The answers and transcript are replaced by the record's. Review items
@@ -160,38 +197,54 @@ class LeadStore:
             if state_json is not None and row["outcome"] != DECLINED:
                 _save_state(db, row["screening_id"], str(revision), state_json)
             return outcome
+
         return self.run(run, write=True)
 
     def load_state(self, screening_id: str, revision: str) -> dict | None:
         """A screening's state as saved at ``revision``; the newest one if that
         revision is no longer kept; None if the screening is gone."""
+
         def run(db: Database) -> str | None:
-            found = db.scalar("SELECT state FROM screening_states WHERE screening_id = ? "
-                              "AND revision = ?", [screening_id, revision])
+            found = db.scalar(
+                "SELECT state FROM screening_states WHERE screening_id = ? AND revision = ?", [screening_id, revision]
+            )
             if found is None:
-                found = db.scalar("SELECT state FROM screening_states WHERE screening_id = ? "
-                                  "ORDER BY seq DESC LIMIT 1", [screening_id])
+                found = db.scalar(
+                    "SELECT state FROM screening_states WHERE screening_id = ? ORDER BY seq DESC LIMIT 1",
+                    [screening_id],
+                )
             return found
+
         text = self.run(run, write=False)
         return None if text is None else loads(text)
 
     # -- reading -----------------------------------------------------------
     def get_screening(self, screening_id: str) -> dict | None:
-        records = self.run(lambda db: load_records(db, "s.screening_id = ?", [screening_id]),
-                            write=False)
+        records = self.run(lambda db: load_records(db, "s.screening_id = ?", [screening_id]), write=False)
         return records[0] if records else None
 
     def find_by_conversation(self, conversation_id: str) -> dict | None:
         """The newest screening of a conversation (a conversation may restart)."""
-        records = self.run(lambda db: load_records(
-            db, "s.screening_id = (SELECT screening_id FROM screenings WHERE conversation_id = ? "
-                "ORDER BY started_utc DESC, created_at DESC LIMIT 1)", [conversation_id]),
-            write=False)
+        records = self.run(
+            lambda db: load_records(
+                db,
+                "s.screening_id = (SELECT screening_id FROM screenings WHERE conversation_id = ? "
+                "ORDER BY started_utc DESC, created_at DESC LIMIT 1)",
+                [conversation_id],
+            ),
+            write=False,
+        )
         return records[0] if records else None
 
-    def list_screenings(self, outcome: str | None = None, review_status: str | None = None,
-                        since: Any = None, until: Any = None,
-                        limit: int | None = None, offset: int = 0) -> list[dict]:
+    def list_screenings(
+        self,
+        outcome: str | None = None,
+        review_status: str | None = None,
+        since: Any = None,
+        until: Any = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict]:
         """Screenings newest first, one summary dict each (no answers)."""
         where, params = _screening_filters(outcome, review_status, since, until)
         if limit is not None and int(limit) < 1:
@@ -220,25 +273,30 @@ class LeadStore:
             ids = [r["screening_id"] for r in rows]
             for chunk in chunks(ids):
                 for sid, criterion in db.execute(
-                        f"SELECT screening_id, criterion FROM answers WHERE verdict = 'pending' "
-                        f"AND screening_id IN ({placeholders(len(chunk))})", list(chunk)):
+                    f"SELECT screening_id, criterion FROM answers WHERE verdict = 'pending' "
+                    f"AND screening_id IN ({placeholders(len(chunk))})",
+                    list(chunk),
+                ):
                     pending_verdicts.setdefault(sid, set()).add(criterion)
             for r in rows:
-                pending = set(loads(r.pop("pending"), [])) | pending_verdicts.get(
-                    r["screening_id"], set())
+                pending = set(loads(r.pop("pending"), [])) | pending_verdicts.get(r["screening_id"], set())
                 r["pending_count"] = len(pending)
                 r["contact"] = loads(r["contact"])
                 for key in ("fail_count", "uncertain_count", "open_review_items"):
                     r[key] = int(r[key])
             return rows
+
         return self.run(run, write=False)
 
-    def count_screenings(self, review_status: str | None = None, since: Any = None,
-                         until: Any = None) -> dict[str, int]:
+    def count_screenings(
+        self, review_status: str | None = None, since: Any = None, until: Any = None
+    ) -> dict[str, int]:
         """How many screenings per outcome (every outcome listed, zeros too)."""
         where, params = _screening_filters(None, review_status, since, until)
-        sql = (f"SELECT s.outcome, count(*) FROM screenings s "
-               f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY s.outcome")
+        sql = (
+            f"SELECT s.outcome, count(*) FROM screenings s "
+            f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY s.outcome"
+        )
         rows = self.run(lambda db: list(db.execute(sql, params)), write=False)
         counts = {o: 0 for o in OUTCOMES}
         counts.update({outcome: int(n) for outcome, n in rows})
@@ -257,8 +315,7 @@ class LeadStore:
 
     def get_review_item(self, item_id: int) -> dict | None:
         item_id = _item_id(item_id)
-        rows = self.run(lambda db: db.query(
-            "SELECT * FROM review_items WHERE id = ?", [item_id]), write=False)
+        rows = self.run(lambda db: db.query("SELECT * FROM review_items WHERE id = ?", [item_id]), write=False)
         return rows[0] if rows else None
 
     # -- staff decisions -----------------------------------------------------
@@ -282,44 +339,71 @@ class LeadStore:
             if item["status"] == RESOLVED:
                 raise AlreadyResolved(
                     f"review item {item_id} was already resolved ({item['decision']}) by "
-                    f"{item['resolved_by']} at {item['resolved_at']}")
+                    f"{item['resolved_by']} at {item['resolved_at']}"
+                )
             sid, criterion = item["screening_id"], item["criterion"]
-            s = db.query("SELECT outcome, completed_at FROM screenings WHERE screening_id = ?",
-                         [sid])[0]
-            verdicts = dict(db.execute(
-                "SELECT criterion, verdict FROM answers WHERE screening_id = ?", [sid]).fetchall())
+            s = db.query("SELECT outcome, completed_at FROM screenings WHERE screening_id = ?", [sid])[0]
+            verdicts = dict(
+                db.execute("SELECT criterion, verdict FROM answers WHERE screening_id = ?", [sid]).fetchall()
+            )
             now = utc_now()
             if criterion in verdicts:
-                db.execute("UPDATE answers SET verdict = ? WHERE screening_id = ? AND criterion = ?",
-                           [decision, sid, criterion])
+                db.execute(
+                    "UPDATE answers SET verdict = ? WHERE screening_id = ? AND criterion = ?",
+                    [decision, sid, criterion],
+                )
             else:
-                position = db.scalar("SELECT coalesce(max(position) + 1, 0) FROM answers "
-                                     "WHERE screening_id = ?", [sid])
-                db.insert("answers", {
-                    "screening_id": sid, "criterion": criterion, "position": int(position),
-                    "question": item["question"], "answer": item["answer"],
-                    "value": dumps(None), "verdict": decision, "reason": item["reason"],
-                    "confidence": None})
+                position = db.scalar("SELECT coalesce(max(position) + 1, 0) FROM answers WHERE screening_id = ?", [sid])
+                db.insert(
+                    "answers",
+                    {
+                        "screening_id": sid,
+                        "criterion": criterion,
+                        "position": int(position),
+                        "question": item["question"],
+                        "answer": item["answer"],
+                        "value": dumps(None),
+                        "verdict": decision,
+                        "reason": item["reason"],
+                        "confidence": None,
+                    },
+                )
             verdicts[criterion] = decision
             old = s["outcome"]
-            new = compute_outcome(verdicts, consented=old != DECLINED,
-                                  finished=s["completed_at"] is not None)
-            db.execute("UPDATE screenings SET outcome = ?, updated_at = ? WHERE screening_id = ?",
-                       [new, now, sid])
-            db.execute("UPDATE review_items SET status = 'resolved', decision = ?, note = ?, "
-                       "resolved_by = ?, resolved_at = ? WHERE id = ?",
-                       [decision, note, by, now, item_id])
-            db.insert("outcome_history", {
-                "screening_id": sid, "old": old, "new": new, "at": now, "by": by,
-                "why": f"review item {item_id} ({criterion}) resolved: {decision}"})
+            new = compute_outcome(verdicts, consented=old != DECLINED, finished=s["completed_at"] is not None)
+            db.execute("UPDATE screenings SET outcome = ?, updated_at = ? WHERE screening_id = ?", [new, now, sid])
+            db.execute(
+                "UPDATE review_items SET status = 'resolved', decision = ?, note = ?, "
+                "resolved_by = ?, resolved_at = ? WHERE id = ?",
+                [decision, note, by, now, item_id],
+            )
+            db.insert(
+                "outcome_history",
+                {
+                    "screening_id": sid,
+                    "old": old,
+                    "new": new,
+                    "at": now,
+                    "by": by,
+                    "why": f"review item {item_id} ({criterion}) resolved: {decision}",
+                },
+            )
             self.audit(db, by, "resolve", sid, f"review item {item_id}")
-            return {"item_id": item_id, "screening_id": sid, "criterion": criterion,
-                    "decision": decision, "old_outcome": old, "new_outcome": new}
+            return {
+                "item_id": item_id,
+                "screening_id": sid,
+                "criterion": criterion,
+                "decision": decision,
+                "old_outcome": old,
+                "new_outcome": new,
+            }
+
         return self.run(run, write=True)
 
     # -- retention and erasure ---------------------------------------------
-    def purge(self, older_than_days: int | None = None, tracker_db: Any = None, *,
-              by: str = "system", dry_run: bool = False) -> dict:
+    def purge(
+        self, older_than_days: int | None = None, tracker_db: Any = None, *, by: str = "system", dry_run: bool = False
+    ) -> dict:
         """Delete screenings started more than ``older_than_days`` ago (default
         ``RETENTION_DAYS``) with all their rows, and the tracker-store events of
         their conversations (plus any tracker event older than the cutoff).
@@ -332,25 +416,40 @@ class LeadStore:
         tracker_target = self._tracker_target(tracker_db)
 
         def run(db: Database) -> dict:
-            ids = [r[0] for r in db.execute(
-                "SELECT screening_id FROM screenings WHERE started_utc < ?", [cutoff])]
-            convs = {r[0] for c in chunks(ids) for r in db.execute(
-                f"SELECT DISTINCT conversation_id FROM screenings WHERE screening_id IN "
-                f"({placeholders(len(c))})", list(c))}
+            ids = [r[0] for r in db.execute("SELECT screening_id FROM screenings WHERE started_utc < ?", [cutoff])]
+            convs = {
+                r[0]
+                for c in chunks(ids)
+                for r in db.execute(
+                    f"SELECT DISTINCT conversation_id FROM screenings WHERE screening_id IN ({placeholders(len(c))})",
+                    list(c),
+                )
+            }
             # A conversation that still has a newer screening keeps its events
             # (only those older than the cutoff go).
-            kept = {r[0] for c in chunks(sorted(convs)) for r in db.execute(
-                f"SELECT DISTINCT conversation_id FROM screenings WHERE started_utc >= ? "
-                f"AND conversation_id IN ({placeholders(len(c))})", [cutoff, *c])}
+            kept = {
+                r[0]
+                for c in chunks(sorted(convs))
+                for r in db.execute(
+                    f"SELECT DISTINCT conversation_id FROM screenings WHERE started_utc >= ? "
+                    f"AND conversation_id IN ({placeholders(len(c))})",
+                    [cutoff, *c],
+                )
+            }
             counts = _delete_screenings(db, ids)
             counts["tracker_events"] = tracker.delete_events(
-                tracker_target, sorted(convs - kept), older_than=cutoff_dt.timestamp(),
-                dry_run=dry_run, timeout=self.lock_timeout)
+                tracker_target,
+                sorted(convs - kept),
+                older_than=cutoff_dt.timestamp(),
+                dry_run=dry_run,
+                timeout=self.lock_timeout,
+            )
             if not dry_run:
                 self.audit(db, by, "purge", f"older than {days} days", _counts_text(counts))
             counts["cutoff"] = cutoff_dt.isoformat(timespec="seconds")
             counts["older_than_days"] = days
             return counts
+
         return self.run(run, write=True, commit=not dry_run)
 
     def delete_conversation(self, conversation_id: str, by: str, tracker_db: Any = None) -> dict:
@@ -364,13 +463,17 @@ class LeadStore:
         tracker_target = self._tracker_target(tracker_db)
 
         def run(db: Database) -> dict:
-            ids = [r[0] for r in db.execute(
-                "SELECT screening_id FROM screenings WHERE conversation_id = ?", [conversation_id])]
+            ids = [
+                r[0]
+                for r in db.execute("SELECT screening_id FROM screenings WHERE conversation_id = ?", [conversation_id])
+            ]
             counts = _delete_screenings(db, ids)
             counts["tracker_events"] = tracker.delete_events(
-                tracker_target, [conversation_id], timeout=self.lock_timeout)
+                tracker_target, [conversation_id], timeout=self.lock_timeout
+            )
             self.audit(db, by, "delete", conversation_id, _counts_text(counts))
             return counts
+
         return self.run(run, write=True)
 
     def _tracker_target(self, tracker_db: Any) -> str | Path:
@@ -379,8 +482,9 @@ class LeadStore:
         return self.tracker_db if self.tracker_db is not None else config.tracker_db_path()
 
     # -- notification outbox (bot/notify.py) --------------------------------
-    def enqueue_notifications(self, screening_id: str, channels: Sequence[str],
-                              outcomes: Sequence[str], now: str | None = None) -> list[str]:
+    def enqueue_notifications(
+        self, screening_id: str, channels: Sequence[str], outcomes: Sequence[str], now: str | None = None
+    ) -> list[str]:
         """Queue one pending notification per channel for this screening if its
         stored outcome is one of ``outcomes``. Idempotent: a (screening,
         channel) pair is queued at most once. Returns the channels newly queued."""
@@ -390,70 +494,102 @@ class LeadStore:
                 raise InvalidInput(f"unknown notification channel {channel!r}")
 
         def run(db: Database) -> list[str]:
-            outcome = db.scalar("SELECT outcome FROM screenings WHERE screening_id = ?",
-                                [screening_id])
+            outcome = db.scalar("SELECT outcome FROM screenings WHERE screening_id = ?", [screening_id])
             if outcome is None or outcome not in outcomes:
                 return []
-            return [channel for channel in channels if db.insert_ignore("notifications", {
-                "screening_id": screening_id, "channel": channel, "status": "pending",
-                "attempts": 0, "next_attempt_at": now, "created_at": now})]
+            return [
+                channel
+                for channel in channels
+                if db.insert_ignore(
+                    "notifications",
+                    {
+                        "screening_id": screening_id,
+                        "channel": channel,
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    },
+                )
+            ]
+
         return self.run(run, write=True)
 
-    def list_notifications(self, status: str | None = None,
-                           screening_id: str | None = None) -> list[dict]:
+    def list_notifications(self, status: str | None = None, screening_id: str | None = None) -> list[dict]:
         """Outbox rows, oldest first, each with the screening's current outcome."""
         where, params = [], []
         if status is not None:
             if status not in NOTIFY_STATUSES:
-                raise InvalidInput(f"unknown notification status {status!r} "
-                                   f"(one of: {', '.join(NOTIFY_STATUSES)})")
+                raise InvalidInput(f"unknown notification status {status!r} (one of: {', '.join(NOTIFY_STATUSES)})")
             where.append("n.status = ?")
             params.append(status)
         if screening_id is not None:
             where.append("n.screening_id = ?")
             params.append(screening_id)
-        sql = ("SELECT n.*, s.outcome FROM notifications n "
-               "JOIN screenings s ON s.screening_id = n.screening_id "
-               f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY n.id")
+        sql = (
+            "SELECT n.*, s.outcome FROM notifications n "
+            "JOIN screenings s ON s.screening_id = n.screening_id "
+            f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY n.id"
+        )
         return self.run(lambda db: db.query(sql, params), write=False)
 
     def due_notifications(self, now: str, screening_id: str | None = None) -> list[dict]:
         """Pending rows whose next attempt is due at ``now``, oldest first."""
-        sql = ("SELECT n.*, s.outcome FROM notifications n "
-               "JOIN screenings s ON s.screening_id = n.screening_id "
-               "WHERE n.status = 'pending' AND n.next_attempt_at <= ?"
-               + (" AND n.screening_id = ?" if screening_id is not None else "")
-               + " ORDER BY n.id")
+        sql = (
+            "SELECT n.*, s.outcome FROM notifications n "
+            "JOIN screenings s ON s.screening_id = n.screening_id "
+            "WHERE n.status = 'pending' AND n.next_attempt_at <= ?"
+            + (" AND n.screening_id = ?" if screening_id is not None else "")
+            + " ORDER BY n.id"
+        )
         params = [now] + ([screening_id] if screening_id is not None else [])
         return self.run(lambda db: db.query(sql, params), write=False)
 
-    def claim_notification(self, notification_id: int, attempts: int, now: str,
-                           lease_until: str) -> bool:
+    def claim_notification(self, notification_id: int, attempts: int, now: str, lease_until: str) -> bool:
         """Take a due row for one attempt: ``attempts`` + 1 and the next attempt
         moved to ``lease_until`` (so a crash mid-send means a later retry, and
         two senders never send the same row). False if someone else took it."""
+
         def run(db: Database) -> bool:
-            return db.execute(
-                "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ? "
-                "WHERE id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at <= ?",
-                [lease_until, notification_id, attempts, now]).rowcount == 1
+            return (
+                db.execute(
+                    "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ? "
+                    "WHERE id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at <= ?",
+                    [lease_until, notification_id, attempts, now],
+                ).rowcount
+                == 1
+            )
+
         return self.run(run, write=True)
 
-    def finish_notification(self, notification_id: int, *, sent: bool, now: str,
-                            error: str | None = None, next_attempt_at: str | None = None) -> None:
+    def finish_notification(
+        self,
+        notification_id: int,
+        *,
+        sent: bool,
+        now: str,
+        error: str | None = None,
+        next_attempt_at: str | None = None,
+    ) -> None:
         """Record an attempt's result: sent, or failed with a retry at
         ``next_attempt_at`` (None: give up, status ``failed``)."""
         error = None if error is None else str(error)[:200]
         if sent:
-            sql, params = ("UPDATE notifications SET status = 'sent', sent_at = ?, "
-                           "next_attempt_at = NULL, last_error = NULL WHERE id = ?",
-                           [now, notification_id])
+            sql, params = (
+                "UPDATE notifications SET status = 'sent', sent_at = ?, "
+                "next_attempt_at = NULL, last_error = NULL WHERE id = ?",
+                [now, notification_id],
+            )
         elif next_attempt_at is None:
-            sql, params = ("UPDATE notifications SET status = 'failed', next_attempt_at = NULL, "
-                           "last_error = ? WHERE id = ?", [error, notification_id])
+            sql, params = (
+                "UPDATE notifications SET status = 'failed', next_attempt_at = NULL, last_error = ? WHERE id = ?",
+                [error, notification_id],
+            )
         else:
-            sql, params = ("UPDATE notifications SET next_attempt_at = ?, last_error = ? "
-                           "WHERE id = ?", [next_attempt_at, error, notification_id])
+            sql, params = (
+                "UPDATE notifications SET next_attempt_at = ?, last_error = ? WHERE id = ?",
+                [next_attempt_at, error, notification_id],
+            )
         self.run(lambda db: db.execute(sql, params), write=True)
 
     def retry_notification(self, notification_id: int, *, by: str, now: str | None = None) -> None:
@@ -461,22 +597,23 @@ class LeadStore:
         now = now or utc_now()
 
         def run(db: Database) -> None:
-            row = db.one("SELECT status, screening_id FROM notifications WHERE id = ?",
-                         [notification_id])
+            row = db.one("SELECT status, screening_id FROM notifications WHERE id = ?", [notification_id])
             if row is None:
                 raise NotFound(f"no notification {notification_id}")
             if row[0] == "sent":
                 raise InvalidInput(f"notification {notification_id} was sent already")
-            db.execute("UPDATE notifications SET status = 'pending', next_attempt_at = ?, "
-                       "attempts = 0 WHERE id = ?", [now, notification_id])
+            db.execute(
+                "UPDATE notifications SET status = 'pending', next_attempt_at = ?, attempts = 0 WHERE id = ?",
+                [now, notification_id],
+            )
             self.audit(db, by, "notification-retry", row[1], f"notification {notification_id}")
+
         self.run(run, write=True)
 
     # -- export ------------------------------------------------------------
     def all_records(self, *, include_transcript: bool = False) -> list[dict]:
         """Every screening as a full record, oldest first."""
-        return self.run(lambda db: load_records(db, None, [], transcript=include_transcript),
-                         write=False)
+        return self.run(lambda db: load_records(db, None, [], transcript=include_transcript), write=False)
 
     def export(self, format: str = "json", *, include_transcript: bool = False) -> str:
         """The staff export (DESIGN.md "Staff export") as a string."""
@@ -498,8 +635,9 @@ def _item_id(item_id: Any) -> int:
     return value
 
 
-def _screening_filters(outcome: str | None, review_status: str | None, since: Any,
-                       until: Any) -> tuple[list[str], list]:
+def _screening_filters(
+    outcome: str | None, review_status: str | None, since: Any, until: Any
+) -> tuple[list[str], list]:
     where, params = [], []
     if outcome is not None:
         if outcome not in OUTCOMES:
@@ -509,9 +647,10 @@ def _screening_filters(outcome: str | None, review_status: str | None, since: An
     if review_status is not None:
         if review_status not in REVIEW_FILTERS:
             raise InvalidInput(f"review status must be 'open' or 'none', not {review_status!r}")
-        where.append(("" if review_status == "open" else "NOT ") +
-                     "EXISTS (SELECT 1 FROM review_items r WHERE r.screening_id = "
-                     "s.screening_id AND r.status = 'open')")
+        where.append(
+            ("" if review_status == "open" else "NOT ") + "EXISTS (SELECT 1 FROM review_items r WHERE r.screening_id = "
+            "s.screening_id AND r.status = 'open')"
+        )
     lo, hi = bound(since, end=False), bound(until, end=True)
     if lo:
         where.append("s.started_utc >= ?")
@@ -522,14 +661,12 @@ def _screening_filters(outcome: str | None, review_status: str | None, since: An
     return where, params
 
 
-def _save(db: Database, row: dict, answers: list[dict], items: dict[str, dict],
-          transcript: list[dict]) -> str:
+def _save(db: Database, row: dict, answers: list[dict], items: dict[str, dict], transcript: list[dict]) -> str:
     sid = row["screening_id"]
     db.lock(f"screening:{sid}")
     now = utc_now()
     previous = db.one("SELECT outcome, created_at FROM screenings WHERE screening_id = ?", [sid])
-    existing = {r["criterion"]: r for r in db.query(
-        "SELECT * FROM review_items WHERE screening_id = ?", [sid])}
+    existing = {r["criterion"]: r for r in db.query("SELECT * FROM review_items WHERE screening_id = ?", [sid])}
     resolved = {c: r for c, r in existing.items() if r["status"] == RESOLVED}
 
     # Staff decisions still count while the bot still finds the criterion uncertain.
@@ -540,13 +677,17 @@ def _save(db: Database, row: dict, answers: list[dict], items: dict[str, dict],
             overridden = True
     outcome = row["outcome"]
     if overridden:
-        outcome = compute_outcome({a["criterion"]: a["verdict"] for a in answers},
-                                  consented=outcome != DECLINED,
-                                  finished=row["completed_at"] is not None)
+        outcome = compute_outcome(
+            {a["criterion"]: a["verdict"] for a in answers},
+            consented=outcome != DECLINED,
+            finished=row["completed_at"] is not None,
+        )
 
-    db.upsert("screenings", {**row, "outcome": outcome,
-                             "created_at": previous[1] if previous else now,
-                             "updated_at": now}, key="screening_id")
+    db.upsert(
+        "screenings",
+        {**row, "outcome": outcome, "created_at": previous[1] if previous else now, "updated_at": now},
+        key="screening_id",
+    )
 
     db.execute("DELETE FROM answers WHERE screening_id = ?", [sid])
     db.insert_all("answers", answers)
@@ -558,31 +699,42 @@ def _save(db: Database, row: dict, answers: list[dict], items: dict[str, dict],
         if cid in resolved:
             continue
         if cid in existing:
-            db.execute("UPDATE review_items SET question = ?, answer = ?, reason = ? WHERE id = ?",
-                       [item["question"], item["answer"], item["reason"], existing[cid]["id"]])
+            db.execute(
+                "UPDATE review_items SET question = ?, answer = ?, reason = ? WHERE id = ?",
+                [item["question"], item["answer"], item["reason"], existing[cid]["id"]],
+            )
         else:
-            db.insert("review_items", {**item, "screening_id": sid, "status": OPEN,
-                                       "created_at": now})
+            db.insert("review_items", {**item, "screening_id": sid, "status": OPEN, "created_at": now})
 
     db.execute("DELETE FROM transcript WHERE screening_id = ?", [sid])
     db.insert_all("transcript", transcript)
 
     old = previous[0] if previous else None
     if old != outcome:
-        db.insert("outcome_history", {
-            "screening_id": sid, "old": old, "new": outcome, "at": now, "by": "bot",
-            "why": "screening saved" + (" (staff decisions applied)" if overridden else "")})
+        db.insert(
+            "outcome_history",
+            {
+                "screening_id": sid,
+                "old": old,
+                "new": outcome,
+                "at": now,
+                "by": "bot",
+                "why": "screening saved" + (" (staff decisions applied)" if overridden else ""),
+            },
+        )
     return outcome
 
 
 def _save_state(db: Database, screening_id: str, revision: str, state_json: str) -> None:
-    seq = int(db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM screening_states "
-                        "WHERE screening_id = ?", [screening_id]))
-    db.upsert("screening_states", {"screening_id": screening_id, "revision": revision,
-                                   "state": state_json, "saved_at": utc_now(), "seq": seq},
-              key=("screening_id", "revision"))
-    db.execute("DELETE FROM screening_states WHERE screening_id = ? AND seq <= ?",
-               [screening_id, seq - STATES_KEPT])
+    seq = int(
+        db.scalar("SELECT coalesce(max(seq), 0) + 1 FROM screening_states WHERE screening_id = ?", [screening_id])
+    )
+    db.upsert(
+        "screening_states",
+        {"screening_id": screening_id, "revision": revision, "state": state_json, "saved_at": utc_now(), "seq": seq},
+        key=("screening_id", "revision"),
+    )
+    db.execute("DELETE FROM screening_states WHERE screening_id = ? AND seq <= ?", [screening_id, seq - STATES_KEPT])
 
 
 def _delete_screenings(db: Database, ids: list[str]) -> dict:
@@ -590,8 +742,7 @@ def _delete_screenings(db: Database, ids: list[str]) -> dict:
     for chunk in chunks(ids):
         ph, params = placeholders(len(chunk)), list(chunk)
         for table in (*SCREENING_TABLES, "screenings"):
-            counts[table] += db.execute(f"DELETE FROM {table} WHERE screening_id IN ({ph})",
-                                        params).rowcount
+            counts[table] += db.execute(f"DELETE FROM {table} WHERE screening_id IN ({ph})", params).rowcount
     return counts
 
 

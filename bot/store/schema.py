@@ -8,6 +8,7 @@ floating-point column. Migrations run inside one transaction, under the write
 lock (SQLite) or an advisory lock (PostgreSQL), so two processes starting at
 once migrate once.
 """
+
 from __future__ import annotations
 
 from bot.store.sql import Database
@@ -157,8 +158,7 @@ M004_SCREENING_STATES = [
 ]
 
 # Ordered; meta.schema_version == number of applied entries.
-MIGRATIONS: list[list[str]] = [M001_INITIAL, M002_NOTIFICATIONS, M003_STAFF_ACCOUNTS,
-                               M004_SCREENING_STATES]
+MIGRATIONS: list[list[str]] = [M001_INITIAL, M002_NOTIFICATIONS, M003_STAFF_ACCOUNTS, M004_SCREENING_STATES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -180,6 +180,9 @@ def migrate(db: Database) -> int:
     for statements in MIGRATIONS[version:]:
         for statement in statements:
             db.execute(statement.format(**types))
-    db.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
-               "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [str(len(MIGRATIONS))])
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [str(len(MIGRATIONS))],
+    )
     return len(MIGRATIONS)

@@ -16,6 +16,7 @@ the whole of it while the database is busy:
 A target is a file path (SQLite) or a URL such as
 ``postgresql://user:password@host:5432/leads``.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,9 +24,10 @@ import random
 import sqlite3
 import time
 import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from threading import Lock
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Connection, Engine
@@ -61,8 +63,7 @@ def dialect_of(target: str | os.PathLike) -> str:
         return POSTGRESQL
     if scheme == "sqlite":
         return SQLITE
-    raise ValueError(f"unsupported database URL scheme {scheme!r} "
-                     f"(use a file path for SQLite, or postgresql://...)")
+    raise ValueError(f"unsupported database URL scheme {scheme!r} (use a file path for SQLite, or postgresql://...)")
 
 
 def redact(target: str | os.PathLike) -> str:
@@ -96,21 +97,27 @@ def _make_engine(target: str | os.PathLike, read_only_file: bool) -> Engine:
     if dialect_of(target) == POSTGRESQL:
         url = str(target).replace("postgres://", "postgresql://", 1)
         # AUTOCOMMIT at the driver: transactions are begun explicitly below.
-        return create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True,
-                             pool_size=4, max_overflow=8, future=True,
-                             connect_args={"connect_timeout": 5,
-                                           "application_name": "prescreening-leads"})
+        return create_engine(
+            url,
+            isolation_level="AUTOCOMMIT",
+            pool_pre_ping=True,
+            pool_size=4,
+            max_overflow=8,
+            future=True,
+            connect_args={"connect_timeout": 5, "application_name": "prescreening-leads"},
+        )
     path = str(target)
     if path.startswith("sqlite:///"):
-        path = path[len("sqlite:///"):]
+        path = path[len("sqlite:///") :]
 
     def connect() -> sqlite3.Connection:
         # isolation_level=None: the driver never begins transactions itself,
         # so BEGIN IMMEDIATE below means what it says. mode=rw does not create
         # a missing file (used for Rasa's tracker database).
         if read_only_file:
-            return sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=5,
-                                   isolation_level=None, check_same_thread=False)
+            return sqlite3.connect(
+                f"file:{path}?mode=rw", uri=True, timeout=5, isolation_level=None, check_same_thread=False
+            )
         return sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
 
     # A fresh connection per operation: nothing cached between processes or
@@ -186,8 +193,7 @@ class Database:
     def insert_all(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
             columns = list(rows[0])
-            self.execute_many(self._insert_sql(table, columns),
-                              [[r[c] for c in columns] for r in rows])
+            self.execute_many(self._insert_sql(table, columns), [[r[c] for c in columns] for r in rows])
 
     def insert_ignore(self, table: str, row: Mapping[str, Any]) -> bool:
         """Insert unless a unique key already holds such a row; True if inserted."""
@@ -197,8 +203,10 @@ class Database:
     def upsert(self, table: str, row: Mapping[str, Any], key: str | Sequence[str]) -> None:
         keys = [key] if isinstance(key, str) else list(key)
         updates = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in row if c not in keys)
-        sql = (self._insert_sql(table, list(row))
-               + f" ON CONFLICT ({', '.join(_quote(k) for k in keys)}) DO UPDATE SET {updates}")
+        sql = (
+            self._insert_sql(table, list(row))
+            + f" ON CONFLICT ({', '.join(_quote(k) for k in keys)}) DO UPDATE SET {updates}"
+        )
         self.execute(sql, list(row.values()))
 
     def lock(self, name: str) -> None:
@@ -214,7 +222,7 @@ def placeholders(n: int) -> str:
 
 def chunks(items: Sequence[T], size: int = 500) -> Iterable[Sequence[T]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 # --------------------------------------------------------------------------
@@ -229,21 +237,26 @@ def _retryable(exc: BaseException, dialect: str) -> bool:
     if code:
         return code in _PG_RETRY_CODES or code[:2] in _PG_RETRY_CLASSES
     # No error code: the connection itself failed (refused, reset, server gone).
-    return isinstance(exc, (OperationalError, InterfaceError)) or bool(
-        getattr(exc, "connection_invalidated", False))
+    return isinstance(exc, (OperationalError, InterfaceError)) or bool(getattr(exc, "connection_invalidated", False))
 
 
 def _begin(db: Database, write: bool) -> None:
     if db.is_postgresql:
-        db.execute("BEGIN" if write else
-                   "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        db.execute("BEGIN" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
     else:
         db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def transaction(engine: Engine, dialect: str, fn: Callable[[Database], T], *, write: bool,
-                timeout: float, commit: bool = True,
-                prepare: Callable[[Database], None] | None = None) -> T:
+def transaction(
+    engine: Engine,
+    dialect: str,
+    fn: Callable[[Database], T],
+    *,
+    write: bool,
+    timeout: float,
+    commit: bool = True,
+    prepare: Callable[[Database], None] | None = None,
+) -> T:
     """Run ``fn(db)`` in one transaction, retrying all of it while the
     database is busy, until ``timeout`` seconds have passed (then
     :class:`Unavailable`). ``prepare(db)`` runs first on each new connection,
@@ -293,7 +306,7 @@ def _message(exc: BaseException) -> str:
 def _rollback(db: Database) -> None:
     try:
         db.execute("ROLLBACK")
-    except Exception:  # the connection may be gone; nothing was committed
+    except Exception:  # noqa: BLE001 - the connection may be gone; nothing was committed
         pass
 
 

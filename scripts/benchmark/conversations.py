@@ -7,22 +7,22 @@ and decline to be contacted, so they see the criterion table. The starter
 bot's people walk its stories (greet, mood great/unhappy, affirm/deny, bot
 challenge, goodbye) for a given number of turns.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence, Tuple
 
 from . import suite_helpers
 
 _test_scripts = suite_helpers.load("scripts")
-PATIENT_ANSWERS: List[Tuple[str, str]] = _test_scripts.PATIENT_ANSWERS
-reply_for: Callable[[list, list], Optional[str]] = _test_scripts.reply_for
+PATIENT_ANSWERS: list[tuple[str, str]] = _test_scripts.PATIENT_ANSWERS
+reply_for: Callable[[list, list], str | None] = _test_scripts.reply_for
 
 # BP 130/80 (not the REST test's 150/95, a knock-out) so the physician goes
 # through the whole checklist.
-PHYSICIAN_SUMMARY = ("62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, Cr 0.9 mg/dL, "
-                     "72 kg, BP 130/80")
-PHYSICIAN_ANSWERS: List[Tuple[str, str]] = _test_scripts.PHYSICIAN_ANSWERS
+PHYSICIAN_SUMMARY = "62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, Cr 0.9 mg/dL, 72 kg, BP 130/80"
+PHYSICIAN_ANSWERS: list[tuple[str, str]] = _test_scripts.PHYSICIAN_ANSWERS
 
 # The bot's last words of a finished screening (contact given / contact declined).
 SCREENING_ENDS = ("The study team will contact you", "If you'd like to talk later")
@@ -32,11 +32,11 @@ TURN_FAILED = "Please try again in a moment"
 # The starter bot's stories and rules, one user path after another. Not its
 # "sad path 2" (deny -> goodbye): past the start of a conversation its TED
 # often predicts nothing for that deny, an empty reply we would count as error.
-STARTER_PATHS: List[List[str]] = [
-    ["hello", "I am feeling very good"],               # happy path
-    ["hi", "I am sad", "yes"],                         # sad path 1
-    ["are you a bot?"],                                # bot challenge rule
-    ["good morning", "great", "bye"],                  # happy path + goodbye rule
+STARTER_PATHS: list[list[str]] = [
+    ["hello", "I am feeling very good"],  # happy path
+    ["hi", "I am sad", "yes"],  # sad path 1
+    ["are you a bot?"],  # bot challenge rule
+    ["good morning", "great", "bye"],  # happy path + goodbye rule
 ]
 
 
@@ -48,21 +48,23 @@ class ScriptError(Exception):
 class Conversation:
     """One simulated person. next_message(said) gives what they say next after
     the bot said `said` (texts of its last reply), or None when they are done."""
+
     sender: str
     kind: str
     turns_sent: int = field(default=0, init=False)
 
-    def next_message(self, said: Sequence[str]) -> Optional[str]:
+    def next_message(self, said: Sequence[str]) -> str | None:
         raise NotImplementedError
 
 
 @dataclass
 class Screening(Conversation):
     """Opening lines, then the scripted answer to each question until the bot ends the screening."""
-    opening: Sequence[str] = ()
-    answers: Sequence[Tuple[str, str]] = ()
 
-    def next_message(self, said: Sequence[str]) -> Optional[str]:
+    opening: Sequence[str] = ()
+    answers: Sequence[tuple[str, str]] = ()
+
+    def next_message(self, said: Sequence[str]) -> str | None:
         if self.turns_sent < len(self.opening):
             message = self.opening[self.turns_sent]
         elif any(end in text for text in said for end in SCREENING_ENDS):
@@ -79,10 +81,11 @@ class Screening(Conversation):
 @dataclass
 class FixedTurns(Conversation):
     """A given number of messages, cycling through the given paths."""
+
     paths: Sequence[Sequence[str]] = ()
     turns: int = 0
 
-    def next_message(self, said: Sequence[str]) -> Optional[str]:
+    def next_message(self, said: Sequence[str]) -> str | None:
         if self.turns_sent >= self.turns:
             return None
         cycle = [message for path in self.paths for message in path]
@@ -96,27 +99,32 @@ def patient(sender: str) -> Screening:
 
 
 def physician(sender: str) -> Screening:
-    return Screening(sender, "physician", opening=["hello", "I'm a doctor", "yes I agree", PHYSICIAN_SUMMARY],
-                     answers=PHYSICIAN_ANSWERS)
+    return Screening(
+        sender,
+        "physician",
+        opening=["hello", "I'm a doctor", "yes I agree", PHYSICIAN_SUMMARY],
+        answers=PHYSICIAN_ANSWERS,
+    )
 
 
 def starter(sender: str, turns: int) -> FixedTurns:
     return FixedTurns(sender, "starter", paths=STARTER_PATHS, turns=turns)
 
 
-def kinds_for(count: int, physician_share: float) -> List[str]:
+def kinds_for(count: int, physician_share: float) -> list[str]:
     """'patient'/'physician' for each of `count` conversations, physicians spread evenly."""
     if not 0 <= physician_share <= 1:
         raise ValueError("physician share must be within 0-1")
-    return ["physician" if int((i + 1) * physician_share) > int(i * physician_share) else "patient"
-            for i in range(count)]
+    return [
+        "physician" if int((i + 1) * physician_share) > int(i * physician_share) else "patient" for i in range(count)
+    ]
 
 
-def our_conversations(run_id: str, count: int, physician_share: float) -> List[Conversation]:
+def our_conversations(run_id: str, count: int, physician_share: float) -> list[Conversation]:
     makers = {"patient": patient, "physician": physician}
     return [makers[kind](f"bench-{run_id}-{i:04d}-{kind}") for i, kind in enumerate(kinds_for(count, physician_share))]
 
 
-def starter_conversations(run_id: str, turns_each: Sequence[int]) -> List[Conversation]:
+def starter_conversations(run_id: str, turns_each: Sequence[int]) -> list[Conversation]:
     """One starter-bot conversation per entry, with that many turns (the same shape as ours)."""
     return [starter(f"bench-{run_id}-{i:04d}-starter", turns) for i, turns in enumerate(turns_each)]

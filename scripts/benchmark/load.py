@@ -12,14 +12,15 @@ exception or timeout, an empty reply, the "please try again" reply of a
 failed turn, a question the script has no answer for, or no end within
 max_turns.
 """
+
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence
 
 import aiohttp
 
@@ -43,9 +44,9 @@ class Failure:
 
 @dataclass
 class LoadResult:
-    turns: List[Turn] = field(default_factory=list)
-    failures: List[Failure] = field(default_factory=list)
-    turns_per_conversation: Dict[str, int] = field(default_factory=dict)
+    turns: list[Turn] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    turns_per_conversation: dict[str, int] = field(default_factory=dict)
     completed: int = 0
     wall_seconds: float = 0.0
 
@@ -56,7 +57,7 @@ class _TurnError(Exception):
         self.error, self.detail = error, detail
 
 
-async def _post(session: aiohttp.ClientSession, url: str, sender: str, message: str) -> List[str]:
+async def _post(session: aiohttp.ClientSession, url: str, sender: str, message: str) -> list[str]:
     async with session.post(url, json={"sender": sender, "message": message}) as response:
         body = await response.read()
         if response.status != 200:
@@ -75,9 +76,15 @@ async def _post(session: aiohttp.ClientSession, url: str, sender: str, message: 
     return texts
 
 
-async def _run_one(conversation: Conversation, session: aiohttp.ClientSession, urls: "itertools.cycle",
-                   max_turns: int, result: LoadResult, on_turn: Callable[[LoadResult], None]) -> None:
-    said: List[str] = []
+async def _run_one(
+    conversation: Conversation,
+    session: aiohttp.ClientSession,
+    urls: itertools.cycle,
+    max_turns: int,
+    result: LoadResult,
+    on_turn: Callable[[LoadResult], None],
+) -> None:
+    said: list[str] = []
     sent = 0
     try:
         while True:
@@ -110,11 +117,17 @@ async def _run_one(conversation: Conversation, session: aiohttp.ClientSession, u
         result.turns_per_conversation[conversation.sender] = sent
 
 
-async def _drive(conversations: Sequence[Conversation], urls: Sequence[str], concurrency: int,
-                 max_turns: int, turn_timeout: float, on_done: Callable[[LoadResult], None],
-                 on_turn: Callable[[LoadResult], None]) -> LoadResult:
+async def _drive(
+    conversations: Sequence[Conversation],
+    urls: Sequence[str],
+    concurrency: int,
+    max_turns: int,
+    turn_timeout: float,
+    on_done: Callable[[LoadResult], None],
+    on_turn: Callable[[LoadResult], None],
+) -> LoadResult:
     result = LoadResult()
-    queue: "asyncio.Queue[Conversation]" = asyncio.Queue()
+    queue: asyncio.Queue[Conversation] = asyncio.Queue()
     for conversation in conversations:
         queue.put_nowait(conversation)
     url_cycle = itertools.cycle(urls)
@@ -122,6 +135,7 @@ async def _drive(conversations: Sequence[Conversation], urls: Sequence[str], con
     connector = aiohttp.TCPConnector(limit=max(concurrency, 1) * 2, force_close=False)
 
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+
         async def worker() -> None:
             while True:
                 try:
@@ -137,13 +151,21 @@ async def _drive(conversations: Sequence[Conversation], urls: Sequence[str], con
     return result
 
 
-def drive(conversations: Sequence[Conversation], urls: Sequence[str], concurrency: int, max_turns: int,
-          turn_timeout: float, on_done: Optional[Callable[[LoadResult], None]] = None,
-          on_turn: Optional[Callable[[LoadResult], None]] = None) -> LoadResult:
+def drive(
+    conversations: Sequence[Conversation],
+    urls: Sequence[str],
+    concurrency: int,
+    max_turns: int,
+    turn_timeout: float,
+    on_done: Callable[[LoadResult], None] | None = None,
+    on_turn: Callable[[LoadResult], None] | None = None,
+) -> LoadResult:
     """Run every conversation to its end, `concurrency` at a time; blocking.
     on_done / on_turn are called after each finished conversation / answered turn."""
+
     def nothing(_result: LoadResult) -> None:
         pass
 
-    return asyncio.run(_drive(conversations, urls, concurrency, max_turns, turn_timeout,
-                              on_done or nothing, on_turn or nothing))
+    return asyncio.run(
+        _drive(conversations, urls, concurrency, max_turns, turn_timeout, on_done or nothing, on_turn or nothing)
+    )

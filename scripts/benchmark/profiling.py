@@ -7,17 +7,18 @@ install it elsewhere and pass its path, e.g.
 Each server gets var/bench/profiles/<deployment>-<server>.txt in py-spy's "raw"
 (collapsed stacks) format: flamegraph.pl and speedscope read it.
 """
+
 from __future__ import annotations
 
 import signal
 import subprocess
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
 
 
 @contextmanager
-def py_spy(executable: Optional[str], pids: Dict[str, int], out_dir: Path, prefix: str) -> Iterator[List[Path]]:
+def py_spy(executable: str | None, pids: dict[str, int], out_dir: Path, prefix: str) -> Iterator[list[Path]]:
     """Record every pid until the block ends (nothing when executable is None)."""
     if not executable:
         yield []
@@ -27,9 +28,29 @@ def py_spy(executable: Optional[str], pids: Dict[str, int], out_dir: Path, prefi
     for name, pid in pids.items():
         out = out_dir / f"{prefix}-{name}.txt"
         log = open(out_dir / f"{prefix}-{name}.log", "wb")
-        recorders.append((subprocess.Popen([executable, "record", "--pid", str(pid), "--rate", "50",
-                                            "--subprocesses", "--format", "raw", "-o", str(out)],
-                                           stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT), log))
+        recorders.append(
+            (
+                subprocess.Popen(
+                    [
+                        executable,
+                        "record",
+                        "--pid",
+                        str(pid),
+                        "--rate",
+                        "50",
+                        "--subprocesses",
+                        "--format",
+                        "raw",
+                        "-o",
+                        str(out),
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                ),
+                log,
+            )
+        )
         outputs.append(out)
     try:
         yield outputs

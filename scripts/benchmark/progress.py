@@ -1,12 +1,13 @@
 """Status on stderr: one line per phase (with a live clock on a terminal) and
 a progress bar over conversations."""
+
 from __future__ import annotations
 
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from tqdm import tqdm
 
@@ -20,8 +21,14 @@ def phase(name: str) -> Iterator[None]:
     """`bench: <name> ...`, a ticking clock while it runs (terminals only), then the time it took."""
     started = time.monotonic()
     say(f"{name} ...")
-    clock = tqdm(total=None, desc=f"  {name}", bar_format="{desc}: {elapsed}", file=sys.stderr,
-                 leave=False, disable=not sys.stderr.isatty())
+    clock = tqdm(
+        total=None,
+        desc=f"  {name}",
+        bar_format="{desc}: {elapsed}",
+        file=sys.stderr,
+        leave=False,
+        disable=not sys.stderr.isatty(),
+    )
     done = threading.Event()
 
     def tick() -> None:
@@ -40,5 +47,4 @@ def phase(name: str) -> Iterator[None]:
 
 
 def conversation_bar(total: int, desc: str) -> tqdm:
-    return tqdm(total=total, desc=f"  {desc}", unit="conv", file=sys.stderr, dynamic_ncols=True,
-                mininterval=0.5)
+    return tqdm(total=total, desc=f"  {desc}", unit="conv", file=sys.stderr, dynamic_ncols=True, mininterval=0.5)

@@ -1,9 +1,10 @@
 """What the servers use: peak resident memory (sampled in a background thread)
 and CPU seconds, each over a process and all its descendants."""
+
 from __future__ import annotations
 
 import threading
-from typing import Callable, Dict, Optional
+from collections.abc import Callable
 
 import psutil
 
@@ -41,7 +42,7 @@ def tree_cpu_seconds(pid: int) -> float:
     return float(_tree_sum(pid, _user_and_system_seconds))
 
 
-def cpu_seconds(pids: Dict[str, int]) -> Dict[str, float]:
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     return {name: tree_cpu_seconds(pid) for name, pid in pids.items()}
 
 
@@ -61,11 +62,11 @@ class PeakMemory:
     (name -> pid; asked each time, so servers started later are included) and
     keeps the peak per name. Use as a context manager."""
 
-    def __init__(self, pids: Callable[[], Dict[str, int]], interval: float = 0.2):
+    def __init__(self, pids: Callable[[], dict[str, int]], interval: float = 0.2):
         self._pids, self._interval = pids, interval
-        self._peaks: Dict[str, int] = {}
+        self._peaks: dict[str, int] = {}
         self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
 
     def sample(self) -> None:
         for name, pid in self._pids().items():
@@ -75,7 +76,7 @@ class PeakMemory:
         while not self._stop.wait(self._interval):
             self.sample()
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self._thread = threading.Thread(target=self._loop, name="peak-memory", daemon=True)
         self._thread.start()
         return self
@@ -86,5 +87,5 @@ class PeakMemory:
             self._thread.join()
         self.sample()
 
-    def peaks_mb(self) -> Dict[str, float]:
+    def peaks_mb(self) -> dict[str, float]:
         return {name: round(peak / MB, 1) for name, peak in self._peaks.items()}

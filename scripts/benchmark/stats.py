@@ -1,8 +1,9 @@
 """Statistics of a benchmark run: pure functions on plain numbers, no I/O."""
+
 from __future__ import annotations
 
 import math
-from typing import Dict, Iterable, Optional, Sequence
+from collections.abc import Iterable, Sequence
 
 # The issue's targets. "GB"/"MB" read as binary units (psutil reports bytes).
 TARGET_P95_RATIO = 1.5
@@ -10,7 +11,7 @@ TARGET_RASA_RSS_MB = 1.5 * 1024
 TARGET_ACTIONS_RSS_MB = 300.0
 
 
-def percentile(values: Sequence[float], q: float) -> Optional[float]:
+def percentile(values: Sequence[float], q: float) -> float | None:
     """The q-th percentile (0-100) with linear interpolation between ranks
     (numpy's default method); None for no values."""
     if not 0 <= q <= 100:
@@ -23,7 +24,7 @@ def percentile(values: Sequence[float], q: float) -> Optional[float]:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def latency_summary(seconds: Iterable[float]) -> Dict[str, Optional[float]]:
+def latency_summary(seconds: Iterable[float]) -> dict[str, float | None]:
     """Per-turn latencies (seconds) as milliseconds: count, mean, min, p50, p95, p99, max."""
     ms = [s * 1000 for s in seconds]
     if not ms:
@@ -39,24 +40,24 @@ def latency_summary(seconds: Iterable[float]) -> Dict[str, Optional[float]]:
     }
 
 
-def rate(count: int, seconds: float) -> Optional[float]:
+def rate(count: int, seconds: float) -> float | None:
     """Events per second; None when no time passed."""
     return round(count / seconds, 2) if seconds > 0 else None
 
 
-def per_turn_ms(seconds: float, turns: int) -> Optional[float]:
+def per_turn_ms(seconds: float, turns: int) -> float | None:
     """Seconds spent over `turns` turns, as milliseconds per turn."""
     return round(seconds * 1000 / turns, 1) if turns else None
 
 
-def ratio(ours: Optional[float], reference: Optional[float]) -> Optional[float]:
+def ratio(ours: float | None, reference: float | None) -> float | None:
     """ours / reference, or None when either is missing or the reference is zero."""
     if ours is None or reference is None or reference == 0:
         return None
     return round(ours / reference, 2)
 
 
-def _target(value: Optional[float], limit: float, strict: bool) -> dict:
+def _target(value: float | None, limit: float, strict: bool) -> dict:
     if value is None:
         met = None  # not measured: neither met nor missed
     else:
@@ -64,8 +65,9 @@ def _target(value: Optional[float], limit: float, strict: bool) -> dict:
     return {"value": value, "limit": limit, "met": met}
 
 
-def check_targets(errors: int, p95_ratio: Optional[float],
-                  rasa_rss_mb: Optional[float], actions_rss_mb: Optional[float]) -> dict:
+def check_targets(
+    errors: int, p95_ratio: float | None, rasa_rss_mb: float | None, actions_rss_mb: float | None
+) -> dict:
     """Each target of the issue as {value, limit, met}, plus "all_met".
 
     A target that could not be measured (no reference run, say) has met=None
@@ -79,7 +81,7 @@ def check_targets(errors: int, p95_ratio: Optional[float],
     }
     verdicts = [t["met"] for t in targets.values()]
     if False in verdicts:
-        all_met: Optional[bool] = False
+        all_met: bool | None = False
     elif None in verdicts:
         all_met = None
     else:

@@ -1,6 +1,7 @@
 """The test suite's helpers the bench reuses (scripted answers, throw-away
 PostgreSQL and Redis), imported by path: `import scripts` would be ambiguous
 next to the scripts/ folder, and tests/ is not a package."""
+
 from __future__ import annotations
 
 import importlib.util

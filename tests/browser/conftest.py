@@ -1,4 +1,5 @@
 """Browser tests import the server helpers of tests/ (servers.py, web_servers.py, scripts.py)."""
+
 import sys
 from pathlib import Path
 

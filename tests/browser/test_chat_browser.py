@@ -3,6 +3,7 @@
 Each test opens the page in a fresh browser context, as a new patient would.
 Screenshots go to test-artifacts/screenshots/ (ignored by git).
 """
+
 from __future__ import annotations
 
 import os
@@ -11,21 +12,30 @@ from pathlib import Path
 
 import jwt
 import pytest
+from web_servers import ROOT, shared_web_servers
 
 from scripts import PATIENT_ANSWERS, reply_for
-from web_servers import ROOT, shared_web_servers
 
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 TIMEOUT_MS = 30_000
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
-PHYSICIAN_SUMMARY = ("62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, PLT 210, Hb 128 g/L, "
-                     "Cr 0.9 mg/dL, 72 kg, BP 150/95")
+PHYSICIAN_SUMMARY = (
+    "62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, PLT 210, Hb 128 g/L, "
+    "Cr 0.9 mg/dL, 72 kg, BP 150/95"
+)
 MARKUP = "<img src=x onerror=alert(1)>"
 
 
@@ -36,8 +46,10 @@ def in_ci() -> bool:
 @pytest.fixture(scope="module")
 def chromium():
     if not CHROMIUM.exists():
-        message = ("Debian's chromium is needed for the browser tests: run scripts/system_deps.sh "
-                   "(or: sudo apt-get install -y chromium chromium-driver)")
+        message = (
+            "Debian's chromium is needed for the browser tests: run scripts/system_deps.sh "
+            "(or: sudo apt-get install -y chromium chromium-driver)"
+        )
         if in_ci():
             pytest.fail(message)
         pytest.skip(message)
@@ -89,12 +101,15 @@ class Patient:
         self.page.wait_for_function(
             """n => document.querySelectorAll('#log .msg-bot').length > n
                    && document.getElementById('typing').textContent === ''""",
-            arg=bot_messages_before, timeout=TIMEOUT_MS)
+            arg=bot_messages_before,
+            timeout=TIMEOUT_MS,
+        )
         return self.bot_texts()[bot_messages_before:]
 
     def choice(self, label: str):
         return self.page.locator("#quick-replies").get_by_role(
-            "button", name=re.compile(rf"^{re.escape(label)}$", re.IGNORECASE))
+            "button", name=re.compile(rf"^{re.escape(label)}$", re.IGNORECASE)
+        )
 
     def click_or_type(self, answer: str) -> list:
         before = len(self.bot_texts())
@@ -117,8 +132,7 @@ class Patient:
         return next(s for s in self.servers.export() if s["conversation_id"] == conversation)
 
     def no_horizontal_scroll(self) -> bool:
-        return self.page.evaluate(
-            "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        return self.page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -152,6 +166,7 @@ def answer_until_done(person: Patient, said: list, answers: list, by_keyboard: b
 
 
 # ---------------------------------------------------------------- whole screenings
+
 
 def test_a_patient_completes_a_screening_by_clicking_and_typing(patient):
     person = patient()
@@ -249,6 +264,7 @@ def test_a_physician_pastes_a_long_case_summary(patient):
 
 # ---------------------------------------------------------------- reload, markup, privacy
 
+
 def test_a_reload_keeps_the_conversation_and_continues_it(patient):
     person = patient()
     person.open()
@@ -315,14 +331,22 @@ def test_clearing_the_chat_from_the_browser_keeps_the_answers_for_the_study_team
 
 # ---------------------------------------------------------------- small screens and zoom
 
-@pytest.mark.parametrize("name, viewport, scale", [
-    ("phone-375px", PHONE, 3),
-    ("desktop-at-200-percent-zoom", {"width": DESKTOP["width"] // 2, "height": DESKTOP["height"] // 2}, 2),
-    ("reflow-320px", {"width": 320, "height": 640}, 1),  # 1280 px at 400 % zoom (WCAG 1.4.10)
-])
+
+@pytest.mark.parametrize(
+    "name, viewport, scale",
+    [
+        ("phone-375px", PHONE, 3),
+        ("desktop-at-200-percent-zoom", {"width": DESKTOP["width"] // 2, "height": DESKTOP["height"] // 2}, 2),
+        ("reflow-320px", {"width": 320, "height": 640}, 1),  # 1280 px at 400 % zoom (WCAG 1.4.10)
+    ],
+)
 def test_the_page_fits_small_screens_and_zoom_without_sideways_scrolling(patient, name, viewport, scale):
-    person = patient(viewport=viewport, device_scale_factor=scale, is_mobile=viewport["width"] < 400,
-                     has_touch=viewport["width"] < 400)
+    person = patient(
+        viewport=viewport,
+        device_scale_factor=scale,
+        is_mobile=viewport["width"] < 400,
+        has_touch=viewport["width"] < 400,
+    )
     person.open()
 
     def inside(locator) -> bool:

@@ -1,6 +1,7 @@
 """The staff dashboard in real headless Chromium (Debian's package, driven by
 Playwright): log in, open a lead, resolve a review item; markup from a
 patient stays text; nothing without a login."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from local_services import free_port, need
 from test_store import make_record
 
@@ -32,21 +32,50 @@ def dashboard():
         need("Chromium", f"{CHROMIUM} not found")
     work = Path(tempfile.mkdtemp(prefix="staff-browser-"))
     port = free_port()
-    env = {**os.environ, "LEAD_DB": str(work / "leads.db"), "TRACKER_DB": str(work / "t.db"),
-           "SECRETS_DIR": str(work / "secrets"), "STAFF_PORT": str(port),
-           "BIND_HOST": "127.0.0.1", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "LEAD_DB": str(work / "leads.db"),
+        "TRACKER_DB": str(work / "t.db"),
+        "SECRETS_DIR": str(work / "secrets"),
+        "STAFF_PORT": str(port),
+        "BIND_HOST": "127.0.0.1",
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("STAFF_COOKIE_SECURE", None)  # the default: Secure cookies (127.0.0.1 counts as secure)
-    subprocess.run([sys.executable, "-m", "bot.staff", "user", "add", "carol", "--password-stdin",
-                    "--display-name", "Carol Study-Nurse"], input=PASSWORD + "\n", text=True,
-                   env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.staff",
+            "user",
+            "add",
+            "carol",
+            "--password-stdin",
+            "--display-name",
+            "Carol Study-Nurse",
+        ],
+        input=PASSWORD + "\n",
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     from bot.store import LeadStore
+
     record = make_record("browser-lead")
     record["criteria"]["prior_tki"]["answer"] = XSS
     record["review_items"][0]["answer"] = XSS
     LeadStore(work / "leads.db").save_screening(record)
     log = open(work / "staff.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "web.staff"], env=env, cwd=ROOT,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "web.staff"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -55,7 +84,7 @@ def dashboard():
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((work / "staff.log").read_text(errors="replace"))
+                raise RuntimeError((work / "staff.log").read_text(errors="replace")) from None
             time.sleep(0.2)
     yield {"url": url, "record": record, "db": work / "leads.db"}
     process.terminate()
@@ -65,10 +94,20 @@ def dashboard():
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
         yield chromium
         chromium.close()
 

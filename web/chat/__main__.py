@@ -1,4 +1,5 @@
 """`python -m web.chat`: serve the chat page with waitress on BIND_HOST:CHAT_PORT."""
+
 from __future__ import annotations
 
 import logging
@@ -13,8 +14,11 @@ from web.chat.settings import SettingsError, chat_port
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not SOCKET_CLIENT.is_file():
-        print("chat page: the socket.io client is not built (web/chat/static/vendor/socket.io.min.js); "
-              "run scripts/build_web.sh", file=sys.stderr)
+        print(
+            "chat page: the socket.io client is not built (web/chat/static/vendor/socket.io.min.js); "
+            "run scripts/build_web.sh",
+            file=sys.stderr,
+        )
         return 1
     try:
         app, port = create_app(), chat_port()

@@ -6,6 +6,7 @@ GET /api/session  sets the browser's random session cookie once (HttpOnly,
                   conversation, plus where the Rasa server is
 DELETE /api/session  forgets the cookie: this browser starts a new conversation
 """
+
 from __future__ import annotations
 
 import os
@@ -33,10 +34,14 @@ class ChatSettings:
     max_message_chars: int
 
     @classmethod
-    def from_env(cls) -> "ChatSettings":
-        return cls(rasa_url=rasa_url(), session_secret=secret("CHAT_SESSION_SECRET"),
-                   cookie_max_age=env_int("CHAT_COOKIE_MAX_AGE", DEFAULT_COOKIE_MAX_AGE),
-                   cookie_secure=env_flag("CHAT_COOKIE_SECURE"), max_message_chars=max_message_chars())
+    def from_env(cls) -> ChatSettings:
+        return cls(
+            rasa_url=rasa_url(),
+            session_secret=secret("CHAT_SESSION_SECRET"),
+            cookie_max_age=env_int("CHAT_COOKIE_MAX_AGE", DEFAULT_COOKIE_MAX_AGE),
+            cookie_secure=env_flag("CHAT_COOKIE_SECURE"),
+            max_message_chars=max_message_chars(),
+        )
 
     @property
     def cookie_name(self) -> str:
@@ -50,8 +55,15 @@ def page_context(trial: Trial) -> dict:
     retention = int(os.environ.get("RETENTION_DAYS") or info.get("retention_days", 365))
     site = info.get("site") or info.get("sponsor") or ""
     summary = info.get("summary") or f"A study of {trial.title} at {site}."
-    return {"trial": info, "trial_id": trial.id, "title": trial.title, "summary": summary, "site": site,
-            "contact": trial.contact, "retention_days": retention}
+    return {
+        "trial": info,
+        "trial_id": trial.id,
+        "title": trial.title,
+        "summary": summary,
+        "site": site,
+        "contact": trial.contact,
+        "retention_days": retention,
+    }
 
 
 def create_app(settings: ChatSettings | None = None) -> Flask:
@@ -62,8 +74,12 @@ def create_app(settings: ChatSettings | None = None) -> Flask:
 
     @app.get("/")
     def index():
-        return render_template("index.html", max_message_chars=settings.max_message_chars,
-                               session_hours=max(1, round(settings.cookie_max_age / 3600)), **page)
+        return render_template(
+            "index.html",
+            max_message_chars=settings.max_message_chars,
+            session_hours=max(1, round(settings.cookie_max_age / 3600)),
+            **page,
+        )
 
     @app.get("/api/session")
     def session():
@@ -72,12 +88,22 @@ def create_app(settings: ChatSettings | None = None) -> Flask:
         if fresh:
             browser_token = tokens.new_browser_token()
         conversation = tokens.conversation_id(settings.session_secret, browser_token)
-        response = jsonify(token=tokens.socket_token(settings.session_secret, conversation),
-                           socket_url=settings.rasa_url, max_message_chars=settings.max_message_chars)
+        response = jsonify(
+            token=tokens.socket_token(settings.session_secret, conversation),
+            socket_url=settings.rasa_url,
+            max_message_chars=settings.max_message_chars,
+        )
         response.headers["Cache-Control"] = "no-store"
         if fresh:
-            response.set_cookie(settings.cookie_name, browser_token, max_age=settings.cookie_max_age, path="/",
-                                httponly=True, samesite="Strict", secure=settings.cookie_secure)
+            response.set_cookie(
+                settings.cookie_name,
+                browser_token,
+                max_age=settings.cookie_max_age,
+                path="/",
+                httponly=True,
+                samesite="Strict",
+                secure=settings.cookie_secure,
+            )
         return response
 
     @app.delete("/api/session")
@@ -87,8 +113,9 @@ def create_app(settings: ChatSettings | None = None) -> Flask:
         # DELETE without a CORS preflight, which this server never grants.
         response = jsonify(forgotten=True)
         response.headers["Cache-Control"] = "no-store"
-        response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="Strict",
-                               secure=settings.cookie_secure)
+        response.delete_cookie(
+            settings.cookie_name, path="/", httponly=True, samesite="Strict", secure=settings.cookie_secure
+        )
         return response
 
     @app.after_request

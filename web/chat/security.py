@@ -5,6 +5,7 @@ only to itself and to the Rasa server, and may not be framed. Trusted Types with
 no policy make the browser itself refuse any HTML-string sink (innerHTML and the
 like), so chat text can only ever be inserted as text.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -20,18 +21,20 @@ def socket_sources(rasa_url: str) -> str:
 
 
 def content_security_policy(rasa_url: str) -> str:
-    return "; ".join([
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self'",
-        f"connect-src 'self' {socket_sources(rasa_url)}",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-        "require-trusted-types-for 'script'",
-        "trusted-types 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self'",
+            f"connect-src 'self' {socket_sources(rasa_url)}",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+            "require-trusted-types-for 'script'",
+            "trusted-types 'none'",
+        ]
+    )
 
 
 def add_security_headers(response: Response, csp: str) -> Response:

@@ -8,6 +8,7 @@ id from it, never from what the browser sends.
 
 Standard library and PyJWT only: the Rasa server imports this module.
 """
+
 from __future__ import annotations
 
 import base64
@@ -16,7 +17,7 @@ import hmac
 import re
 import secrets
 import time
-from typing import Any, Optional
+from typing import Any
 
 import jwt
 
@@ -33,7 +34,7 @@ def new_browser_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def is_browser_token(value: Optional[str]) -> bool:
+def is_browser_token(value: str | None) -> bool:
     return bool(value) and bool(_BROWSER_TOKEN.match(value))
 
 
@@ -43,19 +44,25 @@ def conversation_id(secret: str, browser_token: str) -> str:
     return CONVERSATION_PREFIX + base64.b32encode(digest).decode().lower()[:26]
 
 
-def socket_token(secret: str, conversation: str, lifetime: int = TOKEN_SECONDS, now: Optional[float] = None) -> str:
+def socket_token(secret: str, conversation: str, lifetime: int = TOKEN_SECONDS, now: float | None = None) -> str:
     issued = int(now if now is not None else time.time())
     claims = {"sub": conversation, "aud": AUDIENCE, "iss": ISSUER, "iat": issued, "exp": issued + lifetime}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def conversation_of(secret: str, token: Any) -> Optional[str]:
+def conversation_of(secret: str, token: Any) -> str | None:
     """The conversation a socket token was issued for; None if it is not one of ours or expired."""
     if not isinstance(token, str) or not token or len(token) > 1024:
         return None
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
-                            options={"require": ["sub", "aud", "iss", "exp"]})
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["sub", "aud", "iss", "exp"]},
+        )
     except jwt.PyJWTError:
         return None
     subject = claims.get("sub")

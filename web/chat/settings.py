@@ -3,10 +3,10 @@
 The Rasa server's socket.io channel reads the same variables (CHAT_PORT,
 CHAT_ORIGINS, MAX_MESSAGE_CHARS), so both sides agree. Standard library only.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Tuple
 
 DEFAULT_CHAT_PORT = 8080
 DEFAULT_RASA_URL = "http://localhost:5005"
@@ -39,7 +39,7 @@ def chat_port() -> int:
     return env_int("CHAT_PORT", DEFAULT_CHAT_PORT)
 
 
-def chat_origins() -> Tuple[str, ...]:
+def chat_origins() -> tuple[str, ...]:
     """Origins the chat page is served from: the only ones allowed on the socket."""
     raw = os.environ.get("CHAT_ORIGINS", "")
     origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())

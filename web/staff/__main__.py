@@ -1,4 +1,5 @@
 """`python -m web.staff`: serve the staff dashboard with waitress on BIND_HOST:STAFF_PORT."""
+
 from __future__ import annotations
 
 import logging
@@ -13,12 +14,16 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from web.staff.app import create_app
     from web.staff.settings import SettingsError, staff_port
+
     try:
         app, port = create_app(), staff_port()
         accounts = app.extensions["staff_accounts"]
         if not accounts.has_users():
-            print("staff dashboard: no staff account exists yet; create one with\n"
-                  "    .venv/bin/python -m bot.staff user add NAME", flush=True)
+            print(
+                "staff dashboard: no staff account exists yet; create one with\n"
+                "    .venv/bin/python -m bot.staff user add NAME",
+                flush=True,
+            )
     except (SettingsError, SecretError, LeadStoreError) as error:
         print(f"staff dashboard: {error}", file=sys.stderr)
         return 1

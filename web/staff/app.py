@@ -5,11 +5,11 @@ Everything a patient typed reaches the page only through Jinja's
 auto-escaping (no ``|safe`` anywhere), under a strict Content-Security-Policy.
 Every page view, export and decision is written to the audit table.
 """
+
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Optional
 
 from flask import Flask, Response, g, render_template, request
 from flask_login import LoginManager, UserMixin
@@ -24,17 +24,25 @@ from web.staff import settings
 
 logger = logging.getLogger(__name__)
 
-CSP = "; ".join([
-    "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
-    "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
-def criterion_source(criterion_id: str, trial_id: Optional[str]) -> Optional[dict]:
+def criterion_source(criterion_id: str, trial_id: str | None) -> dict | None:
     """The registry wording of a criterion ({"ref": "Inclusion 5", "text": ...}),
     so that staff decide against the source, not the bot's paraphrase. Only
     from the screening's own trial: another trial's wording would mislead."""
     from bot.trial import get_trial
+
     trial = get_trial()
     if trial_id != trial.id:
         return None
@@ -57,7 +65,7 @@ class DashboardUser(UserMixin):
         return self.staff.username
 
 
-def create_app(store: Optional[LeadStore] = None, *, testing: bool = False) -> Flask:
+def create_app(store: LeadStore | None = None, *, testing: bool = False) -> Flask:
     app = Flask(__name__)
     store = store or LeadStore()
     accounts = StaffAccounts(store)
@@ -87,11 +95,12 @@ def create_app(store: Optional[LeadStore] = None, *, testing: bool = False) -> F
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(token: str) -> Optional[DashboardUser]:
+    def load_user(token: str) -> DashboardUser | None:
         staff = accounts.session(token)
         return DashboardUser(token, staff) if staff else None
 
     from web.staff import auth, views
+
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(views.blueprint)
 
@@ -111,34 +120,44 @@ def create_app(store: Optional[LeadStore] = None, *, testing: bool = False) -> F
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
-        return render_template("error.html", title="The form has expired",
-                               message="This form is too old or did not come from this "
-                                       "dashboard. Go back, reload the page and try again."), 400
+        return render_template(
+            "error.html",
+            title="The form has expired",
+            message="This form is too old or did not come from this dashboard. Go back, reload the page and try again.",
+        ), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return render_template("error.html", title=f"{error.code} {error.name}",
-                               message=error.description), error.code
+        return render_template("error.html", title=f"{error.code} {error.name}", message=error.description), error.code
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         # Logged by type only: the request may carry health data.
-        logger.error("dashboard error on %s %s: %s", request.method, request.endpoint,
-                     type(error).__name__)
+        logger.error("dashboard error on %s %s: %s", request.method, request.endpoint, type(error).__name__)
         from bot.store import LeadStoreUnavailable
+
         if isinstance(error, LeadStoreUnavailable):
-            return render_template("error.html", title="The database is busy",
-                                   message="The lead database did not answer in time. "
-                                           "Nothing was changed; try again in a moment."), 503
-        return render_template("error.html", title="Something went wrong",
-                               message="The dashboard hit an error; nothing was changed. "
-                                       "Try again, and tell IT if it keeps happening."), 500
+            return render_template(
+                "error.html",
+                title="The database is busy",
+                message="The lead database did not answer in time. Nothing was changed; try again in a moment.",
+            ), 503
+        return render_template(
+            "error.html",
+            title="Something went wrong",
+            message="The dashboard hit an error; nothing was changed. Try again, and tell IT if it keeps happening.",
+        ), 500
 
     @app.context_processor
     def labels():
         from bot.summary import OUTCOME_LABELS, ROLE_LABELS, VERDICT_LABELS
-        return {"OUTCOME_LABELS": OUTCOME_LABELS, "ROLE_LABELS": ROLE_LABELS,
-                "VERDICT_LABELS": VERDICT_LABELS, "criterion_source": criterion_source}
+
+        return {
+            "OUTCOME_LABELS": OUTCOME_LABELS,
+            "ROLE_LABELS": ROLE_LABELS,
+            "VERDICT_LABELS": VERDICT_LABELS,
+            "criterion_source": criterion_source,
+        }
 
     @app.route("/healthz")
     def healthz():
@@ -153,4 +172,5 @@ def create_app(store: Optional[LeadStore] = None, *, testing: bool = False) -> F
     def per_request():
         g.store = store
         g.accounts = accounts
+
     return app

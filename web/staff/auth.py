@@ -1,4 +1,5 @@
 """Logging in and out of the dashboard (named accounts, server-side sessions)."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -15,8 +16,7 @@ def _safe_next(target: str | None) -> str:
     """Only a path on this site (no open redirect)."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//"):
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
     return url_for("views.leads")
 
@@ -31,8 +31,8 @@ def login():
         return render_template("login.html", form=form, no_accounts=True), 503
     if form.validate_on_submit():
         from web.staff.app import DashboardUser
-        result = g.accounts.login(form.username.data, form.password.data,
-                                  client=request.remote_addr or "unknown")
+
+        result = g.accounts.login(form.username.data, form.password.data, client=request.remote_addr or "unknown")
         if result.ok:
             session.clear()  # a fresh session: nothing carried over from before the login
             login_user(DashboardUser(result.token, result.user))

@@ -1,4 +1,5 @@
 """Settings of the staff dashboard, read from the environment (defaults as in DESIGN.md)."""
+
 from __future__ import annotations
 
 import os

@@ -1,11 +1,11 @@
 """The dashboard's pages. Each one needs a login and leaves an audit entry
 (who, when, what: ids and counts, never health data)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from flask import (Blueprint, Response, abort, flash, g, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from bot.outcome import OUTCOMES
@@ -66,19 +66,41 @@ def leads():
     if since and until and since > until:
         abort(400, description="'since' is after 'until'.")
     page = _page()
-    rows = g.store.list_screenings(outcome=outcome, review_status=review, since=since,
-                                   until=until, limit=PAGE_SIZE + 1,
-                                   offset=(page - 1) * PAGE_SIZE)
+    rows = g.store.list_screenings(
+        outcome=outcome,
+        review_status=review,
+        since=since,
+        until=until,
+        limit=PAGE_SIZE + 1,
+        offset=(page - 1) * PAGE_SIZE,
+    )
     more = len(rows) > PAGE_SIZE
     counts = g.store.count_screenings(review_status=review, since=since, until=until)
-    filters = {k: v for k, v in (("outcome", outcome), ("review", review),
-                                 ("since", since and since.isoformat()),
-                                 ("until", until and until.isoformat())) if v}
-    audit("view-leads", None, ", ".join(f"{k}={v}" for k, v in filters.items())
-          + f" page={page} shown={min(len(rows), PAGE_SIZE)}")
-    return render_template("leads.html", rows=rows[:PAGE_SIZE], counts=counts, filters=filters,
-                           page=page, more=more, outcomes=OUTCOMES,
-                           open_items=len(g.store.open_review_items()))
+    filters = {
+        k: v
+        for k, v in (
+            ("outcome", outcome),
+            ("review", review),
+            ("since", since and since.isoformat()),
+            ("until", until and until.isoformat()),
+        )
+        if v
+    }
+    audit(
+        "view-leads",
+        None,
+        ", ".join(f"{k}={v}" for k, v in filters.items()) + f" page={page} shown={min(len(rows), PAGE_SIZE)}",
+    )
+    return render_template(
+        "leads.html",
+        rows=rows[:PAGE_SIZE],
+        counts=counts,
+        filters=filters,
+        page=page,
+        more=more,
+        outcomes=OUTCOMES,
+        open_items=len(g.store.open_review_items()),
+    )
 
 
 @blueprint.route("/leads/<screening_id>")
@@ -92,12 +114,15 @@ def lead(screening_id: str):
     audit("view-lead", screening_id)
     items = [i for i in record["review_items"] if i["status"] == "open"]
     return render_template(
-        "lead.html", record=record, open_items=items,
+        "lead.html",
+        record=record,
+        open_items=items,
         resolved_items=[i for i in record["review_items"] if i["status"] == "resolved"],
         forms={i["id"]: _resolve_form(i["id"]) for i in items},
         pending=_pending(record),
         notifications=g.store.list_notifications(screening_id=screening_id),
-        erase_form=EraseForm(prefix="erase"))
+        erase_form=EraseForm(prefix="erase"),
+    )
 
 
 def _pending(record: dict) -> list[str]:
@@ -111,8 +136,7 @@ def _pending(record: dict) -> list[str]:
 def resolve(screening_id: str, item_id: int):
     form = _resolve_form(item_id)
     back = request.form.get("back") == "review"
-    target = url_for("views.review") if back else url_for("views.lead",
-                                                          screening_id=screening_id)
+    target = url_for("views.review") if back else url_for("views.lead", screening_id=screening_id)
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for message in errors:
@@ -122,15 +146,17 @@ def resolve(screening_id: str, item_id: int):
     if item is None or item["screening_id"] != screening_id:
         abort(404, description="No such review item on this screening.")
     try:
-        result = g.store.resolve_review_item(item_id, form.decision.data, form.note.data,
-                                             current_user.username)
+        result = g.store.resolve_review_item(item_id, form.decision.data, form.note.data, current_user.username)
     except AlreadyResolved as exc:
         flash(str(exc), "error")
     except (InvalidInput, NotFound) as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Review item {item_id} ({result['criterion']}) recorded as {result['decision']}. "
-              f"Outcome: {result['old_outcome']} → {result['new_outcome']}.", "info")
+        flash(
+            f"Review item {item_id} ({result['criterion']}) recorded as {result['decision']}. "
+            f"Outcome: {result['old_outcome']} → {result['new_outcome']}.",
+            "info",
+        )
     return redirect(target)
 
 
@@ -150,12 +176,14 @@ def erase(screening_id: str):
         return redirect(url_for("views.lead", screening_id=screening_id) + "#erase-h")
     conversation_id = record.get("conversation_id")
     if not conversation_id:
-        abort(400, description="This screening has no conversation id; erase it with "
-                               "python -m bot.staff delete.")
+        abort(400, description="This screening has no conversation id; erase it with python -m bot.staff delete.")
     counts = g.store.delete_conversation(conversation_id, current_user.username)
-    flash(f"Erased conversation {conversation_id}: {counts['screenings']} screening(s), "
-          f"{counts['answers']} answers, {counts['transcript']} transcript lines and "
-          f"{counts['tracker_events']} stored conversation event(s).", "info")
+    flash(
+        f"Erased conversation {conversation_id}: {counts['screenings']} screening(s), "
+        f"{counts['answers']} answers, {counts['transcript']} transcript lines and "
+        f"{counts['tracker_events']} stored conversation event(s).",
+        "info",
+    )
     return redirect(url_for("views.leads"))
 
 
@@ -167,8 +195,7 @@ def erase(screening_id: str):
 def review():
     items = g.store.open_review_items()
     audit("view-review", None, f"{len(items)} open item(s)")
-    return render_template("review.html", items=items,
-                           forms={i["id"]: _resolve_form(i["id"]) for i in items})
+    return render_template("review.html", items=items, forms={i["id"]: _resolve_form(i["id"]) for i in items})
 
 
 # --------------------------------------------------------------------------
@@ -183,8 +210,7 @@ def notifications():
     counts = {s: 0 for s in NOTIFY_STATUSES}
     for r in g.store.list_notifications():
         counts[r["status"]] += 1
-    return render_template("notifications.html", rows=rows, status=status, counts=counts,
-                           form=ActionForm())
+    return render_template("notifications.html", rows=rows, status=status, counts=counts, form=ActionForm())
 
 
 @blueprint.route("/notifications/<int:notification_id>/retry", methods=["POST"])
@@ -197,9 +223,13 @@ def retry_notification(notification_id: int):
             flash(str(exc), "error")
         else:
             from bot import notify
+
             counts = notify.send_due(store=g.store)
-            flash(f"Notification {notification_id}: tried again now "
-                  f"({counts['sent']} sent, {counts['retry']} to retry later).", "info")
+            flash(
+                f"Notification {notification_id}: tried again now "
+                f"({counts['sent']} sent, {counts['retry']} to retry later).",
+                "info",
+            )
     return redirect(url_for("views.notifications"))
 
 
@@ -226,5 +256,6 @@ def export(fmt: str):
     audit("export", f"dashboard {fmt}", f"format={fmt}, screenings={count}")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
     mimetype = "text/csv" if fmt == "csv" else "application/json"
-    return Response(text, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="screenings-{stamp}.{fmt}"'})
+    return Response(
+        text, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="screenings-{stamp}.{fmt}"'}
+    )

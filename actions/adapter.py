@@ -1,138 +1,113 @@
-"""Glue between Rasa trackers and bot/: load the screening, save it to the lead
-store, turn questions into messages. No eligibility logic here.
+"""Glue between Rasa trackers and bot/: where a conversation's state lives between turns,
+and what a tracker says about the message. No dialogue or eligibility logic here.
 
-Where the screening lives between turns: the lead store keeps its whole state
-(each save a new revision, in the same transaction as the lead), and the
-`screening_state` slot holds only ``{"ref": screening_id, "rev": revision}``.
-Rasa loads and stores every event of a conversation on every message, so a
-slot that carried the whole state (up to 14 KB, set twice a turn) made each
-turn slower than the one before (`make bench`, py-spy). When a save fails the
-slot carries the whole state instead, so nothing is lost while the store is
-down; the next successful save turns it back into a reference. Any
-action-server replica can continue any conversation either way.
+Where the state lives: once a screening exists, the lead store keeps the whole
+conversation state (each save a new revision, in the same transaction as the
+lead) and the ``conversation`` slot holds only ``{"ref": screening_id, "rev":
+revision}``. Before consent (nothing about health yet), or while the store
+cannot be written, the slot carries the state itself, so nothing is lost and
+any action-server replica can continue any conversation.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import uuid
-from collections import OrderedDict
 from datetime import datetime, timezone
-from threading import Lock
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from bot import store
-from bot.engine import Question, Screening
-from bot.messages import render
+from bot.dialogue.conversation import Conversation
+from bot.dialogue.message import Message
+from bot.screening.record import build_record
+from bot.screening.state import DECLINED, ScreeningState
 from bot.trial import Trial, get_trial
 
 logger = logging.getLogger(__name__)
-STATE_SLOT = "screening_state"
-_CACHE_SIZE = 512  # recent revisions, by id: a revision never changes once saved
+STATE_SLOT = "conversation"
+ERASE_SLOT = "erase_conversation"
 
 
 class StateUnavailable(Exception):
     """The slot names a saved state, but the lead store cannot be read now."""
 
 
-class _Revisions:
-    """Saved states by revision (JSON text), so the several calls of one turn
-    read the store once. Safe across replicas: a revision id is written once."""
-
-    def __init__(self, size: int):
-        self.size, self.items, self.lock = size, OrderedDict(), Lock()
-
-    def get(self, revision: str) -> str | None:
-        with self.lock:
-            text = self.items.get(revision)
-            if text is not None:
-                self.items.move_to_end(revision)
-            return text
-
-    def put(self, revision: str, text: str) -> None:
-        with self.lock:
-            self.items[revision] = text
-            self.items.move_to_end(revision)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-_revisions = _Revisions(_CACHE_SIZE)
-
-
-def _canonical(state: dict) -> str:
-    return json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def trial() -> Trial:
     return get_trial()
 
 
-def load(tracker: Tracker) -> Screening | None:
-    """The conversation's screening, or None before consent (or after erasure).
+def message_of(tracker: Tracker) -> Message:
+    """The latest message as bot/ sees it: words (a "/intent" payload has none), the
+    classifier's intent and confidence, entities, and the language the page asked for."""
+    latest = tracker.latest_message or {}
+    text = str(latest.get("text") or "")
+    intent = latest.get("intent") or {}
+    metadata = latest.get("metadata") or {}
+    language = metadata.get("language") if metadata.get("language") in trial().languages else None
+    return Message(
+        text="" if text.startswith("/") else text,
+        intent=intent.get("name"),
+        confidence=float(intent.get("confidence") or 0.0),
+        entities=tuple(latest.get("entities") or ()),
+        language=language,
+    )
+
+
+def load(tracker: Tracker) -> Conversation | None:
+    """The conversation's state (None for a new one). One store read at most.
     Raises StateUnavailable when its saved state cannot be read."""
     value = tracker.get_slot(STATE_SLOT)
     if not isinstance(value, dict):
         return None
     if "ref" in value:
-        revision = str(value.get("rev") or "")
-        text = _revisions.get(revision)
-        if text is None:
-            try:
-                state = store.default_store().load_state(str(value["ref"]), revision)
-            except store.LeadStoreError as error:
-                logger.error("lead store unavailable while loading a screening: %s", type(error).__name__)
-                raise StateUnavailable() from error
-            if state is None:
-                return None  # deleted or purged meanwhile
-            text = _canonical(state)
-            _revisions.put(str(state.get("rev") or revision), text)
-        return Screening(trial(), json.loads(text))
-    if "screening_id" in value:  # the whole state: not saved yet, or the store was down
-        return Screening(trial(), value)
-    return None
+        try:
+            state = store.default_store().load_state(str(value["ref"]), str(value.get("rev") or ""))
+        except store.LeadStoreError as error:
+            logger.error("lead store unavailable while loading a conversation: %s", type(error).__name__)
+            raise StateUnavailable() from error
+        return Conversation.from_dict(state) if state is not None else None
+    return Conversation.from_dict(value)
 
 
-def state_events(screening: Screening, tracker: Tracker) -> list[SlotSet]:
-    """The slot event that lets the next turn find this screening: a reference
-    when this exact state is saved, else the whole state; nothing when the
-    slot already says so."""
-    state = screening.state
-    revision = state.get("rev")
-    saved = revision is not None and _revisions.get(revision) == _canonical(state)
-    value: Any = {"ref": state["screening_id"], "rev": revision} if saved else state
+def save(conversation: Conversation, tracker: Tracker, replies: list[str]) -> dict | None:
+    """Save the conversation's screening (the lead and the state, one transaction).
+    Returns the slot value that finds it next turn, or None when the store failed."""
+    screening = conversation.screening
+    if screening is None:
+        return conversation.to_dict()
+    return save_screening(screening, tracker, replies, state=conversation)
+
+
+def save_screening(
+    screening: ScreeningState, tracker: Tracker, replies: list[str], state: Conversation | None = None
+) -> dict | None:
+    screening.rev = uuid.uuid4().hex[:16]
+    record = build_record(trial(), screening, transcript(tracker, replies))
+    stored = state.to_dict() if state is not None else None
+    try:
+        store.default_store().save_screening(
+            record, state=stored, revision=screening.rev if stored is not None else None
+        )
+    except (store.LeadStoreError, OSError) as error:
+        logger.error("lead store error for screening %s: %s", screening.screening_id, type(error).__name__)
+        return None
+    if state is None or screening.phase == DECLINED or not screening.consented:
+        return state.to_dict() if state is not None else None
+    return {"ref": screening.screening_id, "rev": screening.rev}
+
+
+def slot_events(tracker: Tracker, value: Any) -> list[SlotSet]:
+    """The slot event that lets the next turn find the conversation (none when unchanged)."""
     if tracker.get_slot(STATE_SLOT) == value:
         return []
     return [SlotSet(STATE_SLOT, value)]
 
 
-def say(
-    dispatcher: CollectingDispatcher,
-    name: str,
-    role: str | None = None,
-    buttons: list[str] | None = None,
-    **values: Any,
-) -> None:
-    """Send one message from bot/data/messages.yaml, with quick-answer buttons if given."""
-    payload = [{"title": label, "payload": label} for label in buttons or []]
-    dispatcher.utter_message(text=render(name, trial(), role, **values), buttons=payload or None)
-
-
-def ask(dispatcher: CollectingDispatcher, question: Question) -> None:
-    for text in question.preface:
-        dispatcher.utter_message(text=text)
-    payload = [{"title": label, "payload": label} for label in question.buttons]
-    dispatcher.utter_message(text=question.text, buttons=payload or None)
-
-
-def transcript(tracker: Tracker) -> list[dict]:
-    """User and bot messages of this conversation, for the staff summary."""
+def transcript(tracker: Tracker, replies: list[str] | None = None) -> list[dict]:
+    """User and bot messages of this conversation, with this turn's replies, for staff."""
     lines = []
     for event in tracker.events:
         kind = event.get("event")
@@ -143,44 +118,6 @@ def transcript(tracker: Tracker) -> list[dict]:
         stamp = event.get("timestamp")
         at = datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec="seconds") if stamp else None
         lines.append({"at": at, "speaker": kind, "text": event["text"]})
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    lines.extend({"at": now, "speaker": "bot", "text": text} for text in replies or [])
     return lines
-
-
-def save(screening: Screening, tracker: Tracker, dispatcher: CollectingDispatcher) -> bool:
-    """Save the lead and the state (a new revision); if the store is down, tell
-    the person to call (no health data logged) and keep the state in the slot."""
-    screening.state["rev"] = uuid.uuid4().hex[:16]
-    try:
-        store.default_store().save_screening(
-            screening.record(transcript(tracker)), state=screening.state, revision=screening.state["rev"]
-        )
-        _revisions.put(screening.state["rev"], _canonical(screening.state))
-        return True
-    except store.LeadStoreUnavailable as error:
-        logger.error(
-            "lead store unavailable for screening %s: %s", screening.state["screening_id"], type(error).__name__
-        )
-    except (store.LeadStoreError, OSError) as error:
-        logger.error("lead store error for screening %s: %s", screening.state["screening_id"], type(error).__name__)
-    say(dispatcher, "store_unavailable")
-    return False
-
-
-def store_down(dispatcher: CollectingDispatcher) -> None:
-    """The saved screening cannot be read: ask the person to call."""
-    say(dispatcher, "store_unavailable")
-
-
-def reports_store_down(run):
-    """For an action's run(): when the saved screening cannot be read, ask the
-    person to call and change nothing (their earlier answers stay saved)."""
-
-    @functools.wraps(run)
-    async def wrapper(self, dispatcher, tracker, domain):
-        try:
-            return await run(self, dispatcher, tracker, domain)
-        except StateUnavailable:
-            store_down(dispatcher)
-            return []
-
-    return wrapper

@@ -1,27 +1,70 @@
-"""Who is answering: the patient, someone answering for them, or a doctor."""
+"""Who is answering: the patient, someone answering for them, or a doctor.
+
+The patterns are data (bot/data/roles.yaml); this module only applies them.
+A role read from an explicit statement settles it; a hint ("my son has ...")
+is a proposal the dialogue asks the person to confirm.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
-ROLE_WORDS = {
-    "physician": r"doctor|physician|oncologist|surgeon|clinician|\bdr\b|consultant|registrar|resident|"
-    r"\bgp\b|referr|nurse|medic\b|\bmd\b|医生|my patient|a patient of mine",
-    "caregiver": r"parent|mother|father|\bmum\b|\bmom\b|\bdad\b|\bma\b|son\b|daughter|wife|husband|partner|"
-    r"brother|sister|grand|uncle|aunt|relative|carer|caregiver|guardian|family|friend|"
-    r"on behalf|for my|for him|for her|child|kid|家属",
-    "patient": r"patient|myself|\bme\b|\bmine\b|for me|i am the|i'm the|my own|本人|患者",
-}
-_COMPILED = {role: re.compile(words, re.I) for role, words in ROLE_WORDS.items()}
+import yaml
+
+ROLES_FILE = Path(__file__).parent / "data" / "roles.yaml"
+ROLE_ORDER = ("physician", "caregiver", "patient")
+
+
+@dataclass(frozen=True)
+class RoleReading:
+    role: str | None
+    explicit: bool = False
+
+
+@functools.lru_cache(maxsize=1)
+def _patterns() -> dict:
+    with open(ROLES_FILE, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    compiled: dict = {}
+    for section, by_key in data.items():
+        compiled[section] = {
+            key: [re.compile(p, re.I) for patterns in by_language.values() for p in patterns]
+            for key, by_language in by_key.items()
+        }
+    return compiled
+
+
+def _matches(section: str, key: str, text: str) -> bool:
+    return any(p.search(text) for p in _patterns()[section].get(key, []))
+
+
+def read_role(text: str | None, entity: str | None = None) -> RoleReading:
+    """The role the text states (explicit) or suggests (hint); role None when neither."""
+    text = " ".join((text or "").split())
+    explicit = [role for role in ROLE_ORDER if _matches("explicit", role, text)]
+    if len(explicit) == 1:
+        return RoleReading(explicit[0], explicit=True)
+    if len(explicit) > 1:
+        # "I'm her mother, her doctor said ...": a stated relation beats a mention; ask.
+        return RoleReading(explicit[0], explicit=False)
+    hinted = [role for role in ROLE_ORDER if _matches("hint", role, text)]
+    if hinted:
+        return RoleReading(hinted[0], explicit=False)
+    if entity in ROLE_ORDER:
+        return RoleReading(entity, explicit=False)
+    return RoleReading(None)
 
 
 def parse_role(text: str | None, entity: str | None = None) -> str | None:
-    """The role named in an entity or the text; None when it is not clear."""
-    if entity in ROLE_WORDS:
-        return entity
-    text = text or ""
-    # Doctors and relatives often also say "patient" ("my patient", "the patient is my son").
-    for role in ("physician", "caregiver", "patient"):
-        if _COMPILED[role].search(text):
-            return role
-    return None
+    """The role named or suggested in the text; None when it is not clear."""
+    return read_role(text, entity).role
+
+
+def patient_sex(text: str | None) -> str | None:
+    """The patient's sex when the text says who the patient is ("my son", "I'm her mother")."""
+    text = " ".join((text or "").split())
+    found = [sex for sex in ("male", "female") if _matches("patient_sex", sex, text)]
+    return found[0] if len(found) == 1 else None

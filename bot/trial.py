@@ -17,6 +17,7 @@ import yaml
 
 from bot import conditions
 from bot.outcome import VERDICTS
+from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, is_localized, localized
 
 DEFAULT_TRIAL_FILE = Path(__file__).parent / "trials" / "NCT05617859.yaml"
 ROLES = ("patient", "caregiver", "physician")
@@ -34,23 +35,76 @@ class Step:
     id: str
     parse: dict  # fact name -> parser name; the first fact is the primary one
     text: dict  # role -> question
-    hint: str
-    example: str
+    hint: Any  # text or {en, zh}
+    example: Any
     roles: tuple
     ask_if: dict | None = None
-    buttons: tuple = ()
+    buttons: Any = ()  # labels, or {en: [labels], zh: [labels]}
     expects: tuple = ()  # for lab steps: analytes the question asks for
     # {answer: A, facts: {fact: value}}: answering A settles all these facts at once
     # (a physician's "none of these apply").
     fills_when: dict | None = None
+    # A question asked together with others: {members: [step ids] | open, unnamed: "no" | null}.
+    group: dict | None = None
+    keywords: Any = None  # {en: [...], zh: [...]}: words that show a group answer is about this step
+    short: Any = None  # a short label for this question inside a group question
+    buttons_minor: Any = None  # buttons for a young patient's wording
+    # Words that answer this question yes or no ("tox resolved", "willing to attend"):
+    # {yes: {en: [...], zh: [...]}, no: {...}}
+    answer_words: dict | None = None
+
+    def keywords_all(self) -> tuple:
+        """This step's keywords in every language (people mix languages)."""
+        if not self.keywords:
+            return ()
+        return tuple(str(k) for words in self.keywords.values() for k in words)
+
+    @property
+    def group_reads_values(self) -> bool:
+        from bot.parsing.registry import MEASUREMENT_PARSERS
+
+        return any(parser in MEASUREMENT_PARSERS for parser in self.parse.values())
 
     @property
     def primary_fact(self) -> str:
-        return next(iter(self.parse))
+        return next(iter(self.parse), self.id)
+
+    @property
+    def follow_up(self) -> bool:
+        """A conditional question (asked only after some answer): not numbered in the progress."""
+        return self.ask_if is not None
+
+    def question(self, role: str, language: str = DEFAULT_LANGUAGE, *, minor: bool = False) -> str:
+        """The question for this audience: a wording for a young patient when there is one
+        (``caregiver_minor``), else the role's, else the patient's (caregivers get the patient
+        wording where no third-person text exists)."""
+        keys = ([f"{role}_minor"] if minor else []) + [role, "patient"]
+        for key in keys:
+            if key in self.text:
+                return localized(self.text[key], language, fallback=DEFAULT_LANGUAGE)
+        return localized(next(iter(self.text.values())), language, fallback=DEFAULT_LANGUAGE)
 
     def question_for(self, role: str) -> str:
-        # Caregivers get the patient wording where no third-person text exists.
-        return self.text.get(role) or self.text.get("patient") or next(iter(self.text.values()))
+        return self.question(role)
+
+    def buttons_in(self, language: str, *, minor: bool = False) -> tuple:
+        labels = self.buttons_minor if minor and self.buttons_minor else self.buttons
+        if is_localized(labels):
+            labels = labels.get(language) or labels.get(DEFAULT_LANGUAGE) or ()
+        return tuple(labels)
+
+    def short_in(self, role: str, language: str) -> str:
+        """The label inside a group question: the short plain one for patients and
+        caregivers; doctors read their own (already terse) question."""
+        if self.short and role != "physician":
+            return localized(self.short, language, fallback=DEFAULT_LANGUAGE)
+        return self.question(role, language)
+
+    def hint_in(self, language: str) -> str:
+        return localized(self.hint, language, fallback=DEFAULT_LANGUAGE)
+
+    def example_in(self, language: str) -> str:
+        return localized(self.example, language, fallback=DEFAULT_LANGUAGE)
 
 
 @dataclass(frozen=True)
@@ -66,6 +120,12 @@ class Criterion:
     settled_by: tuple = ROLES
     knockout: bool = False
 
+    def plain_in(self, language: str) -> str:
+        return localized(self.plain, language, fallback=DEFAULT_LANGUAGE)
+
+    def why_in(self, language: str) -> str:
+        return localized(self.why, language, fallback=DEFAULT_LANGUAGE)
+
 
 @dataclass(frozen=True)
 class Trial:
@@ -79,6 +139,10 @@ class Trial:
     button_sets: dict
     path: str = ""
     criterion_of_step: dict = field(default_factory=dict)
+    languages: tuple = (DEFAULT_LANGUAGE,)
+    fact_labels: dict = field(default_factory=dict)
+    glossary_aliases: dict = field(default_factory=dict)
+    faq: tuple = ()
 
     def criterion(self, criterion_id: str) -> Criterion:
         for criterion in self.criteria:
@@ -100,6 +164,30 @@ class Trial:
             for key in ("phone", "email")
             if not self.contact.get(key, "").strip() or self.contact[key].strip().startswith("(set ")
         ]
+
+    def context(self, language: str) -> dict:
+        """The trial's names and contact in one language, for message templates. Contact
+        fields that are not configured are left out (people never see a placeholder)."""
+        info = {
+            key: localized(value, language, fallback=DEFAULT_LANGUAGE)
+            for key, value in self.info.items()
+            if isinstance(value, str) or is_localized(value)
+        }
+        unset = set(self.unset_contact_fields())
+        contact = {
+            key: ("" if key in unset else localized(value, language, fallback=DEFAULT_LANGUAGE))
+            for key, value in self.contact.items()
+            if isinstance(value, str) or is_localized(value)
+        }
+        return {**info, "contact": contact}
+
+    def fact_label(self, fact: str) -> Any:
+        """A readable name for a fact (a language mapping or text), from the trial file's fact_labels."""
+        return self.fact_labels.get(fact) or fact.replace("_", " ")
+
+    def glossary_entry(self, term: str) -> Any:
+        term = term.lower()
+        return self.glossary.get(self.glossary_aliases.get(term, term))
 
     @property
     def guardian_age(self) -> int:
@@ -201,12 +289,25 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
         check.fail(("button_sets",), "must be a mapping of name -> list of labels")
         button_sets = {}
     for name, labels in button_sets.items():
-        if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        per_language = labels.values() if is_localized(labels) else [labels]
+        if not all(isinstance(ls, list) and all(isinstance(label, str) for label in ls) for ls in per_language):
             check.fail(("button_sets", name), "must be a list of quoted labels (YAML reads a bare Yes as true)")
     glossary = data.get("glossary") or {}
-    if not isinstance(glossary, dict) or not all(isinstance(v, str) for v in glossary.values()):
+    if not isinstance(glossary, dict) or not all(_is_text(v) for v in glossary.values()):
         check.fail(("glossary",), "must map terms to explanations (text)")
         glossary = {}
+    languages = tuple(data.get("languages") or (DEFAULT_LANGUAGE,))
+    for language in languages:
+        if language not in LANGUAGES:
+            check.fail(("languages",), f"unknown language {language!r}; known: {', '.join(LANGUAGES)}")
+    fact_labels = _text_map(data, "fact_labels", check)
+    aliases = data.get("glossary_aliases") or {}
+    if not isinstance(aliases, dict) or not all(
+        isinstance(v, str) and v.lower() in {k.lower() for k in glossary} for v in aliases.values()
+    ):
+        check.fail(("glossary_aliases",), "must map other names to glossary terms")
+        aliases = {}
+    faq = _faq(data.get("faq") or [], check)
 
     steps: dict = {}
     raw_steps = check.need(data, "steps", (), dict) or {}
@@ -215,7 +316,8 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
         if not isinstance(raw, dict):
             check.fail(where, "must be a mapping")
             continue
-        parse = check.need(raw, "parse", where, dict) or {}
+        group = raw.get("group")
+        parse = (raw.get("parse") or {}) if group is not None else (check.need(raw, "parse", where, dict) or {})
         for fact, parser in parse.items():
             if parser not in PARSERS:
                 check.fail(where + ("parse", fact), f"unknown parser {parser!r}; known: {', '.join(sorted(PARSERS))}")
@@ -228,10 +330,10 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
             if role != "caregiver" and role not in text:
                 check.fail(where + ("text",), f"no question for role {role!r}")
         for role, question in text.items():
-            if not isinstance(question, str) or not question.strip():
+            if not _is_text(question):
                 check.fail(where + ("text", role), "must be a non-empty question")
-        hint = check.need(raw, "hint", where)
-        example = check.need(raw, "example", where)
+        hint = _need_text(raw, "hint", where, check)
+        example = _need_text(raw, "example", where, check)
         buttons = raw.get("buttons")
         if buttons is not None and buttons not in button_sets:
             check.fail(where + ("buttons",), f"unknown button set {buttons!r}")
@@ -251,19 +353,52 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
         ):
             check.fail(where + ("fills_when",), "must be {answer: ..., facts: {fact: value}}")
             fills_when = None
+        if group is not None:
+            group = _group(group, where + ("group",), check)
+        keywords = raw.get("keywords")
+        if keywords is not None and not (
+            is_localized(keywords) and all(isinstance(v, list) and v for v in keywords.values())
+        ):
+            check.fail(where + ("keywords",), "must map languages to lists of words")
+            keywords = None
+        short = raw.get("short")
+        if short is not None and not _is_text(short):
+            check.fail(where + ("short",), "must be a text or {en: ..., zh: ...}")
+        answer_words = raw.get("answer_words")
+        if answer_words is not None and not (
+            isinstance(answer_words, dict)
+            and set(answer_words) <= {"yes", "no"}
+            and all(is_localized(v) and all(isinstance(w, list) for w in v.values()) for v in answer_words.values())
+        ):
+            check.fail(where + ("answer_words",), "must be {yes: {en: [...]}, no: {en: [...]}}")
+            answer_words = None
+        buttons_minor = raw.get("buttons_minor")
+        if buttons_minor is not None and buttons_minor not in button_sets:
+            check.fail(where + ("buttons_minor",), f"unknown button set {buttons_minor!r}")
         steps[step_id] = Step(
             id=step_id,
             parse=dict(parse),
             text=dict(text),
             hint=hint or "",
-            example=str(example or ""),
+            example=example or "",
             roles=step_roles,
             ask_if=ask_if,
-            buttons=tuple(button_sets.get(buttons, ()) if buttons else ()),
+            buttons=(button_sets.get(buttons) or ()) if buttons else (),
             expects=tuple(expects),
             fills_when=fills_when,
+            group=group,
+            keywords=keywords,
+            short=short,
+            buttons_minor=(button_sets.get(buttons_minor) or None) if buttons_minor else None,
+            answer_words=answer_words,
         )
 
+    for step in steps.values():
+        group_members = (step.group or {}).get("members")
+        if isinstance(group_members, list):
+            for position, member in enumerate(group_members):
+                if member not in steps or steps[member].group is not None:
+                    check.fail(("steps", step.id, "group", "members", position), f"unknown step {member!r}")
     known_facts = {fact for step in steps.values() for fact in step.parse}
     for step in steps.values():
         for fact in (step.fills_when or {}).get("facts", {}):
@@ -286,12 +421,16 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
         kind = check.need(raw, "kind", where)
         if kind and kind not in KINDS:
             check.fail(where + ("kind",), f"must be one of {', '.join(KINDS)}")
-        for key in ("source_ref", "source", "plain", "why"):
+        for key in ("source_ref", "source"):
             check.need(raw, key, where)
+        for key in ("plain", "why"):
+            _need_text(raw, key, where, check)
         step_ids = check.need(raw, "steps", where, list) or []
         for position, step_id in enumerate(step_ids):
             if step_id not in steps:
                 check.fail(where + ("steps", position), f"unknown step {step_id!r}")
+            elif steps[step_id].group is not None:
+                check.fail(where + ("steps", position), f"{step_id!r} is a group question; list its members instead")
             elif step_id in criterion_of_step:
                 check.fail(
                     where + ("steps", position), f"step {step_id!r} already belongs to {criterion_of_step[step_id]!r}"
@@ -331,7 +470,86 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
         button_sets=button_sets,
         path=path,
         criterion_of_step=criterion_of_step,
+        languages=languages,
+        fact_labels=fact_labels,
+        glossary_aliases={k.lower(): v.lower() for k, v in aliases.items()},
+        faq=faq,
     )
+
+
+def _is_text(value: Any) -> bool:
+    """A human-readable text: a non-empty string, or a mapping of languages to strings."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return is_localized(value) and all(isinstance(v, str) and v.strip() for v in value.values())
+
+
+def _text_map(data: dict, key: str, check: _Checker) -> dict:
+    mapping = data.get(key) or {}
+    if not isinstance(mapping, dict):
+        check.fail((key,), "must map names to texts")
+        return {}
+    for name, value in mapping.items():
+        if not _is_text(value):
+            check.fail((key, name), "must be a text or {en: ..., zh: ...}")
+    return dict(mapping)
+
+
+GROUP_KEYS = {"members", "unnamed", "rounds"}
+
+
+def _group(raw: Any, where: tuple, check: _Checker) -> dict | None:
+    """{members: [step ids] | open, unnamed: "no" | null}; members are checked once all steps are read."""
+    if not isinstance(raw, dict):
+        check.fail(where, "must be {members: [...] or open, unnamed: no}")
+        return None
+    for key in sorted(set(raw) - GROUP_KEYS):
+        check.fail(where + (key,), f"unknown key; use {', '.join(sorted(GROUP_KEYS))}")
+    members = raw.get("members")
+    if members != "open" and not (isinstance(members, list) and len(members) >= 2):
+        check.fail(where + ("members",), "must be 'open' or a list of at least two step ids")
+    if raw.get("unnamed") not in (None, "no"):
+        check.fail(where + ("unnamed",), "must be no (unnamed members answered no) or left out")
+    return dict(raw)
+
+
+FAQ_KEYS = {"id", "keywords", "answer"}
+
+
+def _faq(raw: Any, check: _Checker) -> tuple:
+    """Questions people ask that are not about a criterion: keywords per language and an answer."""
+    if not isinstance(raw, list):
+        check.fail(("faq",), "must be a list of {id, keywords, answer}")
+        return ()
+    entries = []
+    for index, entry in enumerate(raw):
+        where = ("faq", index)
+        if not isinstance(entry, dict):
+            check.fail(where, "must be a mapping")
+            continue
+        for key in sorted(set(entry) - FAQ_KEYS):
+            check.fail(where + (key,), f"unknown key; use {', '.join(sorted(FAQ_KEYS))}")
+        check.need(entry, "id", where)
+        keywords = entry.get("keywords")
+        if not (is_localized(keywords) and all(isinstance(v, list) and v for v in keywords.values())):
+            check.fail(where + ("keywords",), "must map languages to lists of words")
+        if not _is_text(entry.get("answer")):
+            check.fail(where + ("answer",), "must be a text or {en: ..., zh: ...}")
+        entries.append(dict(entry))
+    return tuple(entries)
+
+
+def _need_text(raw: dict, key: str, where: tuple, check: _Checker) -> Any:
+    if key not in raw:
+        check.fail(where + (key,), "missing")
+        return None
+    value = raw[key]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not _is_text(value):
+        check.fail(where + (key,), "must be a non-empty text or {en: ..., zh: ...}")
+        return None
+    return value
 
 
 def _check_rule(rule: dict, where: tuple, check: _Checker, rules: dict) -> None:

@@ -7,25 +7,24 @@ from datetime import date
 
 import pytest
 
-from bot.engine import Screening
-from bot.rules import Context, evaluate
+from bot.check import check_answers
 from bot.trial import get_trial
 
 TODAY = date(2026, 11, 25)
 
 
 def verdict_for(step_id, text, role="patient", known=None):
+    """The verdict of the criterion the step belongs to, after answering it (via bot.check)."""
     trial = get_trial()
-    state = Screening.new_state(trial, "probe", role)
-    for fact, value in (known or {}).items():
-        state["facts"][fact] = {"value": value, "confidence": 0.95, "unclear": False, "answer": str(value)}
-    screening = Screening(trial, state, today=TODAY)
-    state["current"] = step_id
-    for _ in range(2):  # an unclear answer is asked once more, then recorded
-        if not screening.answer(text).reasked:
-            break
-    criterion = trial.criterion(trial.criterion_of_step[step_id])
-    return evaluate(criterion.rule, Context(state["facts"], {}, role, TODAY))
+    answers = [(step, value) for step, value in (known or {}).items()] + [(step_id, text)]
+    result = check_answers(answers, role=role, today=TODAY, trial=trial)
+    criterion = result["criteria"][trial.criterion_of_step[step_id]]
+    return _Verdict(criterion["verdict"], criterion["reason"])
+
+
+class _Verdict:
+    def __init__(self, verdict, reason):
+        self.verdict, self.reason = verdict, reason
 
 
 CASES = [

@@ -67,7 +67,10 @@ def test_delete_my_data_over_rest_erases_the_lead_and_the_conversation(servers):
 
     converse(servers, "rest-eraser", ["hi", "I'm the patient", "I agree", "I'm 45"], [])
     assert any(s["conversation_id"] == "rest-eraser" for s in servers.export())
-    said = [m.get("text", "") for m in servers.send("rest-eraser", "delete my data")]
+    asked = servers.send("rest-eraser", "delete my data")
+    assert any("can't be undone" in m.get("text", "") for m in asked)  # a confirmation first, nothing deleted yet
+    assert any(s["conversation_id"] == "rest-eraser" for s in servers.export())
+    said = [m.get("text", "") for m in servers.send("rest-eraser", asked[-1]["buttons"][0]["payload"])]
     assert any("deleted everything" in text for text in said)
     assert not any(s["conversation_id"] == "rest-eraser" for s in servers.export())
     with sqlite3.connect(servers.workdir / "tracker.db") as db:
@@ -80,12 +83,14 @@ def test_delete_my_data_over_rest_erases_the_lead_and_the_conversation(servers):
 
 def test_start_over_and_stop_over_rest(servers):
     converse(servers, "rest-restart", ["hi", "I'm the patient", "I agree", "I'm 45"], [])
-    said = [m.get("text", "") for m in servers.send("rest-restart", "start over")]
+    servers.send("rest-restart", "start over")
+    said = [m.get("text", "") for m in servers.send("rest-restart", "Yes, start over")]
     assert any("start again" in text for text in said) and any("Who is answering" in text for text in said)
     converse(servers, "rest-restart", ["I'm a doctor"], [])
     said = [m.get("text", "") for m in servers.send("rest-restart", "I agree")]
     assert any("case summary" in text for text in said)  # the new screening is a physician's
-    said = [m.get("text", "") for m in servers.send("rest-restart", "stop")]
+    servers.send("rest-restart", "stop")
+    said = [m.get("text", "") for m in servers.send("rest-restart", "yes")]
     assert any("stopped" in text for text in said)
     outcomes = sorted(s["outcome"] for s in servers.export() if s["conversation_id"] == "rest-restart")
     assert outcomes == ["incomplete", "incomplete"]  # the abandoned attempt is kept, then the stopped one

@@ -18,7 +18,11 @@ def test_the_trial_file_loads_with_every_step_reachable():
     trial = load_trial()
     assert trial.id == "NCT05617859"
     used = {step for criterion in trial.criteria for step in criterion.steps} | {"summary"}
-    assert used == set(trial.steps), "every question belongs to a criterion"
+    groups = {step.id for step in trial.steps.values() if step.group is not None}
+    assert used | groups == set(trial.steps), "every question belongs to a criterion (or groups some)"
+    for group in groups:
+        members = trial.steps[group].group["members"]
+        assert members == "open" or set(members) <= used, group
 
 
 def test_each_criterion_has_questions_for_every_audience_that_can_settle_it():

@@ -186,3 +186,7 @@ PARSERS: dict[str, Callable[[str, date], ParserResult]] = {
 }
 
 __all__ = ["PARSERS", "ParserResult", "find_numbers", "unclear"]
+
+# Parsers that read a measurement (a number with a unit) rather than a yes/no:
+# inside a group question they read the whole answer, not only the clause naming them.
+MEASUREMENT_PARSERS = frozenset({"labs", "lvef", "qtcf", "weight", "blood_pressure"})

@@ -1,0 +1,172 @@
+"""Applying one answer to a screening: parse it for the step asked, store the facts, re-ask once.
+
+``apply_answer`` works on a copy and returns the new state with what to say;
+it never scores (the caller settles the state once per turn, see
+``bot.screening.turns``). An answer the parsers cannot read is asked again
+once with a hint, then stored as ``unclear`` with the verbatim text wherever
+the criterion's rule reads it, so staff always see it as a review item.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.parsing.registry import PARSERS
+from bot.parsing.types import Parsed
+from bot.screening.say import Say, say
+from bot.screening.state import ScreeningState, fact_record
+from bot.trial import Step, Trial
+
+SUMMARY_STEP = "summary"
+GUARDIAN_FACT = "guardian_present"
+REASK_LIMIT = 2  # the first unclear answer is asked again, the second is recorded for staff
+
+_NOT_AVAILABLE = re.compile(
+    r"\b(not (done|available|known|yet|measured|tested)|n/?a|unknown|don'?t know|do not know|no idea|"
+    r"pending|not to hand|none available|skip|unavailable)\b|没做|没有查|不知道|不清楚|未查|未做|暂无",
+    re.I,
+)
+_SKIP = re.compile(r"^\s*(skip|no summary|no|none|one by one|n/?a|跳过|没有|无)\s*[.!。！]*\s*$", re.I)
+
+
+@dataclass
+class Applied:
+    """The result of one answer: the new state and what to say about it."""
+
+    state: ScreeningState
+    said: list[Say] = field(default_factory=list)
+    reasked: bool = False
+    changed: bool = True
+
+
+def parse_step(step: Step, text: str, today: date) -> dict[str, Parsed]:
+    """Every fact the step's parsers read in the text (unclear ones included)."""
+    worded = _answer_word(step, text)
+    if worded is not None:
+        return {step.primary_fact: worded}
+    results: dict[str, Parsed] = {}
+    for fact, parser in step.parse.items():
+        try:
+            parsed = PARSERS[parser](text, today)
+        except Exception as error:  # noqa: BLE001 - a parser bug must never lose the answer
+            parsed = Parsed("unclear", note=f"parser error: {type(error).__name__}")
+        if isinstance(parsed, dict):
+            results.update(parsed)
+        else:
+            results[fact] = parsed
+    return results
+
+
+def _answer_word(step: Step, text: str) -> Parsed | None:
+    """The step's own yes/no words ("tox resolved" answers the toxicity question yes);
+    the longest phrase found wins, so "not measurable" beats "measurable"."""
+    if not step.answer_words or step.parse.get(step.primary_fact) != "yes_no":
+        return None
+    lowered = " ".join(text.lower().split())
+    best: tuple[int, str, str] | None = None
+    for answer, by_language in step.answer_words.items():
+        for phrase in (str(p).lower() for words in by_language.values() for p in words):
+            at = _find_phrase(lowered, phrase)
+            if at >= 0 and (best is None or len(phrase) > len(best[1])):
+                best = (at, phrase, answer)
+    if best is None:
+        return None
+    at, phrase, answer = best
+    return Parsed(
+        "yes_no", answer, text[at : at + len(phrase)], 0.9, "answered in the question's own words", at, at + len(phrase)
+    )
+
+
+def _find_phrase(text: str, phrase: str) -> int:
+    if re.search(r"[\u3400-\u9fff]", phrase):
+        return text.find(phrase)
+    match = re.search(rf"(?<![\w]){re.escape(phrase)}(?![\w])", text)
+    return match.start() if match else -1
+
+
+def clear_facts(results: dict[str, Parsed]) -> dict[str, Parsed]:
+    return {fact: parsed for fact, parsed in results.items() if not parsed.unclear}
+
+
+def understands(step: Step, text: str, today: date) -> bool:
+    """Whether the text is a clear, confident answer to this step."""
+    return any(not p.unclear and p.confidence >= 0.8 for p in parse_step(step, text, today).values())
+
+
+def apply_answer(trial: Trial, state: ScreeningState, text: str, today: date) -> Applied:
+    """Answer the current step with ``text``; returns a new state (the given one is not changed)."""
+    state = state.copy()
+    step_id = state.current
+    if step_id is None or step_id not in trial.steps:
+        return Applied(state, changed=False)
+    step = trial.steps[step_id]
+    results = parse_step(step, text, today)
+    clear = clear_facts(results)
+    if step.id == SUMMARY_STEP:
+        return _apply_summary(trial, state, step, clear, text)
+    if clear or (step.expects and _NOT_AVAILABLE.search(text)):
+        store_facts(state, step, clear, text)
+        applied = Applied(state)
+    else:
+        attempts = state.attempts.get(step.id, 0) + 1
+        state.attempts[step.id] = attempts
+        if attempts < REASK_LIMIT:
+            return Applied(state, [say("reask", hint=step.hint, example=step.example)], reasked=True)
+        store_unclear(state, step, text, results.get(step.primary_fact))
+        applied = Applied(state, [say("recorded_unclear")])
+    state.mark_answered(step.id)
+    state.current = None
+    return applied
+
+
+def _apply_summary(trial: Trial, state: ScreeningState, step: Step, clear: dict, text: str) -> Applied:
+    store_facts(state, step, clear, text, source="summary")
+    state.mark_answered(step.id)
+    state.current = None
+    if clear:
+        return Applied(state, [say("summary_taken", facts=summary_lines(trial, clear))])
+    if _SKIP.match(text):
+        return Applied(state)
+    return Applied(state, [say("summary_empty")])
+
+
+def summary_lines(trial: Trial, facts: dict[str, Parsed]) -> list[dict]:
+    """One line per fact, as the physician wrote it: the evidence span beside a readable name."""
+    lines = []
+    for fact, parsed in facts.items():
+        # A span that runs across commas took in the next facts too: echo its first clause.
+        shown = re.split(r"[,;，；]", " ".join((parsed.span or "").split()))[0].strip() or str(parsed.value)
+        lines.append({"fact": fact, "label": trial.fact_label(fact), "text": shown})
+    return lines
+
+
+def store_facts(state: ScreeningState, step: Step, parsed: dict[str, Parsed], text: str, source: str = "answer"):
+    """Keep each parsed fact with the verbatim answer (a summary keeps each fact's own span)."""
+    for fact, value in parsed.items():
+        answer = (value.span or text) if source == "summary" else text
+        state.facts[fact] = fact_record(value, answer, step.id, source)
+    primary = parsed.get(step.primary_fact)
+    fills = step.fills_when
+    if fills and primary is not None and primary.value == fills["answer"] and primary.confidence >= 0.8:
+        for fact, value in fills["facts"].items():
+            if fact not in state.facts:
+                checklist = Parsed("checklist", value, primary.span, primary.confidence)
+                state.facts[fact] = fact_record(checklist, text, step.id, "checklist")
+
+
+def store_unclear(state: ScreeningState, step: Step, text: str, parsed: Parsed | None) -> None:
+    """Record an answer nobody could read where the criterion's rule will see it:
+    under each lab the step asked for (still unknown), else under the step's main fact."""
+    targets = [analyte for analyte in step.expects if analyte not in state.facts] or [step.primary_fact]
+    for fact in targets:
+        record = fact_record(parsed or Parsed("unclear"), text, step.id, "answer")
+        record["unclear"] = True
+        state.facts[fact] = record
+
+
+def guardian_refused(state: ScreeningState) -> bool:
+    """A child answering without a parent or guardian who agrees (the trial's guardian step)."""
+    record = state.facts.get(GUARDIAN_FACT)
+    return record is not None and (bool(record.get("unclear")) or record.get("value") != "yes")

@@ -1,0 +1,141 @@
+"""Contact details for the study team's call-back, asked at the end or whenever a person asks for one.
+
+One question asks for everything ("Zhang Min, 138 0013 8000, mornings"); only
+what is still missing is asked again, once each, so the person is never
+stuck in a loop. A phone number or e-mail given with any answer counts as
+consent to be contacted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.parsing.contact import parse_email, parse_name, parse_phone, parse_preferred_time
+from bot.parsing.yes_no import parse_yes_no
+from bot.screening.answers import Applied
+from bot.screening.say import say
+from bot.screening.state import Contact, ScreeningState
+from bot.texts import phrases
+
+CONSENT, DETAILS, NAME, METHOD, TIME = (
+    "contact_consent",
+    "contact_details",
+    "contact_name",
+    "contact_method",
+    "contact_time",
+)
+CONTACT_STEPS = (CONSENT, DETAILS, NAME, METHOD, TIME)
+_SPLIT = re.compile(r"[,;，；、\n]+|\s+/\s+")
+_NAME_FILLER = re.compile(
+    r"^\s*(?:my name is|name is|name:|i'?m|i am|this is|it'?s|call me|ask for|我叫|我是|名字是|姓名[:：]?)\s*", re.I
+)
+
+
+@dataclass(frozen=True)
+class Details:
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    preferred_time: str | None = None
+
+    @property
+    def any(self) -> bool:
+        return any((self.name, self.phone, self.email, self.preferred_time))
+
+
+def read_details(text: str) -> Details:
+    """Name, phone or e-mail and a preferred time from one free-text message."""
+    phone, email = parse_phone(text), parse_email(text)
+    rest = text
+    for parsed in (phone, email):
+        if not parsed.unclear and parsed.span:
+            rest = rest.replace(parsed.span, " , ")
+    name, when = None, None
+    for chunk in (c.strip(" .!。！") for c in _SPLIT.split(rest)):
+        if not chunk:
+            continue
+        timing = parse_preferred_time(chunk)
+        if not timing.unclear and timing.extra.get("slots"):
+            when = when or timing.value
+            continue
+        candidate = _NAME_FILLER.sub("", chunk)
+        if name is None and candidate and not _is_reply_word(candidate):
+            parsed = parse_name(candidate)
+            if not parsed.unclear:
+                name = parsed.value
+    return Details(
+        name=name,
+        phone=None if phone.unclear else phone.value,
+        email=None if email.unclear else email.value,
+        preferred_time=when,
+    )
+
+
+def _is_reply_word(text: str) -> bool:
+    """'yes', 'ok', 'please do', 'mornings' are replies, not names."""
+    answer = parse_yes_no(text)
+    return not answer.unclear or text.lower() in phrases("contact_yes") or len(text) < 2
+
+
+def consent_answer(text: str) -> bool | None:
+    """Yes / no to being contacted; free forms count ("go ahead and ring me", "please do")."""
+    lowered = " ".join(text.lower().split())
+    if any(p in lowered for p in phrases("contact_no")):
+        return False
+    details = read_details(text)
+    if details.phone or details.email:
+        return True
+    if any(p in lowered for p in phrases("contact_yes")):
+        return True
+    answer = parse_yes_no(text)
+    if answer.unclear or answer.value == "unknown":
+        return None
+    return answer.value == "yes" and answer.confidence >= 0.5
+
+
+def next_contact_step(contact: Contact, attempts: dict) -> str | None:
+    """The next contact question, or None when there is nothing (more) to ask."""
+    if contact.consented is None:
+        return CONSENT
+    if not contact.consented:
+        return None
+    if not (contact.name or contact.reachable) and not attempts.get(DETAILS):
+        return DETAILS
+    if not contact.name and not attempts.get(NAME):
+        return NAME
+    if not contact.reachable and attempts.get(METHOD, 0) < 2:
+        return METHOD
+    if not contact.preferred_time and not attempts.get(TIME):
+        return TIME
+    return None
+
+
+def apply_contact(state: ScreeningState, step_id: str, text: str) -> Applied:
+    """Take the answer to a contact question; returns a new state."""
+    state = state.copy()
+    contact = state.contact
+    attempts = state.attempts
+    attempts[step_id] = attempts.get(step_id, 0) + 1
+    if step_id == CONSENT:
+        agreed = consent_answer(text)
+        if agreed is None:
+            if attempts[step_id] < 2:
+                return Applied(state, [say("contact_consent_reask")], reasked=True)
+            agreed = False  # never loop; staff still have the transcript
+        contact.consented = agreed
+    _take_details(contact, read_details(text), step_id)
+    if step_id == METHOD and not contact.reachable and attempts[step_id] < 2:
+        return Applied(state, [say("contact_method_hint")], reasked=True)
+    return Applied(state)
+
+
+def _take_details(contact: Contact, details: Details, step_id: str) -> None:
+    if not contact.consented:
+        return
+    contact.name = contact.name or details.name
+    contact.phone = contact.phone or details.phone
+    contact.email = contact.email or details.email
+    contact.preferred_time = contact.preferred_time or details.preferred_time
+    if step_id == TIME and not contact.preferred_time:
+        contact.preferred_time = "any time"

@@ -1,0 +1,84 @@
+"""Changing an earlier answer: "I'm 54, not 45", "sorry, it was 3 months ago", "actually I'm female".
+
+A recognisable fact anywhere in the message changes that fact; otherwise the
+message is read as a new answer to the last question answered. Works on a
+copy, like every change of state.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot.parsing.registry import PARSERS
+from bot.screening.answers import SUMMARY_STEP, Applied, clear_facts, parse_step
+from bot.screening.say import say
+from bot.screening.state import CONTACT, CRITERIA, DONE, ScreeningState, fact_record
+from bot.trial import Step, Trial
+
+_NOT_VALUE = re.compile(r"\b(?:not|instead of|rather than)\s+[\w.,/]+|不是\s*\S+", re.I)
+_CORRECTION_WORDS = re.compile(
+    r"^\s*(?:(?:oops|sorry|wait|correction|i made a mistake|my mistake|i was wrong|that'?s wrong|"
+    r"that was wrong|actually|i meant(?: to say)?|it should be|it'?s|更正|纠正|说错了|不好意思|其实|应该是)"
+    r"[\s,:.!，：。！-]*)+",
+    re.I,
+)
+_AGE_WORDS = re.compile(r"\b(i'?m|i am|age|aged|years?|old|he'?s|she'?s|is)\b|岁", re.I)
+
+
+def apply_correction(trial: Trial, state: ScreeningState, text: str, today: date) -> Applied:
+    """Change whatever earlier answer the message corrects; say what changed (or that nothing did)."""
+    state = state.copy()
+    cleaned = _CORRECTION_WORDS.sub("", _NOT_VALUE.sub(" ", text)).strip(" ,.，。")
+    found = _facts_named(state, cleaned, today)
+    step = None
+    if not found:
+        step = last_answered_step(trial, state)
+        if step is not None:
+            found = clear_facts(parse_step(step, cleaned, today))
+    changes = []
+    for fact, parsed in found.items():
+        old = state.facts.get(fact)
+        if old is not None and old.get("value") == parsed.value and not old.get("unclear"):
+            continue
+        changes.append(
+            {
+                "label": trial.fact_label(fact),
+                "new": parsed.span or str(parsed.value),
+                "old": _shown(old) if old else None,
+            }
+        )
+        owner = step.id if step else (old or {}).get("step", "correction")
+        state.facts[fact] = fact_record(parsed, text, owner, "correction")
+    if not changes:
+        return Applied(state, [say("correction_none")], changed=False)
+    if state.phase in (CONTACT, DONE):
+        # A corrected answer may change the outcome: score again, ask what is now open.
+        state.phase, state.completed_at = CRITERIA, None
+    state.current = None
+    return Applied(state, [say("correction_done", changes=changes)])
+
+
+def _facts_named(state: ScreeningState, text: str, today: date) -> dict:
+    """Facts the message states explicitly and that were answered before."""
+    found = {fact: parsed for fact, parsed in PARSERS["summary"](text, today).items() if fact in state.facts}
+    if "age" in state.facts and "age" not in found:
+        age = PARSERS["age"](text, today)
+        if not age.unclear and _AGE_WORDS.search(text):
+            found["age"] = age
+    return found
+
+
+def last_answered_step(trial: Trial, state: ScreeningState) -> Step | None:
+    for step_id in reversed(state.answered):
+        if step_id in trial.steps and step_id != SUMMARY_STEP:
+            return trial.steps[step_id]
+    return None
+
+
+def _shown(record: dict) -> str:
+    value = record.get("value")
+    if isinstance(value, dict):
+        value = value.get("value", value.get("answer", record.get("span")))
+    shown = value if value is not None else record.get("answer", "")
+    return str(record.get("span") or shown)[:60]

@@ -1,0 +1,115 @@
+"""The screening as the lead store saves it and staff export it (DESIGN.md "Staff export").
+
+This is the one place that decides a screening's review items (every
+``uncertain``) and its pending checks (every ``pending``); the store and the
+dashboard read them from the record and never work them out again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.outcome import DECLINED, NOT_ASKED, PENDING, UNCERTAIN
+from bot.screening.scoring import outcome_of
+from bot.screening.state import ScreeningState
+from bot.trial import Criterion, Trial
+
+RULE_FACT_KEYS = ("fact", "when_fact", "detail_fact", "history_fact", "extent_fact", "progression_fact", "analyte")
+
+
+def build_record(trial: Trial, state: ScreeningState, transcript: Iterable[dict] | None = None) -> dict:
+    outcome = outcome_of(state)
+    declined = outcome == DECLINED
+    criteria, review, pending = {}, [], []
+    if not declined:
+        for criterion in trial.criteria:
+            entry = criterion_entry(trial, state, criterion)
+            criteria[criterion.id] = entry
+            if entry["verdict"] == UNCERTAIN:
+                review.append(
+                    {
+                        "criterion": criterion.id,
+                        "question": entry["question"] or "",
+                        "answer": entry["answer"] or "",
+                        "reason": entry["reason"],
+                        "status": "open",
+                    }
+                )
+            elif entry["verdict"] == PENDING:
+                pending.append(criterion.id)
+    contact = {
+        "consented": state.contact.consented,
+        "name": state.contact.name,
+        "phone": state.contact.phone,
+        "email": state.contact.email,
+        "preferred_time": state.contact.preferred_time,
+        "callback_requested": state.contact.callback_requested,
+    }
+    if not state.contact.consented:
+        contact = {"consented": state.contact.consented, "callback_requested": state.contact.callback_requested}
+    return {
+        "screening_id": state.screening_id,
+        "conversation_id": state.conversation_id,
+        "trial_id": state.trial_id,
+        "language": state.language,
+        "role": state.role,
+        "outcome": outcome,
+        "started_at": state.started_at,
+        "completed_at": None if declined else state.completed_at,
+        "contact": None if declined else contact,
+        "criteria": criteria,
+        "review_items": review,
+        "pending": pending,
+        "transcript": [] if declined else list(transcript or []),
+    }
+
+
+def criterion_entry(trial: Trial, state: ScreeningState, criterion: Criterion) -> dict:
+    verdict = state.verdicts.get(criterion.id)
+    records = {name: state.facts[name] for name in facts_of(trial, criterion) if name in state.facts}
+    questions = [state.asked_text[s] for s in criterion.steps if s in state.asked_text]
+    answers = list(dict.fromkeys(r.get("answer") or "" for r in records.values()))
+    confidences = [r.get("confidence") for r in records.values() if r.get("confidence") is not None]
+    values = {name: r.get("value") for name, r in records.items()}
+    if len(values) == 1:
+        values = next(iter(values.values()))
+    entry = {
+        "verdict": verdict["verdict"] if verdict else NOT_ASKED,
+        "reason": verdict["reason"] if verdict else "the conversation ended before this",
+        "question": " / ".join(questions) or None,
+        "answer": " | ".join(a for a in answers if a) or None,
+        "value": values or None,
+        "confidence": min(confidences) if confidences else None,
+    }
+    if verdict and verdict.get("reason_key"):
+        entry["reason_key"], entry["reason_params"] = verdict["reason_key"], verdict.get("reason_params") or {}
+    return entry
+
+
+def facts_of(trial: Trial, criterion: Criterion) -> list:
+    """Every fact a criterion's questions and rule use, in a stable order."""
+    names = []
+    for step_id in criterion.steps:
+        step = trial.steps[step_id]
+        names.extend(step.parse)
+        names.extend(step.expects)
+    names.extend(_rule_facts(criterion.rule))
+    return list(dict.fromkeys(names))
+
+
+def _rule_facts(rule) -> list:
+    found = []
+    if isinstance(rule, dict):
+        for key, value in rule.items():
+            if (key in RULE_FACT_KEYS or key.endswith("_fact")) and isinstance(value, str):
+                found.append(value)
+            elif key in ("analytes", "analytes_normal") and isinstance(value, list):
+                found.extend(value)
+            elif key == "facts" and isinstance(value, dict):
+                found.extend(value)
+            else:
+                found.extend(_rule_facts(value))
+    elif isinstance(rule, list):
+        for item in rule:
+            found.extend(_rule_facts(item))
+    return found

@@ -1,0 +1,273 @@
+"""Whole conversations through bot.dialogue alone: opening, role, consent, the questions,
+interruptions, confirmations, contact details and endings (no Rasa: the dialogue is
+framework-free; tests/test_actions.py runs the same through the action)."""
+
+import pytest
+from dialogue_driver import Chat
+
+from scripts import PATIENT_ANSWERS, PHYSICIAN_ANSWERS, reply_for
+
+SUMMARY = (
+    "62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, PLT 210, Hb 128 g/L, "
+    "Cr 0.9 mg/dL, 72 kg, BP 128/80"
+)
+
+
+def with_answers(**changes):
+    """The patient script with some answers replaced (by question key, spaces as underscores)."""
+    return [(key, changes.get(key.replace(" ", "_"), answer)) for key, answer in PATIENT_ANSWERS]
+
+
+# ---------------------------------------------------------------- whole screenings
+def test_eligible_patient_is_likely_eligible_with_a_phone_number_in_about_twenty_messages():
+    chat = Chat().open("patient").answer_all(PATIENT_ANSWERS)
+    record = chat.record()
+    assert record["outcome"] == "likely_eligible"
+    assert record["contact"]["phone"] == "+8613800138000" and record["contact"]["name"] == "Li Wei"
+    assert record["contact"]["preferred_time"] == "weekday mornings"
+    assert record["review_items"] == []
+    assert {"blood_counts", "renal_function", "liver_function"} <= set(record["pending"])
+    assert chat.sent <= 20, chat.sent
+    assert "reference number" in chat.said and "A copy of your answers" in chat.said
+
+
+def test_progress_never_grows():
+    chat = Chat().open("patient")
+    totals = []
+    for _ in range(40):
+        if chat.conversation.stage == "ended":
+            break
+        for text in chat.replies:
+            if text.startswith("Question "):
+                totals.append(int(text.split(" of about ")[1].split(":")[0]))
+        chat.send(reply_for(chat.replies, PATIENT_ANSWERS))
+    assert totals and all(later <= earlier for earlier, later in zip(totals, totals[1:], strict=False)), totals
+
+
+def test_physician_with_a_full_summary_needs_at_most_six_messages_from_the_summary_to_the_end():
+    chat = Chat().open("physician")
+    before = chat.sent
+    chat.send(SUMMARY)
+    assert "weight: 72 kg" in chat.said and "creatinine: Cr 0.9 mg/dL" in chat.said  # as written, one per line
+    chat.answer_all(
+        PHYSICIAN_ANSWERS[:2] + [("like the study team to contact", "yes, Dr Zhang, 138 0013 8000, afternoons")]
+    )
+    assert chat.sent - before <= 6, chat.sent - before
+    record = chat.record()
+    assert record["outcome"] == "likely_eligible", [
+        (c, v["verdict"], v["reason"]) for c, v in record["criteria"].items() if v["verdict"] != "pass"
+    ]
+    assert record["contact"]["phone"] == "+8613800138000" and record["contact"]["name"] == "Dr Zhang"
+
+
+def test_physician_checklist_names_an_exclusion_with_its_date():
+    chat = Chat().open("physician")
+    chat.send(SUMMARY)
+    chat.send("MI 2 months ago, otherwise none")
+    record = chat.record()
+    assert record["outcome"] == "not_eligible"
+    assert record["criteria"]["cardiac"]["verdict"] == "fail"
+    assert record["criteria"]["bleeding_thrombosis"]["verdict"] == "pass"  # not named: no
+
+
+def test_a_knock_out_on_a_time_window_says_when_to_check_again():
+    chat = Chat().open("patient").answer_all(with_answers(none_of_these="chemo 10 days ago"))
+    record = chat.record()
+    assert record["outcome"] == "not_eligible"
+    assert "check again from 2026-12-14" in chat.said  # 28-day window ends 18 days after 2026-11-25
+
+
+@pytest.mark.parametrize(
+    "changes,knocked_out",
+    [
+        ({"how_old": "I'm 75"}, "age"),
+        ({"a_sarcoma": "no, it's breast cancer"}, "diagnosis"),
+        ({"apatinib": "no, never"}, "prior_tki"),
+        ({"usual_day": "In bed or a chair all day"}, "performance_status"),
+        ({"high_blood_pressure": "yes, it's 160/100 even on tablets"}, "hypertension"),
+    ],
+)
+def test_each_knock_out_ends_the_screening_kindly(changes, knocked_out):
+    chat = Chat().open("patient").answer_all(with_answers(**changes))
+    assert chat.record()["outcome"] == "not_eligible"
+    assert chat.screening.knocked_out == knocked_out
+    assert chat.trial.criterion(knocked_out).plain in chat.said and "may not be able" in chat.said
+
+
+# ---------------------------------------------------------------- roles
+def test_a_patient_mentioning_their_doctor_is_not_taken_for_a_doctor():
+    chat = Chat()
+    chat.send("hi, my doctor said the anlotinib stopped working and told me about this study")
+    assert chat.conversation.role is None and "Who is answering" in chat.said
+
+
+def test_a_physician_saying_so_is_taken_at_once():
+    chat = Chat()
+    chat.send("I'm an oncologist checking a patient")
+    assert chat.conversation.role == "physician" and "permission" in chat.said
+
+
+def test_a_suggested_role_is_confirmed_first():
+    chat = Chat()
+    chat.send("hi")
+    chat.send("my son has osteosarcoma")
+    assert chat.conversation.stage == "role_check" and "answering for someone else" in chat.said
+    chat.send("yes")
+    assert chat.conversation.role == "caregiver" and chat.conversation.stage == "consent"
+
+
+def test_the_role_can_be_changed_midway_without_losing_answers():
+    chat = Chat().open("patient")
+    chat.send("45")
+    chat.send("I'm actually her mother")
+    assert chat.conversation.role == "caregiver" and chat.screening.role == "caregiver"
+    assert chat.screening.facts["age"]["value"] == 45
+    assert "the patient" in chat.replies[-1]
+
+
+def test_age_and_sex_said_before_consent_are_not_asked_again():
+    chat = Chat()
+    chat.send("hello, I'm asking for my 15 year old son")
+    chat.send("I agree")
+    assert chat.screening.facts["age"]["value"] == 15 and chat.screening.facts["sex"]["value"] == "male"
+    assert "How old" not in chat.said and "You already told me" in chat.said
+
+
+def test_a_caregiver_of_a_child_under_14_must_be_the_parent_or_guardian():
+    chat = Chat().open("caregiver")
+    chat.send("she is 12")
+    assert "parent or legal guardian" in chat.said
+    chat.send("no, I'm her aunt")
+    assert chat.screening.phase == "declined" and chat.screening.facts == {}
+    assert chat.record()["outcome"] == "declined"
+
+
+def test_a_teenager_is_asked_in_words_that_fit():
+    chat = Chat().open("caregiver")
+    chat.send("he's 15")
+    chat.answer_until("usual day", PATIENT_ANSWERS)
+    assert "school" in chat.said and "goes to school" in " ".join(chat.buttons)
+
+
+# ---------------------------------------------------------------- consent
+def test_questions_at_the_consent_step_get_an_answer_and_the_question_again():
+    chat = Chat()
+    chat.send("hi")
+    chat.send("I'm a parent, relative or carer")
+    chat.send("is it ok that I answer for him?")
+    assert "a parent, relative or carer can answer" in chat.said
+    assert "Do you agree?" in chat.replies[-1]
+
+
+def test_no_consent_stores_nothing_about_health():
+    chat = Chat()
+    chat.send("hi")
+    chat.send("I'm the patient")
+    chat.send("I don't agree")
+    assert chat.conversation.stage == "ended" and chat.record()["outcome"] == "declined"
+    assert chat.conversation.remembered == []
+
+
+# ---------------------------------------------------------------- nothing destructive on a guess
+def test_i_told_you_at_the_age_question_never_deletes_anything():
+    chat = Chat().open("patient")
+    chat.send("15, I told you", intent="delete_data", confidence=0.9)
+    assert chat.screening is not None and chat.screening.facts["age"]["value"] == 15
+    assert not chat.turns[-1].effects.erase
+
+
+@pytest.mark.parametrize(
+    "request_text,kind", [("delete my data", "delete"), ("stop", "stop"), ("start over", "restart")]
+)
+def test_destructive_requests_wait_for_an_explicit_yes(request_text, kind):
+    chat = Chat().open("patient")
+    chat.send("I'm 45")
+    chat.send(request_text)
+    assert chat.conversation.confirm == kind and len(chat.buttons) == 2
+    chat.send("hmm what?")
+    assert chat.conversation.confirm is None and "haven't changed anything" in chat.said
+    assert chat.screening.facts["age"]["value"] == 45 and not chat.turns[-1].effects.erase
+    chat.send(request_text)
+    chat.send(chat.buttons[0])  # the explicit yes
+    if kind == "delete":
+        assert chat.turns[-1].effects.erase and chat.screening is None
+    elif kind == "stop":
+        assert chat.screening.phase == "stopped" and chat.conversation.stage == "ended"
+    else:
+        assert chat.turns[-1].effects.save_also is not None and chat.conversation.stage == "role"
+
+
+def test_stopped_medicine_is_an_answer_not_a_stop_request():
+    chat = Chat().open("patient")
+    chat.send("I stopped prednisone 30 mg a month ago")
+    assert chat.conversation.confirm is None
+
+
+# ---------------------------------------------------------------- interruptions
+def test_why_explain_and_faq_then_the_question_again():
+    chat = Chat().open("patient")
+    chat.send("why do you ask?", intent="why_ask", confidence=0.9)
+    assert "approved for people aged 10 to 70" in chat.said and "How old" in chat.replies[-1]
+    chat.send("what is ECOG?", intent="explain_term", confidence=0.9)
+    assert "0-5 scale" in chat.said
+    chat.send("how often are the visits?", intent="out_of_scope", confidence=0.6)
+    assert "visit schedule" in chat.said and "How old" in chat.replies[-1]
+    chat.send("should I stop my chemo?", intent="out_of_scope", confidence=0.7)
+    assert "can't give medical advice" in chat.said
+
+
+def test_talking_to_a_person_collects_contact_details_there_and_then():
+    chat = Chat().open("patient")
+    chat.send("45")
+    chat.send("can I talk to a real person?", intent="human_handoff", confidence=0.95)
+    assert "call you back" in chat.said
+    chat.send("Zhang Min, 138 0013 8000, mornings")
+    contact = chat.screening.contact
+    assert contact.phone == "+8613800138000" and contact.name == "Zhang Min" and contact.preferred_time
+    assert contact.callback_requested and "carry on" in chat.said
+    assert "sarcoma" in chat.replies[-1]  # back to the next question
+
+
+def test_free_yes_at_the_contact_step_leads_to_name_and_phone():
+    chat = Chat().open("patient").answer_until("like the study team to contact", PATIENT_ANSWERS)
+    chat.send("yes, you can contact me")
+    assert "phone number" in chat.said and chat.screening.contact.consented
+    chat.send("Li Wei 13800138000")
+    chat.send("evenings")
+    record = chat.record()
+    assert record["contact"]["phone"] == "+8613800138000" and record["contact"]["name"] == "Li Wei"
+    assert chat.conversation.stage == "ended" and "shall we carry on" not in chat.said.lower()
+
+
+def test_i_told_you_reuses_an_earlier_answer():
+    chat = Chat()
+    chat.send("hi, I'm 45 and I have osteosarcoma")
+    chat.send("yes")  # confirms the suggested role (patient)
+    chat.send("I agree")
+    if "How old" in chat.said:
+        chat.send("I told you already")
+        assert chat.screening.facts["age"]["value"] == 45
+    assert "age" in chat.screening.facts
+
+
+def test_correction_after_a_knock_out_reopens_the_screening():
+    chat = Chat().open("patient")
+    chat.send("I'm 75")
+    assert chat.record()["outcome"] == "not_eligible"
+    chat.send("sorry, I'm 57 not 75", intent="correct_answer", confidence=0.9)
+    assert chat.screening.facts["age"]["value"] == 57 and chat.conversation.stage == "screening"
+    assert "sarcoma" in chat.replies[-1]
+
+
+def test_language_switch_keeps_the_answers():
+    chat = Chat().open("patient")
+    chat.send("45")
+    chat.send("中文")
+    assert chat.conversation.language == "zh" and chat.screening.language == "zh"
+    assert chat.screening.facts["age"]["value"] == 45
+
+
+def test_an_answer_after_the_end_gets_what_happens_next():
+    chat = Chat().open("patient").answer_all(with_answers(how_old="80"))
+    chat.send("ok thanks bye")
+    assert chat.replies and chat.conversation.stage == "ended"

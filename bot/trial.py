@@ -24,6 +24,61 @@ ROLES = ("patient", "caregiver", "physician")
 KINDS = ("inclusion", "exclusion")
 
 
+TOP_LEVEL_KEYS = frozenset(
+    {
+        "languages",
+        "trial",
+        "roles",
+        "button_sets",
+        "steps",
+        "criteria",
+        "glossary",
+        "glossary_aliases",
+        "fact_labels",
+        "faq",
+        "summary",
+    }
+)
+TRIAL_KEYS = frozenset(
+    {
+        "id",
+        "title",
+        "short_title",
+        "sponsor",
+        "phase",
+        "site",
+        "summary",
+        "contact",
+        "guardian_required_below_age",
+        "adult_age",
+        "retention_days",
+    }
+)
+STEP_KEYS = frozenset(
+    {
+        "roles",
+        "parse",
+        "text",
+        "hint",
+        "example",
+        "buttons",
+        "buttons_minor",
+        "buttons_roles",
+        "ask_if",
+        "expects",
+        "fills_when",
+        "group",
+        "keywords",
+        "short",
+        "answer_words",
+    }
+)
+CRITERION_KEYS = frozenset(
+    {"id", "kind", "source_ref", "source", "plain", "why", "steps", "rule", "settled_by", "knockout"}
+)
+TEXT_AUDIENCES = ("patient", "caregiver", "physician", "patient_minor", "caregiver_minor")
+
+
 class TrialFileError(ValueError):
     """The trial file is malformed; the message names the field and line."""
 
@@ -52,6 +107,7 @@ class Step:
     # Words that answer this question yes or no ("tox resolved", "willing to attend"):
     # {yes: {en: [...], zh: [...]}, no: {...}}
     answer_words: dict | None = None
+    buttons_roles: tuple | None = None  # the roles shown the buttons (default: every role)
 
     def keywords_all(self) -> tuple:
         """This step's keywords in every language (people mix languages)."""
@@ -87,7 +143,11 @@ class Step:
     def question_for(self, role: str) -> str:
         return self.question(role)
 
-    def buttons_in(self, language: str, *, minor: bool = False) -> tuple:
+    def buttons_in(self, language: str, *, minor: bool = False, role: str | None = None) -> tuple:
+        """Quick answers for this audience: none where its wording asks for details
+        (a doctor's "Histology and extent?" gets no Yes/No)."""
+        if role is not None and self.buttons_roles is not None and role not in self.buttons_roles:
+            return ()
         labels = self.buttons_minor if minor and self.buttons_minor else self.buttons
         if is_localized(labels):
             labels = labels.get(language) or labels.get(DEFAULT_LANGUAGE) or ()
@@ -169,9 +229,9 @@ class Trial:
         """The trial's names and contact in one language, for message templates. Contact
         fields that are not configured are left out (people never see a placeholder)."""
         info = {
-            key: localized(value, language, fallback=DEFAULT_LANGUAGE)
+            key: value if isinstance(value, (int, float)) else localized(value, language, fallback=DEFAULT_LANGUAGE)
             for key, value in self.info.items()
-            if isinstance(value, str) or is_localized(value)
+            if isinstance(value, (str, int, float)) or is_localized(value)
         }
         unset = set(self.unset_contact_fields())
         contact = {
@@ -225,6 +285,13 @@ class _Checker:
         field_name = ".".join(str(part) for part in where) or "(top level)"
         self.errors.append(f"{self.path}:{line or '?'}: {field_name}: {message}")
 
+    def known_keys(self, mapping: Any, allowed: frozenset, where: tuple) -> None:
+        """Refuse keys the schema does not know (a typo, or the tail of an unquoted text)."""
+        if isinstance(mapping, dict):
+            for key in mapping:
+                if key not in allowed:
+                    self.fail(where + (key,), f"unknown key; known: {', '.join(sorted(allowed))}")
+
     def need(self, mapping: Any, key: str, where: tuple, kind: type = str) -> Any:
         if not isinstance(mapping, dict) or key not in mapping:
             self.fail(where + (key,), "missing")
@@ -274,7 +341,9 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
     from bot.parsing.registry import PARSERS  # late: parsers load spaCy lazily
     from bot.rules import RULES
 
+    check.known_keys(data, TOP_LEVEL_KEYS, ())
     info = check.need(data, "trial", (), dict) or {}
+    check.known_keys(info, TRIAL_KEYS, ("trial",))
     trial_id = check.need(info, "id", ("trial",))
     title = check.need(info, "title", ("trial",))
     contact = check.need(info, "contact", ("trial",), dict) or {}
@@ -316,6 +385,10 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
         if not isinstance(raw, dict):
             check.fail(where, "must be a mapping")
             continue
+        check.known_keys(raw, STEP_KEYS, where)
+        for text_key in raw.get("text") or {}:
+            if text_key not in TEXT_AUDIENCES:
+                check.fail(where + ("text", text_key), f"unknown audience; use {', '.join(TEXT_AUDIENCES)}")
         group = raw.get("group")
         parse = (raw.get("parse") or {}) if group is not None else (check.need(raw, "parse", where, dict) or {})
         for fact, parser in parse.items():
@@ -339,6 +412,7 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
             check.fail(where + ("buttons",), f"unknown button set {buttons!r}")
         ask_if = raw.get("ask_if")
         if ask_if is not None:
+            ask_if = _with_trial_values(ask_if, info, where + ("ask_if",), check)
             for problem in conditions.problems(ask_if):
                 check.fail(where + ("ask_if",), problem)
         expects = raw.get("expects") or ()
@@ -391,6 +465,7 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
             short=short,
             buttons_minor=(button_sets.get(buttons_minor) or None) if buttons_minor else None,
             answer_words=answer_words,
+            buttons_roles=tuple(raw["buttons_roles"]) if raw.get("buttons_roles") else None,
         )
 
     for step in steps.values():
@@ -414,6 +489,7 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
         if not isinstance(raw, dict):
             check.fail(where, "must be a mapping")
             continue
+        check.known_keys(raw, CRITERION_KEYS, where)
         cid = check.need(raw, "id", where)
         if cid in seen:
             check.fail(where + ("id",), f"duplicate criterion id {cid!r} (first at index {seen[cid]})")
@@ -537,6 +613,22 @@ def _faq(raw: Any, check: _Checker) -> tuple:
             check.fail(where + ("answer",), "must be a text or {en: ..., zh: ...}")
         entries.append(dict(entry))
     return tuple(entries)
+
+
+def _with_trial_values(value: Any, info: dict, where: tuple, check: _Checker) -> Any:
+    """``{trial: name}`` inside a condition stands for a value of the trial section
+    (``{fact: age, lt: {trial: guardian_required_below_age}}``): each number is written once."""
+    if isinstance(value, dict):
+        if set(value) == {"trial"}:
+            name = value["trial"]
+            if name not in info:
+                check.fail(where, f"no trial.{name} to refer to")
+                return None
+            return info[name]
+        return {k: _with_trial_values(v, info, where, check) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_trial_values(v, info, where, check) for v in value]
+    return value
 
 
 def _need_text(raw: dict, key: str, where: tuple, check: _Checker) -> Any:

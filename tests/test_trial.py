@@ -142,3 +142,33 @@ def test_a_second_trial_is_just_another_file(tmp_path):
     assert trial.id == "NCT00000000"
     assert [c.id for c in trial.criteria] == ["age", "diagnosis"]
     assert trial.criterion("age").rule["max"] == 80
+
+
+def test_stray_keys_are_refused_with_file_line_and_field(tmp_path):
+    def mutate(data):
+        data["steps"]["age"]["hnit"] = "a typo"
+        data["steps"]["age"]["text"]["nurse"] = "Age?"
+        data["criteria"][0]["knock_out"] = True
+        data["trial"]["contact_phone"] = "123"
+
+    message = _error(tmp_path, mutate)
+    assert "steps.age.hnit: unknown key" in message
+    assert "steps.age.text.nurse: unknown audience" in message
+    assert "criteria.0.knock_out: unknown key" in message
+    assert "trial.contact_phone: unknown key" in message
+    assert all(":" in line and line.split(":")[1].isdigit() for line in message.splitlines()[1:])
+
+
+def test_a_group_question_lists_known_steps_and_is_not_a_criterion_step(tmp_path):
+    def mutate(data):
+        data["steps"]["recent_events"]["group"]["members"] = ["cardiac_events", "no_such_step"]
+        data["criteria"][0]["steps"].append("medicines")
+
+    message = _error(tmp_path, mutate)
+    assert "steps.recent_events.group.members.1: unknown step 'no_such_step'" in message
+    assert "'medicines' is a group question" in message
+
+
+def test_a_value_named_from_the_trial_section_is_written_once():
+    trial = load_trial()
+    assert trial.steps["guardian"].ask_if == {"fact": "age", "lt": trial.info["guardian_required_below_age"]}

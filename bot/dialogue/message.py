@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -47,4 +47,3 @@ class Effects:
     save_also: Any = None  # an abandoned screening ("start over") to save as it ends
     erase: bool = False  # the person confirmed "delete my data"
     notify: str | None = None  # screening id: tell staff (likely eligible / needs review)
-    failed: list = field(default_factory=list)  # error types of real failures (logged, no text)

@@ -73,9 +73,12 @@ def read_details(text: str) -> Details:
 
 
 def _is_reply_word(text: str) -> bool:
-    """'yes', 'ok', 'please do', 'mornings' are replies, not names."""
-    answer = parse_yes_no(text)
-    return not answer.unclear or text.lower() in phrases("contact_yes") or len(text) < 2
+    """'yes', 'ok', 'go ahead and ring me', 'my number is', '不用了' are replies, not names."""
+    from bot.dialogue.understanding import matched
+
+    if len(text) < 2 or matched(text, "not_a_name") or matched(text, "contact_yes") or matched(text, "contact_no"):
+        return True
+    return not parse_yes_no(text).unclear
 
 
 def consent_answer(text: str) -> bool | None:

@@ -34,7 +34,7 @@ class Question:
 def is_minor(trial: Trial, state: ScreeningState) -> bool:
     """The patient is under the trial's adult age (wording for a child or teenager)."""
     age = (state.facts.get("age") or {}).get("value")
-    limit = trial.info.get("adult_age", 18)
+    limit = trial.info.get("adult_age", 0)
     return isinstance(age, (int, float)) and not isinstance(age, bool) and age < limit
 
 
@@ -70,7 +70,7 @@ def _criteria_question(trial: Trial, state: ScreeningState, step: Step) -> Quest
     return Question(
         step_id=step.id,
         text=text,
-        buttons=step.buttons_in(language, minor=minor),
+        buttons=step.buttons_in(language, minor=minor, role=role),
         criterion=trial.criterion_of_step.get(step.id),
         number=state.question_number if numbered and state.question_number else None,
         total=state.progress_total if numbered else None,

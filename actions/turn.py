@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.adapter import (
     ERASE_SLOT,
+    STATE_SLOT,
     StateUnavailable,
     load,
     message_of,
@@ -28,10 +29,12 @@ from actions.adapter import (
 )
 from bot import notify, store
 from bot.dialogue.flow import handle
-from bot.dialogue.message import Reply
+from bot.dialogue.message import Message, Reply
 from bot.messages import render
 
 logger = logging.getLogger(__name__)
+UNAPPLIED = "unapplied"  # messages received while the lead store could not be read
+MAX_UNAPPLIED = 10
 
 
 class ActionTurn(Action):
@@ -39,13 +42,22 @@ class ActionTurn(Action):
         return "action_turn"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        message = message_of(tracker)
+        slot = tracker.get_slot(STATE_SLOT)
         try:
             conversation = load(tracker)
         except StateUnavailable:
+            # The saved answers stay where they are; this message waits in the slot and is
+            # applied, before the next one, as soon as the store can be read again.
             dispatcher.utter_message(text=render("store_unavailable", trial(), None, "en"))
-            return []  # the saved answers stay where they are; the slot is unchanged
-        message = message_of(tracker)
+            waiting = list(slot.get(UNAPPLIED, [])) + [message.text] if message.text else slot.get(UNAPPLIED, [])
+            return slot_events(tracker, {**slot, UNAPPLIED: waiting[-MAX_UNAPPLIED:]})
         try:
+            for text in (slot or {}).get(UNAPPLIED, []) if isinstance(slot, dict) else []:
+                earlier = handle(
+                    conversation, Message(text), trial=trial(), today=date.today(), conversation_id=tracker.sender_id
+                )
+                conversation = earlier.conversation
             turn = handle(conversation, message, trial=trial(), today=date.today(), conversation_id=tracker.sender_id)
         except Exception as error:  # noqa: BLE001 - a bug must cost one reply, never the conversation
             frame = error.__traceback__

@@ -345,10 +345,10 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
     info = check.need(data, "trial", (), dict) or {}
     check.known_keys(info, TRIAL_KEYS, ("trial",))
     trial_id = check.need(info, "id", ("trial",))
-    title = check.need(info, "title", ("trial",))
+    title = _need_text(info, "title", ("trial",), check)  # a text or {en: ..., zh: ...}
     contact = check.need(info, "contact", ("trial",), dict) or {}
-    for key in ("team", "phone"):
-        check.need(contact, key, ("trial", "contact"))
+    _need_text(contact, "team", ("trial", "contact"), check)
+    check.need(contact, "phone", ("trial", "contact"))
     roles = check.need(data, "roles", (), dict) or {}
     for role in roles:
         if role not in ROLES:
@@ -537,7 +537,8 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
         return None
     return Trial(
         id=trial_id,
-        title=title,
+        # The English title (the trial's own name); trial.context(language) gives each language's.
+        title=localized(title, DEFAULT_LANGUAGE, fallback=DEFAULT_LANGUAGE),
         info=info,
         roles=roles,
         steps=steps,

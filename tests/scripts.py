@@ -63,7 +63,7 @@ PHYSICIAN_ANSWERS = [
 
 # What the assistant says only when a conversation is over (the closing message,
 # or any message after it): a script has nothing left to answer.
-ENDED = ("your reference number is", "this check is finished", "参考编号", "本次筛查已结束")
+ENDED = ("your reference number is", "this check is finished", "预筛编号是", "本次预筛已经结束")
 
 
 def ended(texts: list) -> bool:

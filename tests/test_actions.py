@@ -178,18 +178,24 @@ def test_unwritable_store_keeps_the_whole_state_in_the_slot_and_asks_the_person_
     assert store.find_by_conversation(chat.sender)["criteria"]["age"]["value"] == 45
 
 
-def test_unreadable_store_asks_the_person_to_call_and_changes_nothing(monkeypatch):
+def test_unreadable_store_keeps_the_message_and_applies_it_when_the_store_is_back(monkeypatch):
     chat = open_chat()
     chat.send("I'm 45")
-    before = dict(chat.slots)
+    reference = dict(chat.slots["conversation"])
 
     def fail(*args, **kwargs):
         raise store.LeadStoreUnavailable("down")
 
     monkeypatch.setattr(store.LeadStore, "load_state", fail)
-    events = chat.send("yes, osteosarcoma")
-    assert events == [] and "couldn't save your answers" in chat.texts[-1]
-    assert chat.slots == before
+    chat.send("yes, osteosarcoma that spread to my lungs")
+    assert "couldn't save your answers" in chat.texts[-1]
+    assert chat.slots["conversation"] == {**reference, "unapplied": ["yes, osteosarcoma that spread to my lungs"]}
+    monkeypatch.undo()
+    monkeypatch.setenv("LEAD_DB", str(Path(store.default_store().target)))
+    chat.send("hello?")
+    diagnosis = store.find_by_conversation(chat.sender)["criteria"]["diagnosis"]
+    assert diagnosis["verdict"] == "pass" and diagnosis["answer"] == "yes, osteosarcoma that spread to my lungs"
+    assert "unapplied" not in chat.slots["conversation"]
 
 
 def test_a_bug_in_a_turn_costs_one_reply_and_is_logged_without_the_text(monkeypatch, caplog):

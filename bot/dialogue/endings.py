@@ -109,6 +109,7 @@ def criteria_rows(trial: Trial, state: ScreeningState) -> list[dict]:
         rows.append(
             {
                 "id": criterion.id,
+                "plain": criterion.plain,  # a language mapping: the message shows it in the person's language
                 "source_ref": criterion.source_ref,
                 "verdict": verdict["verdict"],
                 "reason": verdict.get("reason") or "",

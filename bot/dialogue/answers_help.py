@@ -19,7 +19,7 @@ def _hits(text: str, keyword: str) -> bool:
     keyword = keyword.lower()
     if _CJK.search(keyword):
         return keyword in text
-    return re.search(rf"(?<![\w']){re.escape(keyword)}", text) is not None
+    return re.search(rf"(?<![A-Za-z0-9']){re.escape(keyword)}", text) is not None
 
 
 def find_faq(trial: Trial, text: str) -> dict | None:

@@ -300,7 +300,12 @@ class _Turn:
                 if sex:
                     parsed = Parsed("sex", sex, text, 0.9, "said who the patient is")
                     state.facts["sex"] = fact_record(parsed, text, "sex", "earlier message")
-                    noted.append({"label": self.trial.fact_label("sex"), "text": sex})
+                    noted.append(
+                        {
+                            "label": self.trial.fact_label("sex"),
+                            "text": render("sex_" + sex, self.trial, self.role, self.language),
+                        }
+                    )
         return noted
 
     def _decline(self) -> None:
@@ -443,10 +448,14 @@ class _Turn:
         if question.items:
             text = render("group_question", self.trial, self.role, self.language, text=text, items=list(question.items))
         if question.number and not again:
-            text = (
-                render("progress", self.trial, self.role, self.language, number=question.number, total=question.total)
-                + " "
-                + text
+            text = render(
+                "progress",
+                self.trial,
+                self.role,
+                self.language,
+                number=question.number,
+                total=question.total,
+                question=text,
             )
         elif again:
             text = render("back_to_question", self.trial, self.role, self.language, question=text)

@@ -59,7 +59,7 @@ def _pattern(phrase: str) -> re.Pattern:
     escaped = re.escape(phrase)
     if _CJK.search(phrase):
         return re.compile(escaped)
-    return re.compile(rf"(?<![\w']){escaped}(?![\w'])")
+    return re.compile(rf"(?<![A-Za-z0-9']){escaped}(?![A-Za-z0-9'])")
 
 
 def matched(text: str, name: str) -> str | None:
@@ -147,6 +147,8 @@ def classify(message: Message, *, answers_question: bool) -> Act:
         return Act(ANSWER)
     if matched(text, "told_you"):
         return Act(TOLD_YOU)
+    if matched(text, "why_ask") or whole(text, "why_ask"):
+        return Act(WHY)
     for kind, name in ((GREET, "greeting"), (THANK, "thanks"), (GOODBYE, "goodbye")):
         if whole(text, name):
             return Act(kind)

@@ -82,7 +82,7 @@ def _answer_word(step: Step, text: str) -> Parsed | None:
 def _find_phrase(text: str, phrase: str) -> int:
     if re.search(r"[\u3400-\u9fff]", phrase):
         return text.find(phrase)
-    match = re.search(rf"(?<![\w]){re.escape(phrase)}(?![\w])", text)
+    match = re.search(rf"(?<![A-Za-z0-9]){re.escape(phrase)}(?![A-Za-z0-9])", text)
     return match.start() if match else -1
 
 

@@ -91,7 +91,7 @@ def _mentions(clause: str, keyword: str) -> bool:
     lowered = clause.lower()
     if re.search(r"[\u3400-\u9fff]", keyword):
         return keyword in lowered
-    return re.search(rf"(?<![\w]){re.escape(keyword)}", lowered) is not None
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(keyword)}", lowered) is not None
 
 
 def says_none(text: str, clauses: list[str]) -> bool:

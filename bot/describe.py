@@ -555,7 +555,8 @@ def criterion_source(criterion_id: str, trial_id: str | None, language: str = "e
 # Reasons
 # --------------------------------------------------------------------------
 _HEDGED = re.compile(r"^hedged answer\s*(“[^”]*”)?\s*:?\s*needs confirmation\s*$", re.I)
-_QUOTED = re.compile(r"\s*“[^”]*”")
+_QUOTED = re.compile(r"“([^”]*)”")
+QUOTE_KEPT = 30  # characters of a quoted answer kept in a one-line reason
 
 
 def _sounds_unsure(answer: str | None) -> bool:
@@ -570,7 +571,9 @@ def _sounds_unsure(answer: str | None) -> bool:
         return True
 
 
-def plain_reason(reason: str | None, answer: str | None = None, confidence: Any = None, language: str = "en") -> str:
+def plain_reason(
+    reason: str | None, answer: str | None = None, confidence: Any = None, language: str = "en", *, short: bool = False
+) -> str:
     """The rule's reason as staff should read it. A reason calling an answer
     "hedged" when the answer has no hedge word (a clear "no, I don't have
     HIV or hepatitis", read with low confidence because it is a self-report,
@@ -584,7 +587,7 @@ def plain_reason(reason: str | None, answer: str | None = None, confidence: Any 
             shown = number(float(confidence)) if isinstance(confidence, (int, float)) else "?"
             part = _w(
                 language,
-                "reasons.low_confidence",
+                "reasons.low_confidence_short" if short else "reasons.low_confidence",
                 "read with low confidence ({confidence}); the answer does not sound unsure - confirm it "
                 "(a self-report may need a test or a record)",
                 confidence=shown,
@@ -594,7 +597,12 @@ def plain_reason(reason: str | None, answer: str | None = None, confidence: Any 
 
 
 def short_reason(reason: str | None, answer: str | None = None, confidence: Any = None, language: str = "en") -> str:
-    """:func:`plain_reason` without the quoted answer, for a one-line summary."""
-    text = _QUOTED.sub("", plain_reason(reason, answer, confidence, language))
-    text = re.sub(r"\s*:\s*(;|$)", r"\1", text).strip(" :;")
+    """:func:`plain_reason` for a one-line summary: quoted answers cut short."""
+
+    def cut(match: re.Match) -> str:
+        quoted = " ".join(match.group(1).split())
+        return f"“{quoted if len(quoted) <= QUOTE_KEPT else quoted[: QUOTE_KEPT - 1] + '…'}”"
+
+    text = _QUOTED.sub(cut, plain_reason(reason, answer, confidence, language, short=True))
+    text = text.strip(" :;")
     return text if len(text) <= 140 else text[:139] + "…"

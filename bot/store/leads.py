@@ -878,11 +878,31 @@ class LeadStore:
         """Every screening as a full record, oldest first."""
         return self.run(lambda db: load_records(db, None, [], transcript=include_transcript), write=False)
 
-    def export(self, format: str = "json", *, include_transcript: bool = False) -> str:
-        """The staff export (DESIGN.md "Staff export") as a string."""
+    def records(self, screening_ids: Sequence[str], *, include_transcript: bool = False) -> list[dict]:
+        """These screenings as full records, oldest first (unknown ids are skipped)."""
+
+        def run(db: Database) -> list[dict]:
+            found: list[dict] = []
+            for chunk in chunks(list(dict.fromkeys(screening_ids))):
+                found += load_records(
+                    db, f"s.screening_id IN ({placeholders(len(chunk))})", list(chunk), transcript=include_transcript
+                )
+            return sorted(found, key=lambda r: (sortable(parse_ts(r["started_at"], "started_at")), r["created_at"]))
+
+        return self.run(run, write=False)
+
+    def export(
+        self, format: str = "json", *, include_transcript: bool = False, screening_ids: Sequence[str] | None = None
+    ) -> str:
+        """The staff export (DESIGN.md "Staff export") as a string: every
+        screening, or only ``screening_ids``."""
         if format not in ("json", "csv"):
             raise InvalidInput(f"unknown export format {format!r} (json or csv)")
-        return format_export(self.all_records(include_transcript=include_transcript), format)
+        if screening_ids is None:
+            records = self.all_records(include_transcript=include_transcript)
+        else:
+            records = self.records(screening_ids, include_transcript=include_transcript)
+        return format_export(records, format)
 
 
 # --------------------------------------------------------------------------

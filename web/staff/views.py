@@ -280,8 +280,14 @@ def _lead_context(record: dict) -> dict:
     failed = [(cid, c) for cid, c in record["criteria"].items() if c["verdict"] == "fail"]
     log = record.get("follow_up_log") or []
     last_call = next((e for e in log if e["kind"] == "call"), None)
+    groups: dict = {"open": [], "met": [], "not_asked": []}
+    for cid, entry in record["criteria"].items():
+        verdict = entry["verdict"]
+        key = "met" if verdict in ("pass", "not_applicable") else "not_asked" if verdict == "not_asked" else "open"
+        groups[key].append((cid, entry))
     return {
         "record": record,
+        "criteria_groups": groups,
         "ref": reference(record["screening_id"]),
         "open_items": items,
         "item_reasons": {

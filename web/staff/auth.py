@@ -40,6 +40,7 @@ def _start(result) -> None:
     session.clear()  # a fresh session: nothing carried over from before the login
     login_user(DashboardUser(result.token, result.user))
     g.texts = None  # the account's language from now on
+    g.audited = True  # the accounts wrote the "login" row
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

@@ -94,7 +94,7 @@ def test_login_asks_for_the_code_after_the_password(totp_client, store):
     assert right.status_code == 302
     assert client.get("/").status_code == 200
     actions = [a["action"] for a in reversed(store.audit_log()) if a["actor"] == "alice"]
-    assert actions == ["login-password-ok", "login-failed", "login"]
+    assert actions == ["login-password-ok", "login-failed", "login", "view-leads"]
     assert any(a["action"] == "login" and "totp" in a["detail"] for a in store.audit_log())
 
 

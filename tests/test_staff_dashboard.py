@@ -25,6 +25,12 @@ def store(tmp_path, monkeypatch) -> LeadStore:
     monkeypatch.setenv("TRACKER_DB", str(tmp_path / "tracker.db"))
     monkeypatch.delenv("STAFF_COOKIE_SECURE", raising=False)
     monkeypatch.setenv("STAFF_REQUIRE_TOTP", "0")  # password only here; the second factor has its own tests
+    # Cheap argon2 parameters: these tests are about the dashboard, not the hash (tests/test_staff_accounts.py).
+    from argon2 import PasswordHasher
+
+    from bot.store import accounts as accounts_module
+
+    monkeypatch.setattr(accounts_module, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     return LeadStore(tmp_path / "leads.db")
 
 

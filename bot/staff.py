@@ -549,7 +549,7 @@ def cmd_user(args: argparse.Namespace) -> int:
         _out("\n".join(f"    {c}" for c in codes))
     elif args.user_command == "language":
         language = accounts.set_language(args.username, args.language, by=by)
-        _out(f"The dashboard shows {args.username!r} its texts in {language!r}.")
+        _out(f"Dashboard language of {args.username!r}: {language!r}.")
     elif args.user_command == "passwd":
         accounts.set_password(args.username, _read_password(args), by=by)
         _out(f"Password of {args.username!r} changed; its open sessions were ended.")
@@ -587,6 +587,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="started on or after this day (UTC)")
     p.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="started on or before this day (UTC)")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N screenings")
+    p.add_argument("--by", metavar="NAME", help="who is looking (default: $USER)")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser(
@@ -676,6 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
         "last error.",
     )
     p.add_argument("--status", choices=("pending", "sent", "failed"), help="only this status")
+    p.add_argument("--by", metavar="NAME", help="who is looking (default: $USER)")
     p.set_defaults(func=cmd_notifications)
 
     p = sub.add_parser(
@@ -701,6 +703,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_positive_int, default=50, metavar="N", help="at most N entries (default 50)")
     p.add_argument("--actor", metavar="NAME", help="only what NAME did")
     p.add_argument("--action", metavar="ACTION", help="only this action (e.g. view, resolve)")
+    p.add_argument("--by", metavar="NAME", help="who is looking (default: $USER)")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(

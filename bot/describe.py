@@ -583,7 +583,9 @@ def plain_reason(
         return ""
     parts = []
     for part in text.split("; "):
-        if _HEDGED.match(part) and answer is not None and not _sounds_unsure(answer):
+        match = _HEDGED.match(part)
+        said = match.group(1)[1:-1] if match and match.group(1) else answer  # the answer the rule judged
+        if match and said is not None and not _sounds_unsure(said):
             shown = number(float(confidence)) if isinstance(confidence, (int, float)) else "?"
             part = _w(
                 language,

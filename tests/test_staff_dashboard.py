@@ -81,7 +81,20 @@ def lead_with_markup(store) -> dict:
 # Nothing without a login
 # --------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "path", ["/", "/review", "/notifications", "/audit", "/export.csv", "/export.json", "/leads/anything"]
+    "path",
+    [
+        "/",
+        "/review",
+        "/notifications",
+        "/audit",
+        "/export.csv",
+        "/export.json",
+        "/call-list.csv",
+        "/account",
+        "/leads/anything",
+        "/leads/anything/summary",
+        "/?q=Ann",
+    ],
 )
 def test_every_page_needs_a_login(client, lead_with_markup, path):
     response = client.get(path)
@@ -95,6 +108,10 @@ def test_actions_without_a_login_are_refused(client, lead_with_markup, store):
     response = client.post(url, data={f"item{item['id']}-decision": "pass", f"item{item['id']}-note": "ok"})
     assert response.status_code in (302, 400)
     assert store.get_review_item(item["id"])["status"] == "open"
+    assert client.post("/account", data={"language": "zh"}).status_code in (302, 400)
+    assert client.post(f"/leads/{item['screening_id']}/erase", data={"erase-confirm": "y"}).status_code in (302, 400)
+    assert store.get_screening(item["screening_id"]) is not None
+    assert StaffAccounts(store).get_user("alice")["language"] == "en"
 
 
 def test_wrong_password_and_unknown_user_are_refused(client, lead_with_markup):

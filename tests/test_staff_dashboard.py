@@ -93,7 +93,7 @@ def lead_with_markup(store) -> dict:
         "/account",
         "/leads/anything",
         "/leads/anything/summary",
-        "/?q=Ann",
+        "/?status=to_call&sort=oldest",
     ],
 )
 def test_every_page_needs_a_login(client, lead_with_markup, path):

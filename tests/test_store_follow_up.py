@@ -343,11 +343,14 @@ def test_export_of_chosen_leads_and_contact_only_with_consent(staffed):
     assert json.loads(staffed.export("json", screening_ids=[])) == []
 
 
-def test_unknown_language_is_refused(lead):
+def test_unknown_language_is_refused_and_regional_codes_read(lead):
     rec = make_record()
     rec["language"] = "klingon"
     with pytest.raises(InvalidInput, match="language"):
         lead.save_screening(rec)
+    rec["language"] = "zh-CN"
+    lead.save_screening(rec)
+    assert lead.get_screening(rec["screening_id"])["language"] == "zh"
 
 
 @pytest.mark.parametrize(

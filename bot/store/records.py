@@ -163,8 +163,11 @@ def search_keys(contact: Any) -> tuple[str | None, str | None]:
 
 
 def check_language(value: Any, what: str) -> str:
+    """DESIGN.md's "en" | "zh" ("zh-CN", "EN" are read as their language)."""
     if value is None or value == "":
         return DEFAULT_LANGUAGE
+    if isinstance(value, str) and value.split("-")[0].split("_")[0].lower() in LANGUAGES:
+        return value.split("-")[0].split("_")[0].lower()
     if value not in LANGUAGES:
         raise InvalidInput(f"{what}: unknown language {value!r} (one of: {', '.join(LANGUAGES)})")
     return value

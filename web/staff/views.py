@@ -224,6 +224,8 @@ def leads():
     status_counts = g.store.count_screenings(by="follow_status", **without_status)
     now = present.now_utc()
     overdue = g.store.count_matching(callback_to=now)
+    start, end = present.day_bounds(now)
+    today = g.store.count_matching(callback_from=start, callback_to=end)
     mine = g.store.count_matching(owner=current_user.username)
     texts_ = texts()
     for r in rows:
@@ -242,6 +244,7 @@ def leads():
         counts=counts,
         status_counts=status_counts,
         overdue=overdue,
+        today=today,
         mine=mine,
         filters=shown,
         query={**shown, "sort": sort} if sort != "newest" else shown,

@@ -13,6 +13,8 @@ Run from the project root with the project's virtual environment::
     python -m bot.staff notify-retry [--every SECONDS]
     python -m bot.staff audit [--limit N] [--actor NAME] [--action ACTION]
     python -m bot.staff user add|passwd|disable|enable|list ...   (dashboard accounts)
+    python -m bot.staff user totp|recovery-codes|language NAME ...  (second factor, language)
+    python -m bot.staff seed-demo [--count N] [--seed N]          (a demonstration store)
 
 The lead database is ``$LEAD_DB`` (default ``var/leads.db``), the Rasa
 tracker store ``$TRACKER_DB`` (default ``var/tracker.db``). Exit status: 0 on
@@ -30,6 +32,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.outcome import OUTCOMES
+
+LANGUAGES = ("en", "zh")  # as bot.store.records.LANGUAGES (not imported: --help answers at once)
 
 # bot.store, bot.summary and tabulate are imported by the commands that use
 # them, so that --help and usage errors answer at once.
@@ -108,6 +112,12 @@ def cmd_list(args: argparse.Namespace) -> int:
             outcome=args.outcome, review_status=args.review, since=args.since, until=args.until, limit=args.limit
         )
     )
+    if st.exists():
+        filters = ", ".join(
+            f"{k}={v}" for k, v in (("outcome", args.outcome), ("review", args.review), ("since", args.since),
+                                    ("until", args.until)) if v
+        )  # fmt: skip
+        st.record_audit(_actor(args), "list", None, ", ".join(filter(None, [filters, f"shown={len(rows)}"])))
     if not rows:
         _out("No screenings.")
         return 0
@@ -303,6 +313,8 @@ def cmd_notifications(args: argparse.Namespace) -> int:
 
     st = _store()
     rows = st.list_notifications(args.status) if st.exists() else []
+    if st.exists():
+        st.record_audit(_actor(args), "notifications", None, f"status={args.status or 'any'} shown={len(rows)}")
     if not rows:
         _out("No notifications.")
         return 0
@@ -378,6 +390,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     st = _store()
     rows = st.audit_log(args.limit, actor=args.actor, action=args.action) if st.exists() else []
+    if st.exists():
+        st.record_audit(_actor(args), "view-audit", None, f"shown={len(rows)}")
     if not rows:
         _out("No audit entries.")
         return 0
@@ -403,6 +417,52 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_enrolment(name: str, enrolment) -> None:
+    """The second factor, shown once: give it to the staff member, then clear the screen."""
+    codes = "\n".join(f"    {c}" for c in enrolment.recovery_codes)
+    _out(
+        f"Second factor (TOTP) for {name!r}: add it to an authenticator app (FreeOTP, Google or Microsoft\n"
+        f"Authenticator, 1Password ...) by scanning or pasting this URI, or by typing the secret:\n\n"
+        f"    {enrolment.uri}\n\n"
+        f"    secret: {enrolment.secret}\n\n"
+        f"Recovery codes (each works once, instead of a code from the app; keep them somewhere safe):\n{codes}\n\n"
+        f"They are shown only now; the dashboard asks for a 6-digit code after the password.\n"
+        f"Any earlier second factor and recovery codes of {name!r} no longer work; its sessions were ended."
+    )
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    """A demonstration store: refuses a store that holds anything but demo leads."""
+    from bot.store.demo import DEMO_PREFIX, seed
+
+    st = _store()
+    if st.exists():
+        real = st.run(
+            lambda db: db.scalar(
+                "SELECT count(*) FROM screenings WHERE conversation_id NOT LIKE ?", [DEMO_PREFIX + "%"]
+            ),
+            write=False,
+        )
+        if real:
+            raise UsageError(
+                f"{st!r} holds {real} screening(s) that are not demo data; seed-demo only fills an empty "
+                "store or one with demo data (point LEAD_DB at another file)"
+            )
+
+    def progress(n: int) -> None:
+        if sys.stderr.isatty() and (n % 10 == 0 or n == args.count):
+            print(f"\r{n}/{args.count} screenings", end="" if n < args.count else "\n", file=sys.stderr, flush=True)
+
+    counts = seed(st, args.count, seed=args.seed, progress=progress)
+    st.record_audit(_actor(args), "seed-demo", None, f"screenings={args.count}")
+    _out(
+        f"Added {args.count} demo screenings to {st!r}: "
+        + ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in sorted(counts.items()))
+        + ". Names and phone numbers are made up; conversation ids start with 'demo-'."
+    )
+    return 0
+
+
 def _read_password(args: argparse.Namespace) -> str:
     """From stdin (--password-stdin, one line) or typed twice at a prompt."""
     if args.password_stdin:
@@ -423,10 +483,11 @@ def cmd_user(args: argparse.Namespace) -> int:
 
     from bot.store.accounts import StaffAccounts
 
-    accounts = StaffAccounts(_store())
+    accounts = StaffAccounts(_store(), require_totp=True)
     by = _actor(argparse.Namespace(by=getattr(args, "by", None)))
     if args.user_command == "list":
         users = accounts.list_users()
+        accounts.store.record_audit(by, "user-list", None, f"shown={len(users)}")
         if not users:
             _out(f"No staff accounts. Create one with: {PROG} user add NAME")
             return 0
@@ -440,18 +501,55 @@ def cmd_user(args: argparse.Namespace) -> int:
                         u["created_by"],
                         u["password_changed_at"],
                         "disabled" if u["disabled_at"] else "active",
+                        f"TOTP, {u['recovery_codes']} recovery codes" if u["totp_enrolled_at"] else "none",
+                        u["language"],
                         u["sessions"],
                     ]
                     for u in users
                 ],
-                headers=["user", "name", "created", "by", "password set", "status", "live sessions"],
+                headers=[
+                    "user",
+                    "name",
+                    "created",
+                    "by",
+                    "password set",
+                    "status",
+                    "second factor",
+                    "language",
+                    "live sessions",
+                ],  # fmt: skip
                 disable_numparse=True,
             )
         )
         return 0
     if args.user_command == "add":
         name = accounts.create_user(args.username, _read_password(args), display_name=args.display_name or "", by=by)
-        _out(f"Created staff account {name!r}; it can log in to the dashboard now.")
+        if args.language:
+            accounts.set_language(name, args.language, by=by)
+        if args.no_totp:
+            _out(
+                f"Created staff account {name!r} without a second factor: it can log in only where "
+                f"STAFF_REQUIRE_TOTP=0 (local testing). Enrol one with: {PROG} user totp {name}"
+            )
+        else:
+            _out(f"Created staff account {name!r}.")
+            _show_enrolment(name, accounts.enrol_totp(name, by=by))
+    elif args.user_command == "totp":
+        if args.remove:
+            accounts.remove_totp(args.username, by=by)
+            _out(
+                f"Second factor of {args.username!r} removed; its sessions were ended. It can log in again only "
+                f"where STAFF_REQUIRE_TOTP=0, or after: {PROG} user totp {args.username}"
+            )
+        else:
+            _show_enrolment(args.username, accounts.enrol_totp(args.username, by=by))
+    elif args.user_command == "recovery-codes":
+        codes = accounts.new_recovery_codes(args.username, by=by)
+        _out(f"New recovery codes for {args.username!r} (the old ones no longer work). Each works once:")
+        _out("\n".join(f"    {c}" for c in codes))
+    elif args.user_command == "language":
+        language = accounts.set_language(args.username, args.language, by=by)
+        _out(f"Dashboard language of {args.username!r}: {language!r}.")
     elif args.user_command == "passwd":
         accounts.set_password(args.username, _read_password(args), by=by)
         _out(f"Password of {args.username!r} changed; its open sessions were ended.")
@@ -489,6 +587,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="started on or after this day (UTC)")
     p.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="started on or before this day (UTC)")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N screenings")
+    p.add_argument("--by", metavar="NAME", help="who is looking (default: $USER)")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser(
@@ -578,6 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
         "last error.",
     )
     p.add_argument("--status", choices=("pending", "sent", "failed"), help="only this status")
+    p.add_argument("--by", metavar="NAME", help="who is looking (default: $USER)")
     p.set_defaults(func=cmd_notifications)
 
     p = sub.add_parser(
@@ -603,6 +703,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_positive_int, default=50, metavar="N", help="at most N entries (default 50)")
     p.add_argument("--actor", metavar="NAME", help="only what NAME did")
     p.add_argument("--action", metavar="ACTION", help="only this action (e.g. view, resolve)")
+    p.add_argument("--by", metavar="NAME", help="who is looking (default: $USER)")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(
@@ -616,10 +717,13 @@ def build_parser() -> argparse.ArgumentParser:
     users = p.add_subparsers(dest="user_command", metavar="ACTION", parser_class=_Parser)
     users.required = True
     for action, text in (
-        ("add", "create an account"),
+        ("add", "create an account and enrol its second factor (shows the TOTP secret and recovery codes once)"),
         ("passwd", "set a new password (ends its sessions)"),
         ("disable", "lock an account out (ends its sessions)"),
         ("enable", "let a disabled account log in again"),
+        ("totp", "enrol a new second factor (TOTP) with new recovery codes, shown once; or --remove it"),
+        ("recovery-codes", "new single-use recovery codes (the old ones stop working), shown once"),
+        ("language", "the language of the dashboard for the account"),
     ):
         q = users.add_parser(action, help=text, description=text[0].upper() + text[1:] + ".")
         q.add_argument("username", metavar="NAME", help="user name: lower-case letters, digits, . _ -")
@@ -629,9 +733,35 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if action == "add":
             q.add_argument("--display-name", metavar="TEXT", help="full name shown in the dashboard and the audit log")
+            q.add_argument("--language", choices=LANGUAGES, help="language of the dashboard (default en)")
+            q.add_argument(
+                "--no-totp",
+                action="store_true",
+                help="no second factor (the account logs in only where STAFF_REQUIRE_TOTP=0: local testing)",
+            )
+        if action == "totp":
+            q.add_argument("--remove", action="store_true", help="remove the second factor instead (ends its sessions)")
+        if action == "language":
+            q.add_argument("language", choices=LANGUAGES, metavar="LANGUAGE", help=f"one of: {', '.join(LANGUAGES)}")
         q.add_argument("--by", metavar="NAME", help="who does this (default: $USER)")
-    users.add_parser("list", help="list the accounts", description="List the staff accounts.")
+    q = users.add_parser("list", help="list the accounts", description="List the staff accounts.")
+    q.add_argument("--by", metavar="NAME", help="who is looking (default: $USER)")
     p.set_defaults(func=cmd_user)
+
+    p = sub.add_parser(
+        "seed-demo",
+        help="fill a store with made-up demonstration leads",
+        description="Add realistic, made-up screenings (every one a real conversation through the "
+        "bot with answers drawn from pools: clear, hedged, knock-outs) spread over the last six "
+        "weeks, with some follow-up on the older ones, for trying the dashboard. Refuses a store "
+        "that holds anything but demo data. Create staff accounts first: leads are assigned to them.",
+    )
+    p.add_argument("--count", type=_positive_int, default=300, metavar="N", help="how many screenings (default 300)")
+    p.add_argument(
+        "--seed", type=int, default=15, metavar="N", help="random seed (default 15): the same store each time"
+    )
+    p.add_argument("--by", metavar="NAME", help="who does this (default: $USER)")
+    p.set_defaults(func=cmd_seed_demo)
     return parser
 
 

@@ -2,8 +2,10 @@
 
 Both take a screening record (the shape ``bot.store.get_screening`` returns)
 and show: outcome, role, when, contact (only if the person consented to be
-contacted), the criterion table (verdict, verbatim answer, parsed value,
-reason), open review items, pending site checks and the transcript.
+contacted), the follow-up (status, owner, callback, notes), the criterion
+table (the criterion's readable name from its trial file, verdict, verbatim
+answer, the value as a person reads it (``bot.describe``), reason), open
+review items, pending site checks and the transcript.
 
 User-provided text is untrusted: in HTML every string is escaped with
 ``html.escape``; in plain text, control characters (terminal escape
@@ -12,7 +14,6 @@ sequences) are shown as ``\\x..`` instead of being emitted.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from html import escape
@@ -20,6 +21,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from bot.describe import criterion_name, describe_entry, plain_reason
 from bot.outcome import (
     DECLINED,
     FAIL,
@@ -65,12 +67,17 @@ def clean_text(value: Any) -> str:
     )
 
 
-def _value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
+def _value(cid: str, entry: Mapping) -> str:
+    """The stored value as a person reads it (never JSON)."""
+    return describe_entry(entry, cid)
+
+
+def _name(cid: Any, record: Mapping) -> str:
+    return criterion_name(str(cid), record.get("trial_id"))
+
+
+def _reason(entry: Mapping) -> str:
+    return plain_reason(entry.get("reason"), entry.get("answer"), entry.get("confidence"))
 
 
 def _h(value: Any) -> str:
@@ -92,11 +99,35 @@ def _resolved_items(record: Mapping) -> list[Mapping]:
 
 
 def _pending(record: Mapping) -> list[str]:
-    ids = list(record.get("pending") or [])
-    for cid, c in (record.get("criteria") or {}).items():
-        if (c or {}).get("verdict") == PENDING and cid not in ids:
-            ids.append(cid)
-    return ids
+    """The checks for the site visit, as the saved record lists them."""
+    from bot.store.records import pending_ids
+
+    return pending_ids(record)
+
+
+_STATUS_WORDS = {
+    "to_call": "to call",
+    "no_answer": "called, no answer",
+    "call_back": "call back",
+    "visit_booked": "visit booked",
+    "enrolled": "enrolled",
+    "not_eligible_at_visit": "not eligible at the visit",
+    "not_interested": "not interested",
+    "closed": "closed",
+}
+
+
+def _follow_up_rows(record: Mapping) -> list[tuple[str, str]]:
+    follow = record.get("follow_up")
+    if not isinstance(follow, Mapping):
+        return []
+    rows = [
+        ("Status", _STATUS_WORDS.get(follow.get("status"), str(follow.get("status") or ""))),
+        ("Owner", follow.get("owner") or "nobody"),
+        ("Callback", follow.get("callback_at") or "none"),
+        ("Notes", str(follow.get("notes") or 0)),
+    ]
+    return rows
 
 
 def _contact(record: Mapping) -> Mapping | None:
@@ -148,13 +179,19 @@ def summary_text(record: Mapping[str, Any], *, transcript: bool = True) -> str:
     else:
         out.append("  (no consent to be contacted)")
 
+    follow = _follow_up_rows(record)
+    if follow:
+        out.append("")
+        out.append("Follow-up")
+        out.extend(f"  {k + ':':<20}{clean_text(v)}" for k, v in follow)
+
     rows = [
         [
-            clean_text(cid),
+            clean_text(_name(cid, record)),
             clean_text(_label(VERDICT_LABELS, c.get("verdict"))),
             clean_text(c.get("answer")),
-            clean_text(_value(c.get("value"))),
-            clean_text(c.get("reason")),
+            clean_text(_value(cid, c)),
+            clean_text(_reason(c)),
         ]
         for cid, c in _criteria(record)
     ]
@@ -164,10 +201,10 @@ def summary_text(record: Mapping[str, Any], *, transcript: bool = True) -> str:
         out.append(
             tabulate(
                 rows,
-                headers=["criterion", "verdict", "answer (verbatim)", "parsed value", "reason"],
+                headers=["criterion", "verdict", "answer (verbatim)", "as understood", "reason"],
                 tablefmt="simple",
                 disable_numparse=True,
-                maxcolwidths=[None, None, _TEXT_WIDTH, 24, _TEXT_WIDTH],
+                maxcolwidths=[28, None, 36, 30, 40],
             )
         )
     else:
@@ -178,10 +215,12 @@ def summary_text(record: Mapping[str, Any], *, transcript: bool = True) -> str:
     out.append(f"Open review items ({len(items)})")
     for i in items:
         ident = f"#{i['id']} " if i.get("id") is not None else ""
-        out.append(f"  {ident}{clean_text(i.get('criterion'))}")
+        entry = (record.get("criteria") or {}).get(i.get("criterion")) or {}
+        out.append(f"  {ident}{clean_text(_name(i.get('criterion'), record))}")
         out.append(f"    question: {clean_text(i.get('question'))}")
         out.append(f"    answer:   {clean_text(i.get('answer'))}")
-        out.append(f"    why:      {clean_text(i.get('reason'))}")
+        why = plain_reason(i.get("reason"), i.get("answer"), entry.get("confidence"))
+        out.append(f"    why:      {clean_text(why)}")
     if not items:
         out.append("  (none)")
     resolved = _resolved_items(record)
@@ -190,7 +229,7 @@ def summary_text(record: Mapping[str, Any], *, transcript: bool = True) -> str:
         out.append(f"Resolved review items ({len(resolved)})")
         for i in resolved:
             out.append(
-                f"  #{i.get('id')} {clean_text(i.get('criterion'))}: {clean_text(i.get('decision'))}"
+                f"  #{i.get('id')} {clean_text(_name(i.get('criterion'), record))}: {clean_text(i.get('decision'))}"
                 f" by {clean_text(i.get('resolved_by'))} at {clean_text(i.get('resolved_at'))}"
                 + (f" - {clean_text(i.get('note'))}" if i.get("note") else "")
             )
@@ -198,7 +237,10 @@ def summary_text(record: Mapping[str, Any], *, transcript: bool = True) -> str:
     pending = _pending(record)
     out.append("")
     out.append(f"Pending site checks ({len(pending)})")
-    out.append("  " + ", ".join(clean_text(p) for p in pending) if pending else "  (none)")
+    if pending:
+        out.extend(f"  - {clean_text(_name(p, record))}" for p in pending)
+    else:
+        out.append("  (none)")
 
     turns = record.get("transcript") or []
     if transcript and turns:
@@ -257,19 +299,24 @@ def summary_html(record: Mapping[str, Any], *, full_document: bool = False, tran
     else:
         parts.append("<p>No consent to be contacted.</p>")
 
+    follow = _follow_up_rows(record)
+    if follow:
+        parts.append("<h3>Follow-up</h3>")
+        parts.append("<dl>" + "".join(f"<dt>{_h(k)}</dt><dd>{_h(v)}</dd>" for k, v in follow) + "</dl>")
+
     parts.append("<h3>Criteria</h3>")
     rows = [
         [
-            _td(cid),
+            _td(_name(cid, record)),
             _td(_label(VERDICT_LABELS, c.get("verdict")), f"v-{c.get('verdict')}"),
             _td(c.get("answer")),
-            _td(_value(c.get("value"))),
-            _td(c.get("reason")),
+            _td(_value(cid, c)),
+            _td(_reason(c)),
         ]
         for cid, c in _criteria(record)
     ]
     parts.append(
-        _table(["Criterion", "Verdict", "Answer (verbatim)", "Parsed value", "Reason"], rows, "criteria")
+        _table(["Criterion", "Verdict", "Answer (verbatim)", "As understood", "Reason"], rows, "criteria")
         if rows
         else "<p>No answers stored.</p>"
     )
@@ -283,10 +330,10 @@ def summary_html(record: Mapping[str, Any], *, full_document: bool = False, tran
                 [
                     [
                         _td(i.get("id")),
-                        _td(i.get("criterion")),
+                        _td(_name(i.get("criterion"), record)),
                         _td(i.get("question")),
                         _td(i.get("answer")),
-                        _td(i.get("reason")),
+                        _td(_reason({**((record.get("criteria") or {}).get(i.get("criterion")) or {}), **i})),
                     ]
                     for i in items
                 ],
@@ -304,7 +351,7 @@ def summary_html(record: Mapping[str, Any], *, full_document: bool = False, tran
                 [
                     [
                         _td(i.get("id")),
-                        _td(i.get("criterion")),
+                        _td(_name(i.get("criterion"), record)),
                         _td(i.get("decision")),
                         _td(i.get("resolved_by")),
                         _td(i.get("resolved_at")),
@@ -318,7 +365,9 @@ def summary_html(record: Mapping[str, Any], *, full_document: bool = False, tran
 
     pending = _pending(record)
     parts.append(f"<h3>Pending site checks ({len(pending)})</h3>")
-    parts.append("<ul>" + "".join(f"<li>{_h(p)}</li>" for p in pending) + "</ul>" if pending else "<p>None.</p>")
+    parts.append(
+        "<ul>" + "".join(f"<li>{_h(_name(p, record))}</li>" for p in pending) + "</ul>" if pending else "<p>None.</p>"
+    )
 
     turns = record.get("transcript") or []
     if transcript and turns:

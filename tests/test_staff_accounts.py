@@ -29,7 +29,7 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def accounts(tmp_path) -> StaffAccounts:
-    acc = StaffAccounts(LeadStore(tmp_path / "leads.db"), idle_minutes=30, max_hours=12)
+    acc = StaffAccounts(LeadStore(tmp_path / "leads.db"), idle_minutes=30, max_hours=12, require_totp=False)
     acc.create_user("alice", PASSWORD, display_name="Alice Chen", by="admin")
     return acc
 
@@ -156,10 +156,142 @@ def test_forged_or_huge_tokens_are_no_session(accounts):
 
 
 def test_accounts_work_on_postgresql(postgres_url, clock):
-    acc = StaffAccounts(LeadStore(postgres_url))
+    acc = StaffAccounts(LeadStore(postgres_url), require_totp=False)
     acc.create_user("bob", PASSWORD, by="admin")
     token = acc.login("bob", PASSWORD, client="127.0.0.1").token
     assert acc.session(token).username == "bob"
     for _ in range(LOCK_AFTER):
         acc.login("bob", "guess guess guess", client="127.0.0.1")
     assert acc.login("bob", PASSWORD, client="127.0.0.1").locked_for > 0
+
+
+# --------------------------------------------------------------------------
+# Second factor (TOTP) and recovery codes
+# --------------------------------------------------------------------------
+@pytest.fixture
+def totp_accounts(accounts):
+    """The default: a second factor required; alice has one enrolled."""
+    required = StaffAccounts(accounts.store, idle_minutes=30, max_hours=12, require_totp=True)
+    enrolment = required.enrol_totp("alice", by="admin")
+    return required, enrolment
+
+
+def code_at(secret: str, when: datetime, steps: int = 0) -> str:
+    import pyotp
+
+    return pyotp.TOTP(secret).at(when, counter_offset=steps)
+
+
+def test_required_by_default_and_an_account_without_one_cannot_log_in(tmp_path, monkeypatch):
+    monkeypatch.delenv("STAFF_REQUIRE_TOTP", raising=False)
+    acc = StaffAccounts(LeadStore(tmp_path / "leads.db"))
+    assert acc.require_totp
+    acc.create_user("carol", PASSWORD, by="admin")
+    result = acc.login("carol", PASSWORD)
+    assert not result.ok and result.no_second_factor and not result.needs_code
+    assert any(a["action"] == "login-refused" and "no second factor" in a["detail"] for a in acc.store.audit_log())
+    monkeypatch.setenv("STAFF_REQUIRE_TOTP", "maybe")
+    with pytest.raises(InvalidInput, match="STAFF_REQUIRE_TOTP"):
+        StaffAccounts(LeadStore(tmp_path / "leads.db"))
+
+
+def test_enrolment_gives_a_uri_and_ten_recovery_codes_stored_hashed(totp_accounts):
+    accounts, enrolment = totp_accounts
+    assert enrolment.uri.startswith("otpauth://totp/") and "secret=" + enrolment.secret in enrolment.uri
+    assert "issuer=NCT05617859" in enrolment.uri and len(enrolment.recovery_codes) == 10
+    assert len(set(enrolment.recovery_codes)) == 10
+    stored = json.dumps(all_rows(accounts.store, "staff_recovery_codes"))
+    assert not any(code in stored or code.replace("-", "") in stored for code in enrolment.recovery_codes)
+    assert enrolment.secret not in json.dumps(accounts.store.audit_log())
+    [user] = accounts.list_users()
+    assert user["totp_enrolled_at"] and user["recovery_codes"] == 10
+
+
+def test_password_then_code_and_a_code_works_once(totp_accounts, clock):
+    accounts, enrolment = totp_accounts
+    first = accounts.login("alice", PASSWORD, client="10.0.0.1")
+    assert not first.ok and first.needs_code and first.token is None
+    now = accounts_module._now()
+    done = accounts.second_factor(first.challenge, code_at(enrolment.secret, now), client="10.0.0.1")
+    assert done.ok and done.user.second_factor and accounts.session(done.token).username == "alice"
+    # The same code again (a replay within its 30 s): refused.
+    again = accounts.login("alice", PASSWORD, client="10.0.0.1")
+    refused = accounts.second_factor(again.challenge, code_at(enrolment.secret, now), client="10.0.0.1")
+    assert not refused.ok
+    # The next one is fine; the challenge itself works once.
+    clock(seconds=30)
+    later = accounts.second_factor(again.challenge, code_at(enrolment.secret, accounts_module._now()))
+    assert later.ok
+    assert accounts.second_factor(again.challenge, code_at(enrolment.secret, accounts_module._now(), 1)).challenge_gone
+    actions = [a["action"] for a in accounts.store.audit_log()]
+    assert actions.count("login-password-ok") == 2 and actions.count("login") == 2
+
+
+def test_wrong_codes_count_as_failures_lock_and_use_up_the_challenge(totp_accounts, clock):
+    accounts, enrolment = totp_accounts
+    challenge = accounts.login("alice", PASSWORD, client="10.0.0.1").challenge
+    for _ in range(LOCK_AFTER - 1):
+        result = accounts.second_factor(challenge, "000000", client="10.0.0.1")
+        assert not result.ok and result.locked_for == 0
+    fifth = accounts.second_factor(challenge, "000000", client="10.0.0.1")
+    assert fifth.locked_for == 30 and fifth.challenge_gone  # 5 tries: log in again
+    right = code_at(enrolment.secret, accounts_module._now())
+    assert not accounts.second_factor(challenge, right, client="10.0.0.1").ok
+    assert accounts.login("alice", PASSWORD, client="10.0.0.1").locked_for > 0  # the lockout holds
+    failed = [a for a in accounts.store.audit_log() if a["action"] == "login-failed"]
+    assert len(failed) == 5 and all("second-factor" in a["detail"] for a in failed)
+
+
+def test_a_challenge_expires_after_five_minutes(totp_accounts, clock):
+    accounts, enrolment = totp_accounts
+    challenge = accounts.login("alice", PASSWORD).challenge
+    clock(minutes=6)
+    result = accounts.second_factor(challenge, code_at(enrolment.secret, accounts_module._now()))
+    assert not result.ok and result.challenge_gone
+    assert accounts.second_factor("forged-challenge", "123456").challenge_gone
+
+
+def test_recovery_codes_work_once_each(totp_accounts, clock):
+    accounts, enrolment = totp_accounts
+    code = enrolment.recovery_codes[0]
+    result = accounts.second_factor(accounts.login("alice", PASSWORD).challenge, code.lower().replace("-", " "))
+    assert result.ok and result.recovery_codes_left == 9
+    again = accounts.second_factor(accounts.login("alice", PASSWORD).challenge, code)
+    assert not again.ok
+    [entry] = [a for a in accounts.store.audit_log() if a["action"] == "login" and "recovery" in a["detail"]]
+    assert "9 left" in entry["detail"] and code not in json.dumps(accounts.store.audit_log())
+    fresh = accounts.new_recovery_codes("alice", by="admin")
+    assert not accounts.second_factor(accounts.login("alice", PASSWORD).challenge, enrolment.recovery_codes[1]).ok
+    assert accounts.second_factor(accounts.login("alice", PASSWORD).challenge, fresh[0]).ok
+
+
+def test_re_enrolling_replaces_the_secret_and_ends_sessions(totp_accounts, clock):
+    accounts, enrolment = totp_accounts
+    now = accounts_module._now()
+    token = accounts.second_factor(accounts.login("alice", PASSWORD).challenge, code_at(enrolment.secret, now)).token
+    new = accounts.enrol_totp("alice", by="admin")
+    assert accounts.session(token) is None and new.secret != enrolment.secret
+    clock(seconds=30)
+    challenge = accounts.login("alice", PASSWORD).challenge
+    assert not accounts.second_factor(challenge, code_at(enrolment.secret, accounts_module._now())).ok
+    assert accounts.second_factor(challenge, code_at(new.secret, accounts_module._now())).ok
+    accounts.remove_totp("alice", by="admin")
+    assert accounts.login("alice", PASSWORD).no_second_factor  # required, and none left
+    with pytest.raises(NotFound):
+        accounts.new_recovery_codes("alice", by="admin")
+
+
+def test_an_enrolled_account_needs_its_code_even_where_the_factor_is_not_required(totp_accounts):
+    required, _ = totp_accounts
+    relaxed = StaffAccounts(required.store, require_totp=False)
+    assert relaxed.login("alice", PASSWORD).needs_code
+
+
+def test_language_preference_per_account(accounts):
+    assert accounts.login("alice", PASSWORD).user.language == "en"
+    accounts.set_language("alice", "zh", by="alice")
+    token = accounts.login("alice", PASSWORD).token
+    assert accounts.session(token).language == "zh"
+    with pytest.raises(InvalidInput, match="language"):
+        accounts.set_language("alice", "fr", by="alice")
+    assert any(a["action"] == "user-language" for a in accounts.store.audit_log())

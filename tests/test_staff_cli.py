@@ -256,8 +256,8 @@ def test_show_by_screening_or_conversation_id(env, seeded):
     sid = seeded["fail"]["screening_id"]
     for ident in (sid, "conv-fail"):
         out = ok(run(env, "show", ident))
-        assert sid in out and "Not eligible" in out and "hypertension" in out
-        assert "160/100" in out and "Dr. Zhang" in out and "coagulation" in out
+        assert sid in out and "Not eligible" in out and "Blood pressure controlled" in out and "hypertension" not in out
+        assert "160/100" in out and "Dr. Zhang" in out and "Blood clotting tests normal enough" in out
     shows = [a for a in audit(env) if a["action"] == "show"]
     assert len(shows) == 2 and all(a["target"] == sid and a["actor"] == "tester" for a in shows)
 
@@ -406,20 +406,115 @@ def test_user_accounts_are_made_and_managed_from_the_command_line(env, lead):
         )
     )
     assert "Created staff account 'alice'" in out
+    secret = second_factor_secret(out)
     listing = ok(run(env, "user", "list"))
     assert "alice" in listing and "Alice Chen" in listing and "active" in listing
-    assert "passphrase" not in listing and "argon2" not in listing
+    assert "TOTP, 10 recovery codes" in listing
+    assert "passphrase" not in listing and "argon2" not in listing and secret not in listing
     from bot.store.accounts import StaffAccounts
 
     accounts = StaffAccounts(lead)
-    token = accounts.login("alice", "a long staff passphrase").token
+    token = log_in(accounts, "alice", "a long staff passphrase", secret)
     ok(run(env, "user", "passwd", "alice", "--password-stdin", input="another long passphrase\n"))
     assert accounts.session(token) is None  # the password change ended the session
     ok(run(env, "user", "disable", "alice"))
     assert "disabled" in ok(run(env, "user", "list"))
-    assert not accounts.login("alice", "another long passphrase").ok
+    assert not accounts.login("alice", "another long passphrase").needs_code
     ok(run(env, "user", "enable", "alice"))
-    assert accounts.login("alice", "another long passphrase").ok
+    assert accounts.login("alice", "another long passphrase").needs_code
+
+
+def second_factor_secret(out: str) -> str:
+    import re
+
+    match = re.search(r"secret: ([A-Z2-7]{32})", out)
+    assert match and "otpauth://totp/" in out, out
+    return match.group(1)
+
+
+def log_in(accounts, name: str, password: str, secret: str, steps: int = 0) -> str:
+    import pyotp
+
+    from bot.store import accounts as accounts_module
+
+    first = accounts.login(name, password)
+    assert first.needs_code, first
+    code = pyotp.TOTP(secret).at(accounts_module._now(), counter_offset=steps)
+    result = accounts.second_factor(first.challenge, code)
+    assert result.ok, result
+    return result.token
+
+
+def test_second_factor_recovery_codes_and_language_from_the_command_line(env, lead):
+    import re
+
+    from bot.store.accounts import StaffAccounts
+
+    out = ok(run(env, "user", "add", "bob", "--password-stdin", "--language", "zh", input="a long staff passphrase\n"))
+    first_secret = second_factor_secret(out)
+    codes = re.findall(r"^    ([2-9A-HJ-NP-Z]{4}(?:-[2-9A-HJ-NP-Z]{4}){3})$", out, re.M)
+    assert len(codes) == 10 and "shown only now" in out
+    assert not any(first_secret in json.dumps(a) or codes[0] in json.dumps(a) for a in audit(env))
+    accounts = StaffAccounts(lead)
+    assert accounts.login("bob", "a long staff passphrase").user.language == "zh"
+    again = ok(run(env, "user", "totp", "bob"))  # a new phone: a new secret, new codes
+    secret = second_factor_secret(again)
+    assert secret != first_secret
+    log_in(accounts, "bob", "a long staff passphrase", secret)
+    fresh = ok(run(env, "user", "recovery-codes", "bob"))
+    assert len(re.findall(r"^    [2-9A-Z]{4}-", fresh, re.M)) == 10
+    assert "language" in ok(run(env, "user", "language", "bob", "en"))
+    assert accounts.login("bob", "a long staff passphrase").user.language == "en"
+    fails(run(env, "user", "language", "bob", "fr"), code=2)
+    removed = ok(run(env, "user", "totp", "bob", "--remove"))
+    assert "removed" in removed and accounts.login("bob", "a long staff passphrase").no_second_factor
+    no_totp = ok(run(env, "user", "add", "carol", "--password-stdin", "--no-totp", input="a long staff passphrase\n"))
+    assert "STAFF_REQUIRE_TOTP=0" in no_totp and "secret:" not in no_totp
+    actions = [a["action"] for a in audit(env)]
+    for action in ("user-add", "user-totp", "user-recovery-codes", "user-language", "user-totp-remove"):
+        assert action in actions, action
+
+
+def test_seed_demo_fills_only_an_empty_or_demo_store(env, lead, seeded):
+    fails(run(env, "seed-demo", "--count", "3"), "not demo data")
+    demo_env = {**env, "LEAD_DB": str(Path(env["LEAD_DB"]).with_name("demo.db"))}
+    out = ok(run(demo_env, "seed-demo", "--count", "12", "--seed", "3"))
+    assert "Added 12 demo screenings" in out and "made up" in out
+    demo = LeadStore(demo_env["LEAD_DB"])
+    rows = demo.list_screenings()
+    assert len(rows) == 12 and all(r["conversation_id"].startswith("demo-") for r in rows)
+    ok(run(demo_env, "seed-demo", "--count", "2"))  # more demo data on demo data: fine
+    assert len(demo.list_screenings()) == 14
+    assert any(a["action"] == "seed-demo" for a in demo.audit_log())
+
+
+def test_every_command_that_shows_data_is_audited(env, seeded):
+    ok(run(env, "list", "--outcome", "needs_review", "--by", "nurse-li"))
+    ok(run(env, "notifications", "--by", "nurse-li"))
+    ok(run(env, "audit", "--by", "nurse-li"))
+    ok(run(env, "user", "list", "--by", "nurse-li"))
+    ok(run(env, "review", "--by", "nurse-li"))
+    actions = {a["action"]: a["detail"] for a in audit(env) if a["actor"] == "nurse-li"}
+    assert {"list", "notifications", "view-audit", "user-list", "review"} <= set(actions)
+    assert "outcome=needs_review" in actions["list"]
+
+
+def test_export_carries_follow_up_and_language(env, seeded, lead):
+    from bot.store.accounts import StaffAccounts
+
+    StaffAccounts(lead, require_totp=False).create_user("alice", "a long staff passphrase", by="test")
+    sid = seeded["review"]["screening_id"]
+    lead.update_follow_up(sid, by="alice", status="call_back", owner="alice")
+    lead.add_note(sid, "note", by="alice")
+    data = {d["screening_id"]: d for d in json.loads(ok(run(env, "export", "--format", "json")))}
+    assert data[sid]["follow_up"] == {"status": "call_back", "owner": "alice", "notes": 1, "callback_at": None}
+    assert all(d["language"] == "en" for d in data.values())
+    rows = {r["screening_id"]: r for r in csv.DictReader(io.StringIO(ok(run(env, "export", "--format", "csv"))))}
+    assert (rows[sid]["follow_up_status"], rows[sid]["follow_up_owner"], rows[sid]["follow_up_notes"]) == (
+        "call_back",
+        "alice",
+        "1",
+    )
 
 
 def test_user_command_bad_input_is_a_clear_error(env):

@@ -346,13 +346,17 @@ def test_open_item_is_updated_in_place_when_still_uncertain(lead):
     assert after["id"] == before["id"] and after["answer"] == "a yellow pill"
 
 
-def test_uncertain_criterion_without_review_item_gets_one(lead):
+def test_review_items_and_pending_checks_are_what_the_record_says(lead):
+    """Screening.record() decides both in one place; the store never re-derives them from verdicts."""
     rec = make_record()
     rec["review_items"] = []
+    rec["pending"] = []
     lead.save_screening(rec)
-    [item] = lead.open_review_items()
-    assert item["criterion"] == "prior_tki"
-    assert item["answer"] == "some pill, not sure which"
+    assert lead.open_review_items() == []
+    got = lead.get_screening(rec["screening_id"])
+    assert got["pending"] == [] and got["criteria"]["blood_counts"]["verdict"] == "pending"
+    [row] = lead.list_screenings()
+    assert row["pending_count"] == 0 and row["open_review_items"] == 0
 
 
 def test_resolved_item_survives_resave_and_keeps_its_decision(lead, db_path):
@@ -508,6 +512,8 @@ def test_resolve_recomputes_outcome_and_records_history_and_audit(lead, db_path)
         "decision": "pass",
         "old_outcome": "needs_review",
         "new_outcome": "likely_eligible",
+        "open_left": 0,
+        "trial_id": "NCT05617859",
     }
     got = lead.get_screening(rec["screening_id"])
     assert got["criteria"]["prior_tki"]["verdict"] == "pass"

@@ -96,21 +96,23 @@ def test_text_summary_shows_everything_staff_need():
         "+86 371 6558 8888",
         "li@example.org",
         "after 5pm",
-        "age",
+        "Being between 10 and 70",
         "pass",
         "She is 15",
+        "15 years",
         "10-75 with guardian",
-        "hypertension",
+        "Blood pressure controlled",
         "FAIL",
         "150/95 on two drugs",
-        '"systolic": 150',
+        "150/95 mmHg",
         "UNCERTAIN",
         XSS,
         "drug not named",
         "Open review items (1)",
-        "#7 prior_tki",
+        "#7 Having been treated with apatinib or anlotinib",
         "Pending site checks (2)",
-        "blood_counts, cardiac",
+        "- Blood counts high enough",
+        "- No heart attack, unstable angina",
         "Hello! Who is answering?",
         "I'm her mother",
     ):
@@ -188,7 +190,8 @@ def test_html_fragment_has_the_sections():
         "Li Wei",
         "Criteria",
         "She is 15",
-        "hypertension",
+        "Blood pressure controlled at 140/90 or below",
+        "150/95 mmHg",
         "Open review items (1)",
         "Pending site checks (2)",
         "Transcript",
@@ -227,7 +230,8 @@ def test_resolved_items_are_listed_with_their_decision():
     )
     text = summary_text(rec)
     assert "Open review items (0)" in text
-    assert "#3 prior_tki: pass by dr. li" in text and "chart checked" in text
+    assert "#3 Having been treated with apatinib or anlotinib" in text and ": pass by dr. li" in text
+    assert "chart checked" in text
     assert "chart checked" in summary_html(rec)
 
 
@@ -253,5 +257,16 @@ def test_summary_of_a_stored_record(tmp_path):
     stored = lead.get_screening(rec["screening_id"])
     [item] = stored["review_items"]
     text = summary_text(stored)
-    assert f"#{item['id']} prior_tki" in text and "She is 15" in text
+    assert f"#{item['id']} Having been treated" in text and "She is 15" in text
+    for code in ("prior_tki", "blood_counts", '"systolic"'):
+        assert code not in text and code not in summary_html(stored), code
     assert "&lt;script&gt;" in summary_html(stored)
+
+
+def test_the_follow_up_is_in_the_summary():
+    rec = record(
+        follow_up={"status": "call_back", "owner": "alice", "notes": 2, "callback_at": "2026-12-03T01:30:00+00:00"}
+    )
+    text = summary_text(rec)
+    assert "Follow-up" in text and "call back" in text and "alice" in text and "2026-12-03T01:30" in text
+    assert "call back" in summary_html(rec)

@@ -31,14 +31,43 @@ from bot.store.config import (
     tracker_db_path,
 )
 from bot.store.errors import AlreadyResolved, InvalidInput, LeadStoreError, LeadStoreUnavailable, NotFound
-from bot.store.leads import DECISIONS, NOTIFY_CHANNELS, NOTIFY_STATUSES, OPEN, RESOLVED, REVIEW_FILTERS, LeadStore
-from bot.store.records import CRITERION_ORDER, CSV_BASE_COLUMNS, format_export, utc_now
+from bot.store.leads import (
+    DECISIONS,
+    NOBODY,
+    NOTIFY_CHANNELS,
+    NOTIFY_STATUSES,
+    OPEN,
+    RESOLVED,
+    REVIEW_FILTERS,
+    SORTS,
+    UNSET,
+    LeadStore,
+)
+from bot.store.records import (
+    CALL_RESULTS,
+    CSV_BASE_COLUMNS,
+    FOLLOW_UP_STATUSES,
+    LANGUAGES,
+    criterion_order,
+    csv_cell,
+    format_export,
+    reference,
+    utc_now,
+)
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
     "AlreadyResolved",
-    "CRITERION_ORDER",
+    "CALL_RESULTS",
     "CSV_BASE_COLUMNS",
+    "FOLLOW_UP_STATUSES",
+    "LANGUAGES",
+    "NOBODY",
+    "SORTS",
+    "UNSET",
+    "criterion_order",
+    "csv_cell",
+    "reference",
     "DECISIONS",
     "DEFAULT_LEAD_DB",
     "DEFAULT_LOCK_TIMEOUT",

@@ -12,6 +12,8 @@ lock (PostgreSQL; SQLite admits one writer at a time anyway).
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,13 +23,21 @@ from bot.outcome import DECLINED, FAIL, OUTCOMES, PASS, UNCERTAIN, compute_outco
 from bot.store import config, schema, tracker
 from bot.store.errors import AlreadyResolved, InvalidInput, LeadStoreError, LeadStoreUnavailable, NotFound
 from bot.store.records import (
+    CALL_RESULTS,
+    DEFAULT_LANGUAGE,
+    FOLLOW_UP_STATUSES,
+    MAX_NOTE,
+    NOTE_KINDS_SQL,
     bound,
     chunks,
     dumps,
+    follow_up_of,
     format_export,
     load_records,
     loads,
+    parse_ts,
     placeholders,
+    reference,
     sortable,
     split_record,
     utc_now,
@@ -51,7 +61,21 @@ NOTIFY_CHANNELS = ("email", "webhook")
 NOTIFY_STATUSES = ("pending", "sent", "failed")
 DECISIONS = (PASS, FAIL)
 REVIEW_FILTERS = ("open", "none")
-SCREENING_TABLES = ("answers", "review_items", "transcript", "outcome_history", "screening_states")
+SCREENING_TABLES = ("answers", "review_items", "transcript", "outcome_history", "screening_states", "follow_up_log")
+NOBODY = "-"  # owner filter: leads nobody has taken
+UNSET: Any = object()  # "leave as it is" for update_follow_up and log_call
+MAX_SEARCH = 100
+_STATUS_ORDER = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(FOLLOW_UP_STATUSES))
+_OUTCOME_ORDER = " ".join(f"WHEN '{o}' THEN {i}" for i, o in enumerate(OUTCOMES))
+SORTS = {
+    "newest": "s.started_utc DESC, s.created_at DESC",
+    "oldest": "s.started_utc ASC, s.created_at ASC",
+    # Callbacks soonest (most overdue) first, leads without one after them.
+    "callback": "CASE WHEN s.callback_at IS NULL THEN 1 ELSE 0 END, s.callback_at ASC, s.started_utc DESC",
+    "status": f"CASE s.follow_status {_STATUS_ORDER} ELSE 99 END, s.started_utc DESC",
+    "owner": "CASE WHEN s.follow_owner IS NULL THEN 1 ELSE 0 END, s.follow_owner, s.started_utc DESC",
+    "outcome": f"CASE s.outcome {_OUTCOME_ORDER} ELSE 99 END, s.started_utc DESC",
+}
 STATES_KEPT = 3  # revisions of a screening's state kept: Rasa lags at most one behind
 
 
@@ -220,7 +244,8 @@ class LeadStore:
 
     # -- reading -----------------------------------------------------------
     def get_screening(self, screening_id: str) -> dict | None:
-        records = self.run(lambda db: load_records(db, "s.screening_id = ?", [screening_id]), write=False)
+        """One screening's full record, with its follow-up log (newest first)."""
+        records = self.run(lambda db: load_records(db, "s.screening_id = ?", [screening_id], log=True), write=False)
         return records[0] if records else None
 
     def find_by_conversation(self, conversation_id: str) -> dict | None:
@@ -244,63 +269,95 @@ class LeadStore:
         until: Any = None,
         limit: int | None = None,
         offset: int = 0,
+        *,
+        sort: str = "newest",
+        details: bool = False,
+        **filters: Any,
     ) -> list[dict]:
-        """Screenings newest first, one summary dict each (no answers)."""
-        where, params = _screening_filters(outcome, review_status, since, until)
+        """Screenings (newest first unless ``sort`` says otherwise), one
+        summary dict each (no answers). ``filters``: see :func:`_screening_filters`
+        (search, follow_status, owner, callback_from/_to, callback_set,
+        consented). ``details``: also the failed criteria, the open review
+        items, the pending checks and the last call of each row (for the
+        dashboard's one-line "why")."""
+        where, params = _screening_filters(outcome, review_status, since, until, **filters)
+        if sort not in SORTS:
+            raise InvalidInput(f"unknown sort {sort!r} (one of: {', '.join(SORTS)})")
         if limit is not None and int(limit) < 1:
             raise InvalidInput(f"limit must be at least 1, got {limit}")
         if int(offset) < 0:
             raise InvalidInput(f"offset must be at least 0, got {offset}")
         sql = f"""
-            SELECT s.screening_id, s.conversation_id, s.trial_id, s.role, s.outcome,
+            SELECT s.screening_id, s.conversation_id, s.trial_id, s.language, s.role, s.outcome,
                    s.started_at, s.completed_at, s.pending, s.contact,
+                   s.follow_status, s.follow_owner, s.callback_at, s.follow_updated_at,
                    (SELECT count(*) FROM answers a WHERE a.screening_id = s.screening_id
                         AND a.verdict = 'fail') AS fail_count,
                    (SELECT count(*) FROM answers a WHERE a.screening_id = s.screening_id
                         AND a.verdict = 'uncertain') AS uncertain_count,
+                   (SELECT count(*) FROM answers a WHERE a.screening_id = s.screening_id
+                        AND a.verdict <> 'not_asked') AS answered_count,
                    (SELECT count(*) FROM review_items r WHERE r.screening_id = s.screening_id
-                        AND r.status = 'open') AS open_review_items
+                        AND r.status = 'open') AS open_review_items,
+                   (SELECT count(*) FROM follow_up_log f WHERE f.screening_id = s.screening_id
+                        AND {NOTE_KINDS_SQL.replace("kind", "f.kind").replace("text", "f.text")}) AS notes
             FROM screenings s
             {"WHERE " + " AND ".join(where) if where else ""}
-            ORDER BY s.started_utc DESC, s.created_at DESC
+            ORDER BY {SORTS[sort]}
             {f"LIMIT {int(limit)}" if limit else ""}
             {f"OFFSET {int(offset)}" if offset and limit else ""}
         """
 
         def run(db: Database) -> list[dict]:
             rows = db.query(sql, params)
-            pending_verdicts: dict[str, set] = {}
-            ids = [r["screening_id"] for r in rows]
-            for chunk in chunks(ids):
-                for sid, criterion in db.execute(
-                    f"SELECT screening_id, criterion FROM answers WHERE verdict = 'pending' "
-                    f"AND screening_id IN ({placeholders(len(chunk))})",
-                    list(chunk),
-                ):
-                    pending_verdicts.setdefault(sid, set()).add(criterion)
             for r in rows:
-                pending = set(loads(r.pop("pending"), [])) | pending_verdicts.get(r["screening_id"], set())
-                r["pending_count"] = len(pending)
+                r["pending"] = loads(r.pop("pending"), [])
+                r["pending_count"] = len(r["pending"])
                 r["contact"] = loads(r["contact"])
-                for key in ("fail_count", "uncertain_count", "open_review_items"):
+                r["reference"] = reference(r["screening_id"])
+                r["language"] = r["language"] or DEFAULT_LANGUAGE
+                r["follow_up"] = follow_up_of(
+                    {k: r.pop(k) for k in ("follow_status", "follow_owner", "callback_at", "follow_updated_at")},
+                    r.pop("notes"),
+                )
+                for key in ("fail_count", "uncertain_count", "answered_count", "open_review_items"):
                     r[key] = int(r[key])
+            if details:
+                _add_details(db, rows)
             return rows
 
         return self.run(run, write=False)
 
     def count_screenings(
-        self, review_status: str | None = None, since: Any = None, until: Any = None
+        self,
+        review_status: str | None = None,
+        since: Any = None,
+        until: Any = None,
+        *,
+        by: str = "outcome",
+        outcome: str | None = None,
+        **filters: Any,
     ) -> dict[str, int]:
-        """How many screenings per outcome (every outcome listed, zeros too)."""
-        where, params = _screening_filters(None, review_status, since, until)
-        sql = (
-            f"SELECT s.outcome, count(*) FROM screenings s "
-            f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY s.outcome"
-        )
+        """How many screenings per outcome (``by="outcome"``) or per
+        follow-up status (``by="follow_status"``); every value listed, zeros too."""
+        column = {"outcome": ("s.outcome", OUTCOMES), "follow_status": ("s.follow_status", FOLLOW_UP_STATUSES)}
+        if by not in column:
+            raise InvalidInput(f"count by 'outcome' or 'follow_status', not {by!r}")
+        name, values = column[by]
+        where, params = _screening_filters(outcome, review_status, since, until, **filters)
+        sql = f"SELECT {name}, count(*) FROM screenings s {'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY {name}"
         rows = self.run(lambda db: list(db.execute(sql, params)), write=False)
-        counts = {o: 0 for o in OUTCOMES}
-        counts.update({outcome: int(n) for outcome, n in rows})
+        counts = {v: 0 for v in values}
+        counts.update({value: int(n) for value, n in rows})
         return counts
+
+    def count_matching(self, outcome: str | None = None, review_status: str | None = None, **filters: Any) -> int:
+        """How many screenings the filters of :meth:`list_screenings` match."""
+        where, params = _screening_filters(
+            outcome, review_status, filters.pop("since", None), filters.pop("until", None), **filters
+        )
+        sql = f"SELECT count(*) FROM screenings s {'WHERE ' + ' AND '.join(where) if where else ''}"
+        return int(self.run(lambda db: db.scalar(sql, params), write=False))
 
     def open_review_items(self) -> list[dict]:
         """The review queue, oldest first."""
@@ -317,6 +374,207 @@ class LeadStore:
         item_id = _item_id(item_id)
         rows = self.run(lambda db: db.query("SELECT * FROM review_items WHERE id = ?", [item_id]), write=False)
         return rows[0] if rows else None
+
+    def review_queue(
+        self,
+        *,
+        criterion: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        **filters: Any,
+    ) -> dict:
+        """The open review items grouped by lead, oldest lead first, a page of
+        leads at a time: {"leads": [{...lead, "items": [...], "other_open": n}],
+        "total_leads", "total_items", "criteria": {criterion: open items}}.
+        ``criterion`` keeps only that criterion's items; ``filters`` as for
+        :meth:`list_screenings` (outcome, search, owner ...)."""
+        if int(limit) < 1 or int(offset) < 0:
+            raise InvalidInput("limit must be at least 1 and offset at least 0")
+        item_where = "r.status = 'open'" + (" AND r.criterion = ?" if criterion else "")
+        item_params = [criterion] if criterion else []
+        where, params = _screening_filters(
+            filters.pop("outcome", None),
+            None,
+            filters.pop("since", None),
+            filters.pop("until", None),
+            **filters,
+        )
+        lead_where = [
+            f"EXISTS (SELECT 1 FROM review_items r WHERE r.screening_id = s.screening_id AND {item_where})",
+            *where,
+        ]
+        lead_params = [*item_params, *params]
+        where_sql = " AND ".join(lead_where)
+
+        def run(db: Database) -> dict:
+            total_leads = int(db.scalar(f"SELECT count(*) FROM screenings s WHERE {where_sql}", lead_params))
+            total_items = int(
+                db.scalar(
+                    f"SELECT count(*) FROM review_items r JOIN screenings s ON s.screening_id = r.screening_id "
+                    f"WHERE {item_where} AND {' AND '.join(lead_where[1:]) or '1=1'}",
+                    [*item_params, *params],
+                )
+            )
+            leads = db.query(
+                "SELECT s.screening_id, s.conversation_id, s.trial_id, s.language, s.role, s.outcome, "
+                "s.started_at, s.contact, s.follow_status, s.follow_owner, s.callback_at, s.follow_updated_at "
+                f"FROM screenings s WHERE {where_sql} ORDER BY s.started_utc, s.created_at "
+                f"LIMIT {int(limit)} OFFSET {int(offset)}",
+                lead_params,
+            )
+            by_id = {}
+            for lead in leads:
+                lead["contact"] = loads(lead["contact"])
+                lead["reference"] = reference(lead["screening_id"])
+                lead["follow_up"] = follow_up_of(
+                    {k: lead.pop(k) for k in ("follow_status", "follow_owner", "callback_at", "follow_updated_at")}
+                )
+                lead["items"], lead["other_open"] = [], 0
+                by_id[lead["screening_id"]] = lead
+            for chunk in chunks(list(by_id)):
+                for item in db.query(
+                    "SELECT r.id, r.screening_id, r.criterion, r.question, r.answer, r.reason, r.created_at, "
+                    "a.confidence FROM review_items r LEFT JOIN answers a ON a.screening_id = r.screening_id "
+                    "AND a.criterion = r.criterion "
+                    f"WHERE r.status = 'open' AND r.screening_id IN ({placeholders(len(chunk))}) ORDER BY r.id",
+                    list(chunk),
+                ):
+                    lead = by_id[item["screening_id"]]
+                    if criterion and item["criterion"] != criterion:
+                        lead["other_open"] += 1
+                    else:
+                        lead["items"].append(item)
+            facets = {
+                c: int(n)
+                for c, n in db.execute(
+                    "SELECT criterion, count(*) FROM review_items WHERE status = 'open' GROUP BY criterion "
+                    "ORDER BY count(*) DESC, criterion"
+                )
+            }
+            return {"leads": leads, "total_leads": total_leads, "total_items": total_items, "criteria": facets}
+
+        return self.run(run, write=False)
+
+    # -- follow-up (the coordinator's work on a lead) -----------------------
+    def update_follow_up(
+        self,
+        screening_id: str,
+        *,
+        by: str,
+        status: Any = UNSET,
+        owner: Any = UNSET,
+        callback_at: Any = UNSET,
+        now: datetime | None = None,
+    ) -> dict:
+        """Change a lead's follow-up status, owner (a staff account, or None)
+        and/or callback time (aware datetime or ISO 8601, or None to clear);
+        each change is logged on the lead and audited. Returns
+        {"changes": [{"kind", "old", "new"}], "follow_up": {...}}."""
+        by = _who(by)
+
+        def run(db: Database) -> dict:
+            changes = _change_follow_up(db, screening_id, by, status, owner, callback_at, now)
+            if changes:
+                self.audit(db, by, "follow-up", screening_id, _changes_text(changes))
+            return {"changes": changes, "follow_up": _follow_up_now(db, screening_id)}
+
+        return self.run(run, write=True)
+
+    def log_call(
+        self,
+        screening_id: str,
+        *,
+        by: str,
+        result: str,
+        note: str | None = None,
+        status: Any = UNSET,
+        callback_at: Any = UNSET,
+        now: datetime | None = None,
+    ) -> dict:
+        """Record a call (when, who, result, an optional note). The follow-up
+        status becomes ``status`` if given, else the result's usual one
+        (no answer -> "no_answer", wrong number -> "closed"; "reached" keeps
+        it, or "call_back" with a callback time); audited."""
+        by = _who(by)
+        if result not in CALL_RESULTS:
+            raise InvalidInput(f"unknown call result {result!r} (one of: {', '.join(CALL_RESULTS)})")
+        note = _note_text(note, required=False)
+
+        def run(db: Database) -> dict:
+            _lock_lead(db, screening_id)
+            at = utc_now() if now is None else now.astimezone(timezone.utc).isoformat(timespec="seconds")
+            db.insert(
+                "follow_up_log",
+                {
+                    "screening_id": screening_id,
+                    "at": at,
+                    "by": by,
+                    "kind": "call",
+                    "result": result,
+                    "old": None,
+                    "new": None,
+                    "text": note,
+                },
+            )
+            new_status = status
+            if new_status is UNSET or new_status in (None, ""):
+                new_status = CALL_RESULTS[result]
+                if new_status is None and callback_at not in (UNSET, None, ""):
+                    new_status = "call_back"
+                if new_status is None:
+                    new_status = UNSET
+            changes = _change_follow_up(db, screening_id, by, new_status, UNSET, callback_at, now)
+            detail = f"result={result}" + (f", note {len(note)} characters" if note else "")
+            self.audit(db, by, "call", screening_id, "; ".join([detail, *filter(None, [_changes_text(changes)])]))
+            return {"changes": changes, "follow_up": _follow_up_now(db, screening_id)}
+
+        return self.run(run, write=True)
+
+    def add_note(self, screening_id: str, text: str, *, by: str, now: datetime | None = None) -> dict:
+        """A free-text note on a lead (kept with it; audited by length only)."""
+        by = _who(by)
+        text = _note_text(text, required=True)
+
+        def run(db: Database) -> dict:
+            _lock_lead(db, screening_id)
+            at = utc_now() if now is None else now.astimezone(timezone.utc).isoformat(timespec="seconds")
+            db.insert(
+                "follow_up_log",
+                {
+                    "screening_id": screening_id,
+                    "at": at,
+                    "by": by,
+                    "kind": "note",
+                    "result": None,
+                    "old": None,
+                    "new": None,
+                    "text": text,
+                },
+            )
+            self.audit(db, by, "note", screening_id, f"{len(text)} characters")
+            return {"follow_up": _follow_up_now(db, screening_id)}
+
+        return self.run(run, write=True)
+
+    def follow_up_log(self, screening_id: str) -> list[dict]:
+        """A lead's calls, notes and follow-up changes, newest first."""
+        return self.run(
+            lambda db: db.query(
+                'SELECT id, at, "by", kind, result, old, new, text FROM follow_up_log '
+                "WHERE screening_id = ? ORDER BY id DESC",
+                [screening_id],
+            ),
+            write=False,
+        )
+
+    def staff_names(self) -> list[dict]:
+        """Active staff accounts (user name, display name), for assigning leads."""
+        return self.run(
+            lambda db: db.query(
+                "SELECT username, display_name FROM staff_users WHERE disabled_at IS NULL ORDER BY username"
+            ),
+            write=False,
+        )
 
     # -- staff decisions -----------------------------------------------------
     def resolve_review_item(self, item_id: int, decision: str, note: str, by: str) -> dict:
@@ -389,13 +647,18 @@ class LeadStore:
                 },
             )
             self.audit(db, by, "resolve", sid, f"review item {item_id}")
+            open_left = int(
+                db.scalar("SELECT count(*) FROM review_items WHERE screening_id = ? AND status = 'open'", [sid])
+            )
             return {
                 "item_id": item_id,
                 "screening_id": sid,
+                "trial_id": db.scalar("SELECT trial_id FROM screenings WHERE screening_id = ?", [sid]),
                 "criterion": criterion,
                 "decision": decision,
                 "old_outcome": old,
                 "new_outcome": new,
+                "open_left": open_left,
             }
 
         return self.run(run, write=True)
@@ -615,11 +878,31 @@ class LeadStore:
         """Every screening as a full record, oldest first."""
         return self.run(lambda db: load_records(db, None, [], transcript=include_transcript), write=False)
 
-    def export(self, format: str = "json", *, include_transcript: bool = False) -> str:
-        """The staff export (DESIGN.md "Staff export") as a string."""
+    def records(self, screening_ids: Sequence[str], *, include_transcript: bool = False) -> list[dict]:
+        """These screenings as full records, oldest first (unknown ids are skipped)."""
+
+        def run(db: Database) -> list[dict]:
+            found: list[dict] = []
+            for chunk in chunks(list(dict.fromkeys(screening_ids))):
+                found += load_records(
+                    db, f"s.screening_id IN ({placeholders(len(chunk))})", list(chunk), transcript=include_transcript
+                )
+            return sorted(found, key=lambda r: (sortable(parse_ts(r["started_at"], "started_at")), r["created_at"]))
+
+        return self.run(run, write=False)
+
+    def export(
+        self, format: str = "json", *, include_transcript: bool = False, screening_ids: Sequence[str] | None = None
+    ) -> str:
+        """The staff export (DESIGN.md "Staff export") as a string: every
+        screening, or only ``screening_ids``."""
         if format not in ("json", "csv"):
             raise InvalidInput(f"unknown export format {format!r} (json or csv)")
-        return format_export(self.all_records(include_transcript=include_transcript), format)
+        if screening_ids is None:
+            records = self.all_records(include_transcript=include_transcript)
+        else:
+            records = self.records(screening_ids, include_transcript=include_transcript)
+        return format_export(records, format)
 
 
 # --------------------------------------------------------------------------
@@ -635,9 +918,53 @@ def _item_id(item_id: Any) -> int:
     return value
 
 
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_conditions(query: str) -> tuple[list[str], list]:
+    """What a search box finds: a name (any part, case and spaces ignored),
+    a phone number (4 or more digits, any spacing), a reference ("A1B2-C3D4")
+    or screening id (its start), or a conversation id (exactly)."""
+    q = unicodedata.normalize("NFKC", query or "").strip()[:MAX_SEARCH]
+    if not q:
+        return [], []
+    conds, params = [], []
+    name = "".join(q.casefold().split())
+    conds.append("s.search_name LIKE ? ESCAPE '\\'")
+    params.append(f"%{_like(name)}%")
+    digits = re.sub(r"[^0-9]", "", q)
+    if len(digits) >= 4 and re.fullmatch(r"[0-9\s+\-().]+", q):
+        conds.append("s.search_phone LIKE ? ESCAPE '\\'")
+        params.append(f"%{digits}%")
+    ident = re.sub(r"[\s-]", "", q).lower()
+    if re.fullmatch(r"[0-9a-z]{4,64}", ident):
+        conds.append("lower(s.screening_id) LIKE ? ESCAPE '\\'")
+        params.append(f"{_like(ident)}%")
+    conds.append("s.conversation_id = ?")
+    params.append(q)
+    return ["(" + " OR ".join(conds) + ")"], params
+
+
 def _screening_filters(
-    outcome: str | None, review_status: str | None, since: Any, until: Any
+    outcome: str | None = None,
+    review_status: str | None = None,
+    since: Any = None,
+    until: Any = None,
+    *,
+    search: str | None = None,
+    follow_status: str | None = None,
+    owner: str | None = None,
+    callback_from: Any = None,
+    callback_to: Any = None,
+    callback_set: bool | None = None,
+    consented: bool | None = None,
 ) -> tuple[list[str], list]:
+    """SQL conditions on ``screenings s``. ``owner``: a user name, or
+    :data:`NOBODY` for leads nobody has taken; ``callback_from``/``_to``:
+    callback time in [from, to) (datetimes or ISO 8601); ``callback_set``:
+    with (True) or without (False) a callback time; ``consented``: the
+    person agreed (True) or not (False) to be contacted."""
     where, params = [], []
     if outcome is not None:
         if outcome not in OUTCOMES:
@@ -658,7 +985,158 @@ def _screening_filters(
     if hi:
         where.append("s.started_utc < ?")
         params.append(hi)
+    if search:
+        conds, values = search_conditions(search)
+        where += conds
+        params += values
+    if follow_status is not None:
+        if follow_status not in FOLLOW_UP_STATUSES:
+            raise InvalidInput(f"unknown follow-up status {follow_status!r} (one of: {', '.join(FOLLOW_UP_STATUSES)})")
+        where.append("s.follow_status = ?")
+        params.append(follow_status)
+    if owner is not None:
+        if owner == NOBODY:
+            where.append("s.follow_owner IS NULL")
+        else:
+            where.append("s.follow_owner = ?")
+            params.append(str(owner))
+    if callback_from is not None:
+        where.append("s.callback_at >= ?")
+        params.append(sortable(parse_ts(callback_from, "callback_from")))
+    if callback_to is not None:
+        where.append("s.callback_at < ?")
+        params.append(sortable(parse_ts(callback_to, "callback_to")))
+    if callback_set is True:
+        where.append("s.callback_at IS NOT NULL")
+    elif callback_set is False:
+        where.append("s.callback_at IS NULL")
+    if consented is not None:
+        where.append("s.contact_consented = ?")
+        params.append(1 if consented else 0)
     return where, params
+
+
+def _add_details(db: Database, rows: list[dict]) -> None:
+    """Per row: failed criteria, open review items and the last call."""
+    by_id = {r["screening_id"]: r for r in rows}
+    for r in rows:
+        r["failed"], r["open_items"], r["last_call"], r["first_not_asked"] = [], [], None, None
+    for chunk in chunks(list(by_id)):
+        ph, ids = placeholders(len(chunk)), list(chunk)
+        for a in db.query(
+            "SELECT screening_id, criterion, verdict, reason, answer, confidence FROM answers "
+            f"WHERE verdict IN ('fail', 'not_asked') AND screening_id IN ({ph}) ORDER BY screening_id, position",
+            ids,
+        ):
+            row = by_id[a.pop("screening_id")]
+            if a["verdict"] == "fail":
+                row["failed"].append(a)
+            elif row["first_not_asked"] is None:
+                row["first_not_asked"] = a["criterion"]
+        for i in db.query(
+            "SELECT r.id, r.screening_id, r.criterion, r.reason, r.answer, a.confidence FROM review_items r "
+            "LEFT JOIN answers a ON a.screening_id = r.screening_id AND a.criterion = r.criterion "
+            f"WHERE r.status = 'open' AND r.screening_id IN ({ph}) ORDER BY r.id",
+            ids,
+        ):
+            by_id[i.pop("screening_id")]["open_items"].append(i)
+        for c in db.query(
+            'SELECT screening_id, at, "by", result FROM follow_up_log '
+            f"WHERE kind = 'call' AND screening_id IN ({ph}) ORDER BY id",
+            ids,
+        ):
+            by_id[c.pop("screening_id")]["last_call"] = c
+
+
+def _who(by: str) -> str:
+    by = (by or "").strip()
+    if not by:
+        raise InvalidInput("say who does this (by)")
+    return by[:200]
+
+
+def _note_text(text: str | None, *, required: bool) -> str | None:
+    text = "" if text is None else str(text).replace("\x00", "\ufffd").strip()
+    if not text:
+        if required:
+            raise InvalidInput("a note needs some text")
+        return None
+    if len(text) > MAX_NOTE:
+        raise InvalidInput(f"a note is at most {MAX_NOTE} characters (this one has {len(text)})")
+    return text
+
+
+def _lock_lead(db: Database, screening_id: str) -> None:
+    db.lock(f"screening:{screening_id}")
+    if db.scalar("SELECT 1 FROM screenings WHERE screening_id = ?", [screening_id]) is None:
+        raise NotFound(f"no screening {screening_id}")
+
+
+def _callback_value(value: Any, now: datetime) -> str | None:
+    if value is None or value == "":
+        return None
+    when = parse_ts(value, "callback time")
+    if not (now - timedelta(days=3660) < when < now + timedelta(days=730)):
+        raise InvalidInput("the callback time must be within the next two years")
+    return sortable(when)
+
+
+def _change_follow_up(
+    db: Database, sid: str, by: str, status: Any, owner: Any, callback_at: Any, now: datetime | None
+) -> list[dict]:
+    """Apply the given changes to a lead's follow-up, log each; the changes made."""
+    _lock_lead(db, sid)
+    now = now or datetime.now(timezone.utc)
+    at = now.astimezone(timezone.utc).isoformat(timespec="seconds")
+    current = db.query("SELECT follow_status, follow_owner, callback_at FROM screenings WHERE screening_id = ?", [sid])[
+        0
+    ]
+    updates: dict[str, Any] = {}
+    changes: list[dict] = []
+    if status is not UNSET and status != current["follow_status"]:
+        if status not in FOLLOW_UP_STATUSES:
+            raise InvalidInput(f"unknown follow-up status {status!r} (one of: {', '.join(FOLLOW_UP_STATUSES)})")
+        updates["follow_status"] = status
+        changes.append({"kind": "status", "old": current["follow_status"], "new": status})
+    if owner is not UNSET:
+        owner = (owner or "").strip() or None
+        if owner is not None and not db.scalar(
+            "SELECT 1 FROM staff_users WHERE username = ? AND disabled_at IS NULL", [owner]
+        ):
+            raise InvalidInput(f"no active staff account {owner!r} to assign the lead to")
+        if owner != current["follow_owner"]:
+            updates["follow_owner"] = owner
+            changes.append({"kind": "owner", "old": current["follow_owner"], "new": owner})
+    if callback_at is not UNSET:
+        value = _callback_value(callback_at, now)
+        if value != current["callback_at"]:
+            updates["callback_at"] = value
+            changes.append({"kind": "callback", "old": current["callback_at"], "new": value})
+    if not updates:
+        return []
+    updates["follow_updated_at"] = at
+    sets = ", ".join(f"{k} = ?" for k in updates)
+    db.execute(f"UPDATE screenings SET {sets} WHERE screening_id = ?", [*updates.values(), sid])
+    for change in changes:
+        db.insert(
+            "follow_up_log",
+            {"screening_id": sid, "at": at, "by": by, "result": None, "text": None, **change},
+        )
+    return changes
+
+
+def _changes_text(changes: list[dict]) -> str:
+    """For the audit log: what changed (statuses, owners, times; never notes)."""
+    return "; ".join(f"{c['kind']} {c['old'] or '-'} -> {c['new'] or '-'}" for c in changes)
+
+
+def _follow_up_now(db: Database, sid: str) -> dict:
+    row = db.query(
+        "SELECT follow_status, follow_owner, callback_at, follow_updated_at FROM screenings WHERE screening_id = ?",
+        [sid],
+    )[0]
+    notes = db.scalar(f"SELECT count(*) FROM follow_up_log WHERE screening_id = ? AND {NOTE_KINDS_SQL}", [sid])
+    return follow_up_of(row, notes)
 
 
 def _save(db: Database, row: dict, answers: list[dict], items: dict[str, dict], transcript: list[dict]) -> str:

@@ -11,49 +11,46 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from bot.outcome import DECLINED, FAIL, OUTCOMES, PENDING, UNCERTAIN, VERDICTS
+from bot.outcome import DECLINED, FAIL, OUTCOMES, UNCERTAIN, VERDICTS
 from bot.store.errors import InvalidInput
 from bot.store.sql import Database, chunks, placeholders
 
-# Column order of the CSV export: the criterion ids of DESIGN.md, in the
-# order of the registry record. Ids not listed here are appended, sorted.
-CRITERION_ORDER = (
-    "age",
-    "performance_status",
-    "life_expectancy",
-    "diagnosis",
-    "prior_tki",
-    "measurable_disease",
-    "toxicity_recovered",
-    "blood_counts",
-    "renal_function",
-    "liver_function",
-    "coagulation",
-    "urine_protein",
-    "thyroid_function",
-    "pregnancy_contraception",
-    "consent_compliance",
-    "recent_anticancer_therapy",
-    "planned_local_therapy",
-    "immunosuppressants",
-    "infection",
-    "hypertension",
-    "bleeding_thrombosis",
-    "cardiac",
-    "other_malignancy",
-    "drug_allergy",
-    "viral_infection",
-    "other_serious_condition",
+LANGUAGES = ("en", "zh")  # DESIGN.md: every conversation is in one of these
+DEFAULT_LANGUAGE = "en"
+
+# The coordinator's follow-up of a lead (DESIGN.md "follow_up").
+TO_CALL = "to_call"
+FOLLOW_UP_STATUSES = (
+    TO_CALL,
+    "no_answer",
+    "call_back",
+    "visit_booked",
+    "enrolled",
+    "not_eligible_at_visit",
+    "not_interested",
+    "closed",
 )
+# What a call gave; each one's follow-up status when staff do not choose another.
+CALL_RESULTS = {
+    "no_answer": "no_answer",
+    "left_message": "no_answer",
+    "reached": None,  # keep the status (staff usually choose one: call back, visit booked ...)
+    "wrong_number": "closed",
+}
+MAX_NOTE = 4000
 
 CSV_BASE_COLUMNS = (
     "screening_id",
+    "reference",
     "conversation_id",
     "trial_id",
+    "language",
     "role",
     "outcome",
     "started_at",
@@ -62,7 +59,19 @@ CSV_BASE_COLUMNS = (
     "uncertain_count",
     "pending_count",
     "open_review_items",
+    "follow_up_status",
+    "follow_up_owner",
+    "follow_up_notes",
+    "callback_at",
+    "contact_consented",
+    "name",
+    "phone",
+    "email",
+    "preferred_time",
+    "callback_requested",
 )
+# Each criterion then has two columns: "<id>" (the verdict) and "<id>_answer"
+# (the person's answer, verbatim), in the order of the screening's trial file.
 
 _CONTACT_KEYS = ("consented", "name", "phone", "email", "preferred_time", "callback_requested")
 
@@ -132,6 +141,36 @@ def loads(text: str | None, default: Any = None) -> Any:
 def text_or_none(value: Any) -> str | None:
     """Text as stored: NUL, which PostgreSQL text cannot hold, becomes U+FFFD."""
     return None if value is None else str(value).replace("\x00", "\ufffd")
+
+
+def reference(screening_id: Any) -> str:
+    """The short reference staff and people say on the phone: the first 8
+    characters of the screening id, upper-case, as XXXX-XXXX."""
+    head = re.sub(r"[^0-9A-Za-z]", "", str(screening_id or ""))[:8].upper()
+    return f"{head[:4]}-{head[4:]}" if len(head) == 8 else head
+
+
+def search_keys(contact: Any) -> tuple[str | None, str | None]:
+    """(name key, phone digits) for search: the name lower-cased without
+    spaces, the phone's ASCII digits. Only for a consented contact."""
+    if not isinstance(contact, Mapping) or not contact.get("consented"):
+        return None, None
+    name = contact.get("name")
+    phone = contact.get("phone")
+    name_key = "".join(str(name).casefold().split()) if name else None
+    digits = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", str(phone))) if phone else None
+    return name_key or None, digits or None
+
+
+def check_language(value: Any, what: str) -> str:
+    """DESIGN.md's "en" | "zh" ("zh-CN", "EN" are read as their language)."""
+    if value is None or value == "":
+        return DEFAULT_LANGUAGE
+    if isinstance(value, str) and value.split("-")[0].split("_")[0].lower() in LANGUAGES:
+        return value.split("-")[0].split("_")[0].lower()
+    if value not in LANGUAGES:
+        raise InvalidInput(f"{what}: unknown language {value!r} (one of: {', '.join(LANGUAGES)})")
+    return value
 
 
 def split_record(record: Mapping[str, Any]):
@@ -205,6 +244,9 @@ def split_record(record: Mapping[str, Any]):
         entries = record.get(key) or []
         if not isinstance(entries, (list, tuple)) or not all(isinstance(e, Mapping) for e in entries):
             raise InvalidInput(f"screening {sid}: {key} must be a list of dicts")
+    # The record says which criteria are review items and which are pending
+    # (Screening.record() decides both, in one place); the store keeps them
+    # as given and never re-derives them from the verdicts.
     items: dict[str, dict] = {}
     for item in record.get("review_items") or []:
         cid = str(item.get("criterion"))
@@ -214,9 +256,6 @@ def split_record(record: Mapping[str, Any]):
             "answer": text_or_none(item.get("answer")),
             "reason": text_or_none(item.get("reason")),
         }
-    for a in answers:  # every uncertain criterion is a review item
-        if a["verdict"] == UNCERTAIN and a["criterion"] not in items:
-            items[a["criterion"]] = {k: a[k] for k in ("criterion", "question", "answer", "reason")}
 
     transcript = []
     for seq, turn in enumerate(record.get("transcript") or []):
@@ -230,7 +269,8 @@ def split_record(record: Mapping[str, Any]):
             }
         )
 
-    pending = [str(p) for p in record.get("pending") or []]
+    pending = list(dict.fromkeys(str(p) for p in record.get("pending") or []))
+    language = check_language(record.get("language"), f"screening {sid}")
     if declined:  # DESIGN.md: no consent, no health answer stored
         answers, items, transcript, pending = [], {}, [], []
 
@@ -245,12 +285,39 @@ def split_record(record: Mapping[str, Any]):
         "started_utc": sortable(started),
         "contact": None if contact is None else dumps(contact),
         "pending": dumps(pending),
+        "language": language,
     }
+    row["search_name"], row["search_phone"] = search_keys(contact)
+    row["contact_consented"] = 1 if contact and contact.get("consented") else 0
     return row, answers, items, transcript
 
 
-def load_records(db: Database, where: str | None, params: list, *, transcript: bool = True) -> list[dict]:
-    """Full records for the screenings matching ``where`` (oldest first)."""
+def follow_up_of(row: Mapping[str, Any], notes: int = 0) -> dict:
+    """The follow-up part of a record from a screenings row."""
+    return {
+        "status": row.get("follow_status") or TO_CALL,
+        "owner": row.get("follow_owner"),
+        "notes": int(notes or 0),
+        "callback_at": iso_from_sortable(row.get("callback_at")),
+        "updated_at": row.get("follow_updated_at"),
+    }
+
+
+def iso_from_sortable(value: str | None) -> str | None:
+    """A stored sortable UTC time as ISO 8601 (``...+00:00``), None stays None."""
+    if not value:
+        return None
+    return parse_ts(value, "time").isoformat(timespec="seconds")
+
+
+NOTE_KINDS_SQL = "(kind = 'note' OR (kind = 'call' AND text IS NOT NULL AND text <> ''))"
+
+
+def load_records(
+    db: Database, where: str | None, params: list, *, transcript: bool = True, log: bool = False
+) -> list[dict]:
+    """Full records for the screenings matching ``where`` (oldest first);
+    ``log``: with the follow-up log (calls, notes, changes), newest first."""
     rows = list(
         db.query(
             f"SELECT * FROM screenings s {'WHERE ' + where if where else ''} ORDER BY s.started_utc, s.created_at",
@@ -265,11 +332,13 @@ def load_records(db: Database, where: str | None, params: list, *, transcript: b
             "screening_id": r["screening_id"],
             "conversation_id": r["conversation_id"],
             "trial_id": r["trial_id"],
+            "language": r.get("language") or DEFAULT_LANGUAGE,
             "role": r["role"],
             "outcome": r["outcome"],
             "started_at": r["started_at"],
             "completed_at": r["completed_at"],
             "contact": loads(r["contact"]),
+            "follow_up": follow_up_of(r),
             "criteria": {},
             "review_items": [],
             "pending": loads(r["pending"], []),
@@ -302,6 +371,19 @@ def load_records(db: Database, where: str | None, params: list, *, transcript: b
             list(chunk),
         ):
             by_id[h.pop("screening_id")]["outcome_history"].append(h)
+        for sid, notes in db.execute(
+            f"SELECT screening_id, count(*) FROM follow_up_log WHERE screening_id IN ({ph}) "
+            f"AND {NOTE_KINDS_SQL} GROUP BY screening_id",
+            list(chunk),
+        ):
+            by_id[sid]["follow_up"]["notes"] = int(notes)
+        if log:
+            for e in db.query(
+                f'SELECT id, screening_id, at, "by", kind, result, old, new, text FROM follow_up_log '
+                f"WHERE screening_id IN ({ph}) ORDER BY id DESC",
+                list(chunk),
+            ):
+                by_id[e.pop("screening_id")].setdefault("follow_up_log", []).append(e)
         if transcript:
             for t in db.query(
                 f"SELECT screening_id, at, speaker, text FROM transcript "
@@ -310,6 +392,9 @@ def load_records(db: Database, where: str | None, params: list, *, transcript: b
             ):
                 by_id[t.pop("screening_id")]["transcript"].append(t)
     records = list(by_id.values())
+    if log:
+        for r in records:
+            r.setdefault("follow_up_log", [])
     if not transcript:
         for r in records:
             del r["transcript"]
@@ -326,10 +411,13 @@ def format_export(records: list[dict], format: str = "json") -> str:
 
 
 def export_record(r: dict) -> dict:
+    follow = r.get("follow_up") or follow_up_of({})
     out = {
         "screening_id": r["screening_id"],
+        "reference": reference(r["screening_id"]),
         "conversation_id": r["conversation_id"],
         "trial_id": r["trial_id"],
+        "language": r.get("language") or DEFAULT_LANGUAGE,
         "role": r["role"],
         "outcome": r["outcome"],
         "started_at": r["started_at"],
@@ -361,38 +449,91 @@ def export_record(r: dict) -> dict:
             }
             for i in r["review_items"]
         ],
-        "pending": r["pending"],
+        "pending": pending_ids(r),
+        "follow_up": {
+            "status": follow["status"],
+            "owner": follow["owner"],
+            "notes": follow["notes"],
+            "callback_at": follow["callback_at"],
+        },
     }
     if "transcript" in r:
         out["transcript"] = r["transcript"]
     return out
 
 
-def pending_ids(r: dict) -> list[str]:
-    ids = list(r.get("pending") or [])
-    ids += [c for c, v in r["criteria"].items() if v["verdict"] == PENDING and c not in ids]
-    return ids
+def pending_ids(r: Mapping) -> list[str]:
+    """The checks for the site visit: what the saved record says (never re-derived)."""
+    return [str(p) for p in r.get("pending") or []]
 
 
-def _csv_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in text cells (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+# A cell a spreadsheet would run as a formula: one of these first, possibly
+# after spaces, line breaks or invisible characters (full-width and small
+# forms fold to ASCII with NFKC: ＝＋－＠ ﹦﹢﹣﹫).
+_FORMULA_CHARS = frozenset("=+-@\u2212")
+_SKIPPED_BEFORE = re.compile(r"^[\s\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\x00-\x1f\x7f]*")
+
+
+def csv_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas (CSV injection): a text cell whose
+    first visible character starts a formula, or that starts with a control
+    character (tab, CR, LF ...), gets a leading apostrophe."""
+    if not isinstance(value, str) or not value:
+        return value
+    if unicodedata.category(value[0]) == "Cc":
+        return "'" + value
+    rest = value[_SKIPPED_BEFORE.match(value).end() :]
+    if rest and unicodedata.normalize("NFKC", rest[0])[:1] in _FORMULA_CHARS:
         return "'" + value
     return value
 
 
+def criterion_order(trial_ids: Iterable[str | None], seen: Iterable[str] = ()) -> list[str]:
+    """Criterion ids in the order of the trial files: the configured trial
+    first, then each other trial of the records (its own file), then ids no
+    trial file names (sorted)."""
+    from bot.describe import trial_for
+
+    order: list[str] = []
+    for trial_id in [None, *dict.fromkeys(trial_ids)]:
+        trial = trial_for(trial_id)
+        if trial is not None:
+            order += [c.id for c in trial.criteria if c.id not in order]
+    return order + sorted(set(seen) - set(order))
+
+
+def _contact_cells(contact: Any) -> list:
+    c = contact if isinstance(contact, Mapping) else {}
+    consented = bool(c.get("consented"))
+
+    def field(key: str) -> Any:
+        return c.get(key) if consented else None
+
+    return [
+        "yes" if consented else "no",
+        field("name"),
+        field("phone"),
+        field("email"),
+        field("preferred_time"),
+        "yes" if c.get("callback_requested") else "no",
+    ]
+
+
 def _csv(records: list[dict]) -> str:
     seen = {c for r in records for c in r["criteria"]}
-    criteria = [c for c in CRITERION_ORDER] + sorted(seen - set(CRITERION_ORDER))
+    criteria = criterion_order([r.get("trial_id") for r in records], seen)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([*CSV_BASE_COLUMNS, *criteria])
+    writer.writerow([*CSV_BASE_COLUMNS, *(col for c in criteria for col in (c, f"{c}_answer"))])
     for r in records:
         verdicts = {c: v["verdict"] for c, v in r["criteria"].items()}
+        follow = r.get("follow_up") or follow_up_of({})
         row = [
             r["screening_id"],
+            reference(r["screening_id"]),
             r["conversation_id"],
             r["trial_id"],
+            r.get("language") or DEFAULT_LANGUAGE,
             r["role"],
             r["outcome"],
             r["started_at"],
@@ -401,7 +542,14 @@ def _csv(records: list[dict]) -> str:
             sum(v == UNCERTAIN for v in verdicts.values()),
             len(pending_ids(r)),
             sum(i["status"] == "open" for i in r["review_items"]),
+            follow["status"],
+            follow["owner"],
+            follow["notes"],
+            follow["callback_at"],
+            *_contact_cells(r["contact"]),
         ]
-        row += [verdicts.get(c, "") for c in criteria]
-        writer.writerow([_csv_cell("" if v is None else v) for v in row])
+        for c in criteria:
+            entry = r["criteria"].get(c) or {}
+            row += [entry.get("verdict", ""), entry.get("answer")]
+        writer.writerow([csv_cell("" if v is None else v) for v in row])
     return buf.getvalue()

@@ -4,7 +4,9 @@
 ordered list; never reorder or edit a released one, append a new one). Each
 migration is a list of statements in the SQL both SQLite and PostgreSQL
 speak; ``{id}`` stands for an auto-numbered primary key and ``{real}`` for a
-floating-point column. Migrations run inside one transaction, under the write
+floating-point column. An entry of a migration may also be a function
+``f(db)`` (a data back-fill in Python, for what the two dialects would write
+differently in SQL). Migrations run inside one transaction, under the write
 lock (SQLite) or an advisory lock (PostgreSQL), so two processes starting at
 once migrate once.
 """
@@ -157,8 +159,91 @@ M004_SCREENING_STATES = [
     "CREATE INDEX screening_states_newest ON screening_states(screening_id, seq)",
 ]
 
+
+def _backfill_search_keys(db: Database) -> None:
+    """Fill the search columns of screenings saved before M005 (from their contact JSON)."""
+    import json
+
+    from bot.store.records import search_keys
+
+    for sid, contact in list(db.execute("SELECT screening_id, contact FROM screenings WHERE contact IS NOT NULL")):
+        try:
+            contact = json.loads(contact)
+        except ValueError:
+            continue
+        name, phone = search_keys(contact)
+        consented = 1 if isinstance(contact, dict) and contact.get("consented") else 0
+        db.execute(
+            "UPDATE screenings SET search_name = ?, search_phone = ?, contact_consented = ? WHERE screening_id = ?",
+            [name, phone, consented, sid],
+        )
+
+
+# The coordinator's follow-up of each lead (issue 15): a status, an owner (a
+# staff account), a callback time, and a log of calls, notes and changes;
+# the screening's language (DESIGN.md); search keys for the person's name
+# and phone (lower-cased name without spaces, phone digits; only for leads
+# who consented to be contacted, as their contact details are).
+M005_FOLLOW_UP = [
+    "ALTER TABLE screenings ADD COLUMN language TEXT NOT NULL DEFAULT 'en'",
+    "ALTER TABLE screenings ADD COLUMN follow_status TEXT NOT NULL DEFAULT 'to_call'",
+    "ALTER TABLE screenings ADD COLUMN follow_owner TEXT",
+    "ALTER TABLE screenings ADD COLUMN callback_at TEXT",  # UTC, sortable form (records.sortable)
+    "ALTER TABLE screenings ADD COLUMN follow_updated_at TEXT",
+    "ALTER TABLE screenings ADD COLUMN search_name TEXT",
+    "ALTER TABLE screenings ADD COLUMN search_phone TEXT",
+    "ALTER TABLE screenings ADD COLUMN contact_consented INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX screenings_follow_status ON screenings(follow_status)",
+    "CREATE INDEX screenings_callback ON screenings(callback_at)",
+    """CREATE TABLE follow_up_log (
+        id           {id},
+        screening_id TEXT NOT NULL REFERENCES screenings(screening_id) ON DELETE CASCADE,
+        at           TEXT NOT NULL,
+        "by"         TEXT NOT NULL,
+        kind         TEXT NOT NULL,   -- note | call | status | owner | callback
+        result       TEXT,            -- a call's result
+        old          TEXT,
+        new          TEXT,
+        text         TEXT             -- a note (may hold health data: goes with the lead)
+    )""",
+    "CREATE INDEX follow_up_log_screening ON follow_up_log(screening_id)",
+    _backfill_search_keys,
+]
+
+# Staff accounts: a language preference, a TOTP second factor (the secret,
+# when it was enrolled, the last time step used so a code works once),
+# single-use recovery codes (only their SHA-256 is kept) and the short-lived
+# challenge between the password and the code.
+M006_STAFF_SECOND_FACTOR = [
+    "ALTER TABLE staff_users ADD COLUMN language TEXT NOT NULL DEFAULT 'en'",
+    "ALTER TABLE staff_users ADD COLUMN totp_secret TEXT",
+    "ALTER TABLE staff_users ADD COLUMN totp_enrolled_at TEXT",
+    "ALTER TABLE staff_users ADD COLUMN totp_last_step BIGINT",
+    """CREATE TABLE staff_recovery_codes (
+        username   TEXT NOT NULL REFERENCES staff_users(username) ON DELETE CASCADE,
+        code_hash  TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        used_at    TEXT,
+        PRIMARY KEY (username, code_hash)
+    )""",
+    """CREATE TABLE login_challenges (
+        token_hash TEXT PRIMARY KEY,
+        username   TEXT NOT NULL REFERENCES staff_users(username) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        attempts   INTEGER NOT NULL DEFAULT 0
+    )""",
+]
+
 # Ordered; meta.schema_version == number of applied entries.
-MIGRATIONS: list[list[str]] = [M001_INITIAL, M002_NOTIFICATIONS, M003_STAFF_ACCOUNTS, M004_SCREENING_STATES]
+MIGRATIONS: list[list] = [
+    M001_INITIAL,
+    M002_NOTIFICATIONS,
+    M003_STAFF_ACCOUNTS,
+    M004_SCREENING_STATES,
+    M005_FOLLOW_UP,
+    M006_STAFF_SECOND_FACTOR,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -179,7 +264,10 @@ def migrate(db: Database) -> int:
     types = _TYPES[db.dialect]
     for statements in MIGRATIONS[version:]:
         for statement in statements:
-            db.execute(statement.format(**types))
+            if callable(statement):
+                statement(db)
+            else:
+                db.execute(statement.format(**types))
     db.execute(
         "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -20,11 +20,18 @@ def main() -> int:
         accounts = app.extensions["staff_accounts"]
         if not accounts.has_users():
             print(
-                "staff dashboard: no staff account exists yet; create one with\n"
+                "staff dashboard: no staff account exists yet; create one (it shows the second factor to\n"
+                "add to an authenticator app) with\n"
                 "    .venv/bin/python -m bot.staff user add NAME",
                 flush=True,
             )
-    except (SettingsError, SecretError, LeadStoreError) as error:
+        if not accounts.require_totp:
+            print(
+                "staff dashboard: WARNING: STAFF_REQUIRE_TOTP=0: accounts without a second factor log in with a "
+                "password alone (local testing only)",
+                flush=True,
+            )
+    except (SettingsError, SecretError, LeadStoreError) as error:  # a bad STAFF_REQUIRE_TOTP too
         print(f"staff dashboard: {error}", file=sys.stderr)
         return 1
     from waitress import serve

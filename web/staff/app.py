@@ -1,9 +1,13 @@
-"""The staff dashboard (Flask): lead list, lead pages, the review queue,
-notifications, the audit log and the CSV/JSON export, all behind a login.
+"""The staff dashboard (Flask): the coordinator's lead list with search,
+filters and follow-up, lead pages, the review queue, notifications, the audit
+log, exports and the account page, all behind a login with a second factor.
 
 Everything a patient typed reaches the page only through Jinja's
 auto-escaping (no ``|safe`` anywhere), under a strict Content-Security-Policy.
-Every page view, export and decision is written to the audit table.
+Every text staff read comes from ``web/staff/i18n/<language>.yaml``. Every
+request of a logged-in staff member leaves an audit row: the views write
+their own (with counts); any other (a refused form, a 404, an error) gets a
+generic one from :func:`audit_every_request`.
 """
 
 from __future__ import annotations
@@ -11,16 +15,19 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import Flask, Response, g, render_template, request
-from flask_login import LoginManager, UserMixin
+from flask import Flask, Response, flash, g, redirect, render_template, request, url_for
+from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from bot import describe
 from bot.local_secrets import secret
 from bot.store import LeadStore
 from bot.store.accounts import StaffAccounts, StaffUser
-from web.staff import settings
+from bot.store.records import reference
+from web.staff import present, settings
+from web.staff.i18n import Texts, default_language, languages
 
 logger = logging.getLogger(__name__)
 
@@ -35,22 +42,14 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+UNAUDITED = ("static", "healthz")
 
 
 def criterion_source(criterion_id: str, trial_id: str | None) -> dict | None:
     """The registry wording of a criterion ({"ref": "Inclusion 5", "text": ...}),
     so that staff decide against the source, not the bot's paraphrase. Only
-    from the screening's own trial: another trial's wording would mislead."""
-    from bot.trial import get_trial
-
-    trial = get_trial()
-    if trial_id != trial.id:
-        return None
-    try:
-        criterion = trial.criterion(criterion_id)
-    except (KeyError, LookupError, ValueError):
-        return None
-    return {"ref": criterion.source_ref, "text": criterion.source}
+    from the screening's own trial file: another trial's wording would mislead."""
+    return describe.criterion_source(criterion_id, trial_id, texts().language)
 
 
 class DashboardUser(UserMixin):
@@ -65,11 +64,34 @@ class DashboardUser(UserMixin):
         return self.staff.username
 
 
+def texts() -> Texts:
+    """The texts of this request: the account's language, else STAFF_LANGUAGE."""
+    found = g.get("texts")
+    if found is None:
+        language = default_language()
+        try:
+            if current_user and current_user.is_authenticated:
+                language = current_user.staff.language or language
+        except Exception:  # noqa: BLE001 - outside a request or before the user is loaded: the default language
+            pass
+        found = g.texts = Texts(language)
+    return found
+
+
+def t(key: str, **values) -> str:
+    return texts()(key, **values)
+
+
+def tn(key: str, count: int, **values) -> str:
+    return texts().n(key, count, **values)
+
+
 def create_app(store: LeadStore | None = None, *, testing: bool = False) -> Flask:
     app = Flask(__name__)
     store = store or LeadStore()
     accounts = StaffAccounts(store)
     secure = settings.secure_cookies()
+    settings.site_timezone()  # a bad STAFF_TIMEZONE stops the start, with its name
     app.config.update(
         SECRET_KEY=secret("STAFF_SECRET_KEY"),
         SESSION_COOKIE_NAME="staff_session",
@@ -91,7 +113,6 @@ def create_app(store: LeadStore | None = None, *, testing: bool = False) -> Flas
     CSRFProtect(app)
     login_manager = LoginManager(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to see the screenings."
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
@@ -99,10 +120,21 @@ def create_app(store: LeadStore | None = None, *, testing: bool = False) -> Flas
         staff = accounts.session(token)
         return DashboardUser(token, staff) if staff else None
 
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        flash(t("login.please"), "info")
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
     from web.staff import auth, views
 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(views.blueprint)
+
+    @app.before_request
+    def per_request():
+        g.store = store
+        g.accounts = accounts
+        g.audited = False
 
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -118,17 +150,37 @@ def create_app(store: LeadStore | None = None, *, testing: bool = False) -> Flas
             headers["Strict-Transport-Security"] = "max-age=31536000"
         return response
 
+    @app.after_request
+    def audit_every_request(response: Response) -> Response:
+        """A staff member's request that its view did not audit (a refused
+        form, a bad filter, a 404, an error) still leaves a row: the endpoint,
+        the ids in the path and the status, never the query or the form."""
+        if g.get("audited") or request.endpoint in UNAUDITED:
+            return response
+        try:
+            if not (current_user and current_user.is_authenticated):
+                return response
+            ids = ", ".join(f"{k}={v}"[:120] for k, v in (request.view_args or {}).items())
+            store.record_audit(
+                current_user.username,
+                f"request {request.method} {request.endpoint or 'unknown'}",
+                None,
+                f"status={response.status_code}" + (f", {ids}" if ids else ""),
+            )
+        except Exception as error:  # noqa: BLE001 - the answer must not fail for the audit; logged by type
+            logger.error("could not audit a dashboard request: %s", type(error).__name__)
+        return response
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
-        return render_template(
-            "error.html",
-            title="The form has expired",
-            message="This form is too old or did not come from this dashboard. Go back, reload the page and try again.",
-        ), 400
+        return render_template("error.html", title=t("errors.csrf.title"), message=t("errors.csrf.message")), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return render_template("error.html", title=f"{error.code} {error.name}", message=error.description), error.code
+        key = f"errors.http.{error.code}"
+        title = t(key) if texts().has(key) else f"{error.code}"
+        message = error.description if getattr(error, "localised", False) else t("errors.http.message")
+        return render_template("error.html", title=title, message=message), error.code
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
@@ -137,40 +189,36 @@ def create_app(store: LeadStore | None = None, *, testing: bool = False) -> Flas
         from bot.store import LeadStoreUnavailable
 
         if isinstance(error, LeadStoreUnavailable):
-            return render_template(
-                "error.html",
-                title="The database is busy",
-                message="The lead database did not answer in time. Nothing was changed; try again in a moment.",
-            ), 503
-        return render_template(
-            "error.html",
-            title="Something went wrong",
-            message="The dashboard hit an error; nothing was changed. Try again, and tell IT if it keeps happening.",
-        ), 500
+            return render_template("error.html", title=t("errors.busy.title"), message=t("errors.busy.message")), 503
+        return render_template("error.html", title=t("errors.crash.title"), message=t("errors.crash.message")), 500
 
     @app.context_processor
-    def labels():
-        from bot.summary import OUTCOME_LABELS, ROLE_LABELS, VERDICT_LABELS
-
+    def helpers():
         return {
-            "OUTCOME_LABELS": OUTCOME_LABELS,
-            "ROLE_LABELS": ROLE_LABELS,
-            "VERDICT_LABELS": VERDICT_LABELS,
+            "t": t,
+            "tn": tn,
+            "texts": texts,
             "criterion_source": criterion_source,
+            "criterion_name": lambda cid, trial_id: describe.criterion_name(cid, trial_id, texts().language),
+            "short_name": lambda cid, trial_id: present.short_name(cid, trial_id, texts().language),
+            "describe_entry": lambda entry, cid=None: describe.describe_entry(entry, cid, texts().language),
+            "plain_reason": lambda reason, answer=None, confidence=None: describe.plain_reason(
+                reason, answer, confidence, texts().language
+            ),
+            "local_text": present.local_text,
+            "phone_text": present.phone_text,
+            "local_input_value": present.local_input_value,
+            "ago": lambda value: present.ago(value, texts()),
+            "callback_state": present.callback_state,
+            "reference": reference,
+            "languages": languages,
+            "timezone_name": settings.site_timezone_name(),
+            "totp_off": not accounts.require_totp,
         }
 
     @app.route("/healthz")
     def healthz():
         """For `make run` and load balancers: up, no login, no data."""
         return Response("ok\n", mimetype="text/plain")
-
-    @app.template_filter("dict_without")
-    def dict_without(mapping: dict, key: str) -> dict:
-        return {k: v for k, v in mapping.items() if k != key}
-
-    @app.before_request
-    def per_request():
-        g.store = store
-        g.accounts = accounts
 
     return app

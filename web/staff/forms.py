@@ -1,48 +1,60 @@
-"""The dashboard's forms (Flask-WTF: every POST carries a CSRF token)."""
+"""The dashboard's forms (Flask-WTF: every POST carries a CSRF token).
+
+Labels and messages are not here: templates take them from the language
+files (web/staff/i18n/), and the views check the values and say what is
+wrong in the staff member's language. The fields only name what is posted.
+"""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
 
 
 class LoginForm(FlaskForm):
-    username = StringField(
-        "User name",
-        validators=[DataRequired(), Length(max=64)],
-        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
-    )
-    password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=1024)], render_kw={"autocomplete": "current-password"}
-    )
-    submit = SubmitField("Log in")
+    username = StringField(validators=[Length(max=64)])
+    password = PasswordField(validators=[Length(max=1024)])
+
+
+class CodeForm(FlaskForm):
+    """The second factor: a 6-digit code from the authenticator app, or a recovery code."""
+
+    code = StringField(validators=[Length(max=40)])
 
 
 class ResolveForm(FlaskForm):
-    decision = RadioField(
-        "Decision",
-        choices=[("pass", "Pass: the criterion is met"), ("fail", "Fail: the criterion is not met")],
-        validators=[InputRequired(message="Choose pass or fail.")],
-    )
-    note = TextAreaField(
-        "Why (kept with the decision)",
-        validators=[DataRequired(message="Say why: the note is kept with the decision."), Length(max=2000)],
-    )
-    submit = SubmitField("Record decision")
+    decision = StringField()
+    note = TextAreaField(validators=[Length(max=2000)])
+
+
+class FollowUpForm(FlaskForm):
+    status = StringField(validators=[Optional()])
+    owner = StringField(validators=[Optional()])
+    callback = StringField(validators=[Optional()])  # datetime-local, site time zone
+    clear_callback = BooleanField()
+
+
+class CallForm(FlaskForm):
+    result = StringField()
+    status = StringField(validators=[Optional()])
+    callback = StringField(validators=[Optional()])
+    note = TextAreaField(validators=[Optional()])
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField()
+
+
+class AccountForm(FlaskForm):
+    language = StringField()
 
 
 class ActionForm(FlaskForm):
     """A button that changes something (log out, retry a notification): CSRF only."""
 
-    submit = SubmitField("Go")
-
 
 class EraseForm(FlaskForm):
     """Right to erasure from the lead page: an explicit tick, so a stray click erases nothing."""
 
-    confirm = BooleanField(
-        "The person asked for their data to be erased. Erase the screening and the stored conversation for good.",
-        validators=[DataRequired(message="Tick the box to confirm the erasure: nothing was deleted.")],
-    )
-    submit = SubmitField("Erase this person's data")
+    confirm = BooleanField()

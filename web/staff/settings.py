@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_STAFF_PORT = 8081
-PAGE_SIZE = 50
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # Henan Cancer Hospital, Zhengzhou
+PAGE_SIZE = 25  # leads per page of the list
+REVIEW_PAGE_SIZE = 10  # leads per page of the review queue
+MAX_PAGE = 100_000  # a larger page number is a 400, not a query
+CALL_LIST_LIMIT = 5000  # rows in one call-list export
 
 
 class SettingsError(ValueError):
@@ -46,3 +52,21 @@ def behind_proxy() -> bool:
     """STAFF_TRUST_PROXY=1: take the client address and scheme from one
     reverse proxy's X-Forwarded-* headers (needed for per-address login limits)."""
     return _flag("STAFF_TRUST_PROXY", False)
+
+
+def site_timezone_name() -> str:
+    return (os.environ.get("STAFF_TIMEZONE") or DEFAULT_TIMEZONE).strip()
+
+
+@lru_cache(maxsize=4)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"STAFF_TIMEZONE must be a time zone name like Asia/Shanghai, got {name!r}") from None
+
+
+def site_timezone() -> ZoneInfo:
+    """The time zone staff read and type times in (callbacks, the lists):
+    STAFF_TIMEZONE, default Asia/Shanghai. Stored times are UTC."""
+    return _zone(site_timezone_name())

@@ -184,7 +184,10 @@ def judge(conversation: Conversation, records: list, markers: dict) -> Verdict:
         problems.append(f"recorded as {record.get('role')}, is {expected_role}")
     for criterion, value in (expect.get("values") or {}).items():
         entry = (record or {}).get("criteria", {}).get(criterion) or {}
-        if not _matches(entry.get("value"), value):
+        stored = entry.get("value")
+        if isinstance(stored, dict) and not isinstance(value, dict):
+            stored = stored.get(criterion)  # {age: 12, guardian_present: yes}: the criterion's own fact
+        if not _matches(stored, value):
             problems.append(f"{criterion} value {entry.get('value')!r}, expected {value!r}")
     for criterion, wanted_verdict in (expect.get("verdicts") or {}).items():
         entry = (record or {}).get("criteria", {}).get(criterion) or {}

@@ -61,6 +61,7 @@ EXPECT_KEYS = {
 }
 INTERJECT_TRIGGERS = ("before", "after", "at", "after_end")
 DEFAULT_FALLBACK = "sorry, I'm not sure what you mean"
+NOT_PERSONAS = ("common.yaml", "known_failures.yaml")  # the folder's other files
 
 
 class PersonaError(ValueError):
@@ -94,6 +95,7 @@ class Persona:
     fallback: Say
     tags: list = field(default_factory=list)
     source: str = ""
+    own: int = 0  # how many of ``answers`` are the persona's own (the rest: its file's and the common ones)
 
     @property
     def contact(self) -> dict:
@@ -223,7 +225,7 @@ def load_personas(folder: Path) -> list[Persona]:
     fallback = _say(common.get("fallback", DEFAULT_FALLBACK), "common.yaml fallback")
     personas, names = [], set()
     for path in sorted(folder.glob("*.yaml")):
-        if path.name == "common.yaml":
+        if path.name in NOT_PERSONAS:
             continue
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -254,6 +256,7 @@ def load_personas(folder: Path) -> list[Persona]:
                     fallback=_say(raw["fallback"], where) if "fallback" in raw else fallback,
                     tags=list(raw.get("tags") or []),
                     source=path.name,
+                    own=len(own),
                 )
             )
     return personas

@@ -36,7 +36,10 @@ def figures(verdicts: list[Verdict]) -> dict:
         for v in verdicts
         if v.persona.role == "patient" and v.expected == "likely_eligible" and v.agree and v.conversation.ended
     ]
-    from_summary = [v.from_summary for v in verdicts if v.from_summary is not None]
+    # Physicians whose persona sets a limit from the summary: a complete summary (6 or so), or "skip" (14).
+    limited = [v for v in verdicts if v.from_summary is not None and v.persona.expect.get("max_from_summary")]
+    with_summary = [v.from_summary for v in limited if v.persona.expect["max_from_summary"] <= 7]
+    skipping = [v.from_summary for v in limited if v.persona.expect["max_from_summary"] > 7]
     return {
         "personas": len(verdicts),
         "agree": sum(v.agree for v in verdicts),
@@ -47,7 +50,8 @@ def figures(verdicts: list[Verdict]) -> dict:
         "unwanted_deletions": [v.persona.name for v in verdicts if v.unwanted_deletion],
         "couldnt_process": sum(v.couldnt_process for v in verdicts),
         "median_messages_eligible_patient": _median(eligible_patients),
-        "physician_from_summary": {"median": _median(from_summary), "max": max(from_summary, default=None)},
+        "physician_from_summary": {"median": _median(with_summary), "max": max(with_summary, default=None)},
+        "physician_from_skip": {"median": _median(skipping), "max": max(skipping, default=None)},
         "with_problems": [v.persona.name for v in verdicts if v.problems],
     }
 
@@ -99,7 +103,11 @@ def render(verdicts: list[Verdict], transport: str, seconds: float, exchanges: i
         out.append(f"  {role:<20} {row['median_messages']}")
     out.append(f"  eligible patients    {fig['median_messages_eligible_patient']} (target: at most 20)")
     summary = fig["physician_from_summary"]
-    out.append(f"  physicians, summary to end: median {summary['median']}, max {summary['max']} (target: at most 6)")
+    out.append(
+        f"  physicians, complete summary to the end: median {summary['median']}, max {summary['max']} (target: 6)"
+    )
+    skip = fig["physician_from_skip"]
+    out.append(f"  physicians, 'skip' to the end: median {skip['median']}, max {skip['max']} (target: 14)")
     out.append(f"personas with other problems: {len(fig['with_problems'])}")
 
     def block(title: str, chosen: list[Verdict], detail) -> None:

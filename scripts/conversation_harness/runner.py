@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from conversation_harness.personas import Persona
-from conversation_harness.speaker import Speaker, question_key
+from conversation_harness.speaker import Speaker, asked, question_key
 from conversation_harness.transports import UNAVAILABLE, message_markers
 
 MAX_MESSAGES = 60  # a persona gives up after this many messages (the conversation "did not end")
 LOOP = 3  # the same question asked this many times is a loop
 _PROGRESS = re.compile(r"question (\d+) of about (\d+)", re.IGNORECASE)
 SUMMARY_PROMPT = "case summary"  # words of the physician's summary question
+CONFIRMATIONS = ("confirm_delete", "confirm_stop", "confirm_restart")
 
 
 @dataclass
@@ -210,6 +211,14 @@ def judge(conversation: Conversation, records: list, markers: dict) -> Verdict:
         if text.lower() not in everything:
             problems.append(f"never said {text!r}")
 
+    # A confirmation (delete, stop, start over) the persona never meant to ask for.
+    own_keys = [alt for alternatives, _ in persona.answers[: persona.own] for alt in alternatives]
+    for exchange in exchanges:
+        for kind in CONFIRMATIONS:
+            prompted = [r for r in exchange.replies for m in markers[kind] if m in r.lower()]
+            if prompted and not any(key in asked(prompted[-1]) for key in own_keys):
+                problems.append(f'asked "{kind.replace("confirm_", "")}?" after "{exchange.said}" (not asked for)')
+
     # Faults of the conversation itself.
     if conversation.crashed:
         problems.append(f"harness/transport failure: {conversation.crashed}")
@@ -220,8 +229,8 @@ def judge(conversation: Conversation, records: list, markers: dict) -> Verdict:
     totals = [int(m.group(2)) for e in exchanges for r in e.replies for m in _PROGRESS.finditer(r)]
     if any(later > earlier for earlier, later in zip(totals, totals[1:], strict=False)):
         problems.append(f"'Question N of about M' grew: {totals}")
-    asked = Counter(question_key(e.replies[-1]) for e in exchanges if e.replies)
-    for question, times in asked.items():
+    repeats = Counter(question_key(e.replies[-1]) for e in exchanges if e.replies)
+    for question, times in repeats.items():
         if times >= LOOP and question:
             problems.append(f"asked {times} times: {question[:90]!r}")
     for question in conversation.unscripted:
@@ -252,5 +261,5 @@ def run_all(personas: list, transport, today: date | None = None, concurrency: i
     if bar is not None:
         bar.close()
     records = transport.records()
-    markers = {key: message_markers(key) for key in (UNAVAILABLE, "confirm_delete", "consent_thanks")}
+    markers = {key: message_markers(key) for key in (UNAVAILABLE, "consent_thanks", *CONFIRMATIONS)}
     return [judge(c, records.get(c.sender, []), markers) for c in conversations]

@@ -207,3 +207,18 @@ def test_outcome_agreement_over_rest(rest_verdicts):
     verdicts = list(rest_verdicts.values())
     assert report.figures(verdicts)["agreement"] >= MIN_AGREEMENT_REST, report.render(verdicts, "rest", 0)
     assert report.figures(verdicts)["couldnt_process"] == 0
+
+
+def test_a_persona_file_that_does_not_follow_the_format_is_named(tmp_path):
+    (tmp_path / "broken.yaml").write_text(
+        "personas:\n  - name: x\n    role: patient\n    facts: {age: 40}\n    answers: {how old: '40'}\n"
+        "    expect: {outcome: likely_eligible, because: test}\n"
+    )
+    with pytest.raises(persona_files.PersonaError, match=r"broken.yaml persona 1 \(x\): facts lack"):
+        persona_files.load_personas(tmp_path)
+    (tmp_path / "broken.yaml").write_text(
+        "personas:\n  - name: y\n    role: patient\n    answers: {}\n    facts: {respondent: me, age: 1, sex: male,"
+        " diagnosis: d, prior_tki: t, contact: {}}\n    expect: {outcome: not_eligible, because: test}\n"
+    )
+    with pytest.raises(persona_files.PersonaError, match="knocked_out"):
+        persona_files.load_personas(tmp_path)

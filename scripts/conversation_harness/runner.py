@@ -233,8 +233,10 @@ def judge(conversation: Conversation, records: list, markers: dict) -> Verdict:
     for question, times in repeats.items():
         if times >= LOOP and question:
             problems.append(f"asked {times} times: {question[:90]!r}")
-    for question in conversation.unscripted:
-        problems.append(f"persona had no scripted answer for: {question[:120]!r}")
+    for question, times in Counter(q[:120] for q in conversation.unscripted).items():
+        problems.append(
+            f"persona had no scripted answer for: {question!r}" + (f" ({times} times)" if times > 1 else "")
+        )
     return verdict
 
 

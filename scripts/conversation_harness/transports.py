@@ -231,6 +231,7 @@ class RestTransport:
 class RestSession:
     def __init__(self, transport: RestTransport, sender: str):
         self.transport, self.sender = transport, sender
+        self.ended = False
 
     def send(self, say: Say) -> BotTurn:
         transport = self.transport
@@ -243,4 +244,8 @@ class RestSession:
         replies = [str(m.get("text") or "") for m in messages if m.get("text")]
         buttons = [b.get("title") or b.get("payload") for b in (messages[-1].get("buttons") or [])] if messages else []
         erased = any(marker in r.lower() for marker in transport._deleted for r in replies)
-        return BotTurn(replies, buttons, ended=transport.ended(replies), erased=erased)
+        # Over once an ending is said; it stays over until the assistant asks something again
+        # (a new start after "delete", a screening reopened by a correction), as the stage would say.
+        asks = bool(replies) and replies[-1].rstrip().endswith(("?", "？"))
+        self.ended = transport.ended(replies) or (self.ended and not asks)
+        return BotTurn(replies, buttons, ended=self.ended, erased=erased)

@@ -220,6 +220,9 @@ def judge(conversation: Conversation, records: list, markers: dict) -> Verdict:
                 problems.append(f'asked "{kind.replace("confirm_", "")}?" after "{exchange.said}" (not asked for)')
 
     # Faults of the conversation itself.
+    silent = [e.said for e in exchanges if not e.replies]
+    if silent:
+        problems.append(f'no reply at all to {len(silent)} message(s), first: "{silent[0]}"')
     if conversation.crashed:
         problems.append(f"harness/transport failure: {conversation.crashed}")
     elif not conversation.ended:

@@ -173,6 +173,15 @@ def judge(conversation: Conversation, records: list, markers: dict) -> Verdict:
     ):
         stored = (record or {}).get("contact") or {}
         problems.append(f"expected its {expect['contact']} to reach staff; stored {stored}")
+    stored = (record or {}).get("contact") or {}
+    if persona.wants_contact and _reachable(record, contact):
+        # Who to ask for and when: what the persona said, not a piece of another answer.
+        name, when = str(contact.get("name") or ""), str(contact.get("time") or "")
+        if name and name.lower() not in str(stored.get("name") or "").lower():
+            problems.append(f"contact name stored as {stored.get('name')!r}, said {name!r}")
+        said_when = str(stored.get("preferred_time") or "").strip().lower()
+        if when and said_when and when.lower() not in said_when and said_when not in when.lower():
+            problems.append(f"best time stored as {stored.get('preferred_time')!r}, said {when!r}")
     if expect.get("contact") == "none" and record:
         stored = record.get("contact") or {}
         if stored.get("phone") or stored.get("email"):

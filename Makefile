@@ -30,7 +30,7 @@ timed = t0=$$(date +%s); $(2); rc=$$?; \
 	if [ -n "$(IS_CI)" ]; then echo "[time] $(1): $$(( $$(date +%s) - t0 ))s"; fi; \
 	exit $$rc
 
-.PHONY: help setup train run test lint bench audit nlu-report lock clean distclean
+.PHONY: help setup train run test lint bench converse audit nlu-report lock clean distclean
 
 help:
 	@echo "make run         install (first time), train if needed, start all services"
@@ -39,6 +39,7 @@ help:
 	@echo "make setup       create $(VENV) from requirements.lock (no-op when unchanged)"
 	@echo "make train       train models/<hash>.tar.gz if config/domain/data changed"
 	@echo "make bench       benchmark screenings over REST vs Rasa's starter bot (var/bench/)"
+	@echo "make converse    every persona (tests/personas/) over REST, outcomes vs the registry (TRANSPORT=local: in-process)"
 	@echo "make audit       known vulnerabilities of requirements.lock (pip-audit, own venv)"
 	@echo "make nlu-report  NLU evaluation report (scripts/nlu_report.sh)"
 	@echo "make lock        regenerate requirements.lock from requirements.in"
@@ -91,6 +92,17 @@ test: setup
 # BENCH_ARGS="--skip-train --no-reference" for a quick re-run.
 bench: setup
 	@$(PY) scripts/bench.py $(BENCH_ARGS)
+
+# The conversation harness: every persona of tests/personas/ talks to the bot, the
+# results are read from the staff export and compared with the registry text. Exits
+# non-zero on any unsafe pass, lead without contact or unwanted deletion.
+# TRANSPORT=rest (default: the real servers on free ports) or local (in-process);
+# CONVERSE_ARGS="--only NAME --show" for one conversation in full (--help for the rest).
+TRANSPORT ?= rest
+converse: setup
+	@if [ "$(TRANSPORT)" = "rest" ]; then bash scripts/train.sh; fi
+	@mkdir -p var/converse
+	@$(PY) scripts/converse.py --transport $(TRANSPORT) --json var/converse/$(TRANSPORT).json $(CONVERSE_ARGS)
 
 # pip-audit from an environment of its own (it would upgrade packaging in .venv).
 audit:

@@ -11,8 +11,10 @@ import re
 _REFERENCE = re.compile(r"^\s*#?\s*([0-9a-f]{4})\s*-?\s*([0-9a-f]{4})\s*$", re.I)
 
 
-def reference_number(screening_id: str) -> str:
-    return f"{screening_id[:4]}-{screening_id[4:8]}".upper()
+def reference_number(screening_id: object) -> str:
+    """The first 8 characters of the screening id, upper-case, as XXXX-XXXX."""
+    head = re.sub(r"[^0-9A-Za-z]", "", str(screening_id or ""))[:8].upper()
+    return f"{head[:4]}-{head[4:]}" if len(head) == 8 else head
 
 
 def reference_prefix(text: str) -> str | None:

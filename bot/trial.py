@@ -74,7 +74,7 @@ STEP_KEYS = frozenset(
     }
 )
 CRITERION_KEYS = frozenset(
-    {"id", "kind", "source_ref", "source", "plain", "why", "steps", "rule", "settled_by", "knockout"}
+    {"id", "name", "kind", "source_ref", "source", "plain", "why", "steps", "rule", "settled_by", "knockout"}
 )
 TEXT_AUDIENCES = ("patient", "caregiver", "physician", "patient_minor", "caregiver_minor")
 
@@ -179,6 +179,7 @@ class Criterion:
     rule: dict
     settled_by: tuple = ROLES
     knockout: bool = False
+    name: Any = None  # a short readable name for staff ({en, zh})
 
     def plain_in(self, language: str) -> str:
         return localized(self.plain, language, fallback=DEFAULT_LANGUAGE)
@@ -531,6 +532,7 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
                 rule=rule,
                 settled_by=settled_by,
                 knockout=bool(raw.get("knockout", False)),
+                name=raw.get("name") if _is_text(raw.get("name")) else None,
             )
         )
     if check.errors:

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from bot.outcome import DECLINED, FAIL, OUTCOMES, UNCERTAIN, VERDICTS
+from bot.reference import reference_number
 from bot.store.errors import InvalidInput
 from bot.store.sql import Database, chunks, placeholders
 
@@ -144,10 +145,8 @@ def text_or_none(value: Any) -> str | None:
 
 
 def reference(screening_id: Any) -> str:
-    """The short reference staff and people say on the phone: the first 8
-    characters of the screening id, upper-case, as XXXX-XXXX."""
-    head = re.sub(r"[^0-9A-Za-z]", "", str(screening_id or ""))[:8].upper()
-    return f"{head[:4]}-{head[4:]}" if len(head) == 8 else head
+    """The short reference staff and people say on the phone (bot/reference.py, one definition)."""
+    return reference_number(screening_id)
 
 
 def search_keys(contact: Any) -> tuple[str | None, str | None]:

@@ -62,6 +62,10 @@ def _phrases(path: str) -> dict:
     for name, by_language in data.items():
         if not isinstance(by_language, dict) or not set(by_language) <= set(LANGUAGES):
             raise ValueError(f"{path}: {name}: must map languages ({', '.join(LANGUAGES)}) to lists of phrases")
+        for language, items in by_language.items():
+            odd = [item for item in items or [] if not isinstance(item, str)]
+            if odd:  # YAML reads a bare yes, no or on as true/false
+                raise ValueError(f"{path}: {name}.{language}: quote {odd!r} (YAML read it as {type(odd[0]).__name__})")
     return data
 
 

@@ -30,6 +30,13 @@ _SPLIT = re.compile(r"[,;，；、\n]+|\s+/\s+")
 _NAME_FILLER = re.compile(
     r"^\s*(?:my name is|name is|name:|i'?m|i am|this is|it'?s|call me|ask for|我叫|我是|名字是|姓名[:：]?)\s*", re.I
 )
+_SHORT_DAYS = {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}
+# "yes please: Sun Lei", "ok - Li Wei", "好的，王芳": the reply before the name is not part of it.
+_LEADING_REPLY = re.compile(
+    r"^\s*(?:(?:yes|yeah|yep|ok|okay|sure|fine|please|of course|go ahead|no problem|好的|好|可以|行|嗯)"
+    r"(?:\s+please)?\s*[:：,，.\-–—!！]*\s*)+",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -56,10 +63,12 @@ def read_details(text: str) -> Details:
         if not chunk:
             continue
         timing = parse_preferred_time(chunk)
-        if not timing.unclear and timing.extra.get("slots"):
+        # "Sun Lei" is a name, not Sunday: a day's short form alone does not make a time.
+        slots = [slot for slot in timing.extra.get("slots") or [] if str(slot).lower() not in _SHORT_DAYS]
+        if not timing.unclear and slots:
             when = when or timing.value
             continue
-        candidate = _NAME_FILLER.sub("", chunk)
+        candidate = _NAME_FILLER.sub("", _LEADING_REPLY.sub("", chunk))
         if name is None and candidate and not _is_reply_word(candidate):
             parsed = parse_name(candidate)
             if not parsed.unclear:
@@ -127,13 +136,13 @@ def apply_contact(state: ScreeningState, step_id: str, text: str) -> Applied:
                 return Applied(state, [say("contact_consent_reask")], reasked=True)
             agreed = False  # never loop; staff still have the transcript
         contact.consented = agreed
-    _take_details(contact, read_details(text), step_id)
+    _take_details(contact, read_details(text), step_id, text)
     if step_id == METHOD and not contact.reachable and attempts[step_id] < 2:
         return Applied(state, [say("contact_method_hint")], reasked=True)
     return Applied(state)
 
 
-def _take_details(contact: Contact, details: Details, step_id: str) -> None:
+def _take_details(contact: Contact, details: Details, step_id: str, text: str = "") -> None:
     if not contact.consented:
         return
     contact.name = contact.name or details.name
@@ -141,4 +150,6 @@ def _take_details(contact: Contact, details: Details, step_id: str) -> None:
     contact.email = contact.email or details.email
     contact.preferred_time = contact.preferred_time or details.preferred_time
     if step_id == TIME and not contact.preferred_time:
-        contact.preferred_time = "any time"
+        # A time nobody could read ("mornigns") is kept as typed: staff read it.
+        typed = " ".join(text.split())[:200]
+        contact.preferred_time = typed if typed and not _is_reply_word(typed) else "any time"

@@ -117,6 +117,20 @@ def _matches(value, expected) -> bool:
     return value == expected
 
 
+def unsafe_pass(expect: dict, record: dict | None, got: str) -> bool:
+    """A clearly ineligible person let through: the outcome says likely eligible, or the
+    criterion that should knock them out was scored ``pass``. (An ineligible person sent to
+    staff review, with that criterion ``uncertain``, disagrees with the registry but is not
+    a pass: a person decides; it still counts against outcome agreement.)"""
+    if expect["outcome"] != "not_eligible":
+        return False
+    if got == "likely_eligible":
+        return True
+    criterion = expect.get("knocked_out")
+    verdict = (((record or {}).get("criteria") or {}).get(criterion) or {}).get("verdict") if criterion else None
+    return verdict == "pass"
+
+
 def judge(conversation: Conversation, records: list, markers: dict) -> Verdict:
     persona, expect = conversation.persona, conversation.persona.expect
     record = records[-1] if records else None  # the newest screening of the conversation
@@ -125,7 +139,7 @@ def judge(conversation: Conversation, records: list, markers: dict) -> Verdict:
     got = record["outcome"] if record else ("deleted" if erased else "no_record")
     verdict = Verdict(persona, conversation, record, got, got == expect["outcome"])
     verdict.messages = len(exchanges)
-    verdict.unsafe = expect["outcome"] == "not_eligible" and got in ("likely_eligible", "needs_review")
+    verdict.unsafe = unsafe_pass(expect, record, got)
     problems = verdict.problems
 
     # Unwanted deletions: data erased where the persona did not confirm a delete it asked for.

@@ -35,7 +35,18 @@ MAX_ANSWER_CHARS = 2000
 SUMMARY_STEP = "summary"
 GUARDIAN_FACT = "guardian_present"
 CONTACT_STEPS = ("contact_consent", "contact_name", "contact_method", "contact_time")
-RULE_FACT_KEYS = ("fact", "when_fact", "detail_fact", "history_fact", "extent_fact", "progression_fact", "analyte")
+RULE_FACT_KEYS = (
+    "fact",
+    "when_fact",
+    "detail_fact",
+    "history_fact",
+    "extent_fact",
+    "progression_fact",
+    "analyte",
+    "creatinine_fact",
+    "clearance_fact",
+    "weight_fact",
+)
 _NOT_AVAILABLE = re.compile(
     r"\b(not (done|available|known|yet|measured|tested)|n/?a|unknown|don'?t know|do not know|no idea|"
     r"pending|not to hand|none available|skip|unavailable)\b",
@@ -604,7 +615,13 @@ def _fact_record(parsed: Parsed, answer: str, step_id: str, source: str) -> dict
 
 
 def _as_dict(evaluation: Evaluation) -> dict:
-    return {"verdict": evaluation.verdict, "reason": evaluation.reason}
+    reason = evaluation.reason
+    return {
+        "verdict": evaluation.verdict,
+        "reason": reason.text("en"),
+        "reason_key": reason.key,
+        "reason_params": reason.params,
+    }
 
 
 def _shown(record: dict) -> str:

@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 from bot import conditions
-from bot.outcome import VERDICTS
 
 DEFAULT_TRIAL_FILE = Path(__file__).parent / "trials" / "NCT05617859.yaml"
 ROLES = ("patient", "caregiver", "physician")
@@ -184,7 +183,6 @@ def get_trial() -> Trial:
 
 def _build(data: dict, check: _Checker, path: str) -> Trial | None:
     from bot.parsing.registry import PARSERS  # late: parsers load spaCy lazily
-    from bot.rules import RULES
 
     info = check.need(data, "trial", (), dict) or {}
     trial_id = check.need(info, "id", ("trial",))
@@ -303,7 +301,7 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
             if role not in ROLES:
                 check.fail(where + ("settled_by",), f"unknown role {role!r}")
         rule = check.need(raw, "rule", where, dict) or {}
-        _check_rule(rule, where + ("rule",), check, RULES)
+        _check_rule(rule, where + ("rule",), check)
         criteria.append(
             Criterion(
                 id=cid or "",
@@ -334,22 +332,9 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
     )
 
 
-def _check_rule(rule: dict, where: tuple, check: _Checker, rules: dict) -> None:
-    rule_type = rule.get("type")
-    if rule_type not in rules:
-        check.fail(where + ("type",), f"unknown rule type {rule_type!r}; known: {', '.join(sorted(rules))}")
-        return
-    for problem_where, problem in rules[rule_type].problems(rule):
+def _check_rule(rule: dict, where: tuple, check: _Checker) -> None:
+    """Every parameter of a rule (and of its parts) is one its type declares, with the right type."""
+    from bot.rules import rule_problems
+
+    for problem_where, problem in rule_problems(rule):
         check.fail(where + tuple(problem_where), problem)
-    for key, value in rule.items():
-        if key.endswith("_reason") and not isinstance(value, str):
-            check.fail(where + (key,), "must be text")
-    if rule_type == "all_of":
-        for index, sub in enumerate(rule.get("rules") or []):
-            if isinstance(sub, dict):
-                _check_rule(sub, where + ("rules", index), check, rules)
-    if rule_type == "answer_map":
-        for fact, mapping in (rule.get("facts") or {}).items():
-            for answer, verdict in (mapping or {}).items():
-                if verdict not in VERDICTS:
-                    check.fail(where + ("facts", fact, answer), f"unknown verdict {verdict!r}")

@@ -1023,6 +1023,32 @@ def default_uln(analyte: str, sex: str | None = None) -> tuple:
     return float(uln), source
 
 
+def default_uln_options(analyte: str, sex: str | None = None, age: float | None = None) -> tuple:
+    """([possible ULNs], where they came from) for a result given without its lab's ULN.
+
+    One ULN when it does not depend on sex or the sex is known; both the
+    female and the male limit when it does and the sex is not known (the
+    scorer passes or fails only when both agree). An entry marked
+    ``adults_only`` has no default under 18 (LookupError): children's limits
+    are lower and vary with age, so the laboratory's own ULN is needed.
+    Raises KeyError for an analyte the reference file does not cover.
+    """
+    ranges = _reference_ranges()
+    if analyte not in ranges:
+        raise KeyError(f"no default ULN for {analyte!r} in {_reference_ranges_path().name}")
+    entry = ranges[analyte]
+    if entry.get("adults_only") and age is not None and age < 18:
+        raise LookupError(f"the default {analyte} ULN is for adults; a child's needs the laboratory's own ULN")
+    uln = entry["uln"]
+    source = f"{_reference_ranges_path().name} ({entry.get('source', 'no source given')})"
+    if not isinstance(uln, dict):
+        return [float(uln)], source
+    key = {"m": "male", "f": "female", "man": "male", "woman": "female"}.get((sex or "").lower(), (sex or "").lower())
+    if key in uln:
+        return [float(uln[key])], f"{source}; {key} limit"
+    return sorted(float(v) for v in uln.values()), f"{source}; sex not known: every limit"
+
+
 def read_lab_at(text: str, pos: int, analyte: str) -> Parsed | None:
     """The value of ``analyte`` written at ``pos`` (just after its name, e.g.
     after "viral load"), interpreted like ``parse_labs`` does; None if no value

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.engine import Screening
-from bot.outcome import NOT_ASKED, compute_outcome
+from bot.outcome import DECLINED, NOT_ASKED, compute_outcome
+from bot.reasons import Reason
 from bot.rules import evaluate
 from bot.trial import Trial, get_trial
 
@@ -47,14 +48,18 @@ def check_answers(
                                       "value": <stored fact value(s)> | None,
                                       "answer": <verbatim answer(s)> | None}}}
 
-    Every criterion of the trial is listed. A criterion none of whose facts
-    was answered (directly, through a pasted summary or a checklist) is
-    ``not_asked``; every other one is scored from all the facts gathered, as
-    the engine scores it at that point of the conversation (a follow-up
-    question it would still ask counts as not answered yet). ``outcome``
-    treats the answers given as the whole screening: ``not_eligible`` with
-    any ``fail``, else ``needs_review`` with any ``uncertain``, else
-    ``likely_eligible``. Raises ValueError for an unknown step or role.
+    Every criterion of the trial is listed. A criterion none of whose steps
+    was answered and none of whose facts is known (from its own questions,
+    a pasted summary or the physician's checklist) is ``not_asked``; every
+    other one is scored from all the facts gathered. A part of a criterion
+    not answered at all is left out (labs alone score blood counts); a
+    follow-up the answer needs and that the engine would ask next (the date
+    of an event, the amputation after ECOG 2, liver metastases after a high
+    ALT) leaves the criterion ``uncertain``. ``outcome`` treats the answers
+    given as the whole screening: ``not_eligible`` with any ``fail``, else
+    ``needs_review`` with any ``uncertain``, else ``likely_eligible``;
+    ``declined`` (every criterion ``not_asked``) when a guardian did not
+    agree. Raises ValueError for an unknown step or role.
     """
     trial = trial or get_trial()
     if role not in ROLES:
@@ -69,20 +74,17 @@ def check_answers(
             screening.state["current"] = step_id
             if not screening.answer(text).reasked:
                 break
+    if screening.outcome == DECLINED:
+        return {"outcome": DECLINED, "criteria": {c.id: _not_answered() for c in trial.criteria}}
     criteria = {}
-    record = screening.record() if screening.phase != "declined" else {"criteria": {}}
+    record = screening.record()
+    answered = set(screening.state["answered"])
     context = screening._context()
     for criterion in trial.criteria:
         entry = record["criteria"].get(criterion.id) or {}
-        if not entry.get("answer") and entry.get("value") is None:
-            criteria[criterion.id] = {
-                "verdict": NOT_ASKED,
-                "reason": "not answered",
-                "reason_key": "not_answered",
-                "reason_params": {},
-                "value": None,
-                "answer": None,
-            }
+        touched = entry.get("answer") or entry.get("value") is not None or answered & set(criterion.steps)
+        if not touched:
+            criteria[criterion.id] = _not_answered()
             continue
         result = evaluate(criterion.rule, context)
         criteria[criterion.id] = {
@@ -95,3 +97,15 @@ def check_answers(
         }
     outcome = compute_outcome({cid: c["verdict"] for cid, c in criteria.items()}, finished=True)
     return {"outcome": outcome, "criteria": criteria}
+
+
+def _not_answered() -> dict:
+    reason = Reason("not_answered_yet", {})
+    return {
+        "verdict": NOT_ASKED,
+        "reason": reason.text("en"),
+        "reason_key": reason.key,
+        "reason_params": reason.params,
+        "value": None,
+        "answer": None,
+    }

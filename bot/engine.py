@@ -263,6 +263,7 @@ class Screening:
         reply = Reply()
         if step.id == SUMMARY_STEP:
             self._store(step, clear, text)
+            self._keep_unreadable_values(step, results, text)
             self._mark_answered(step.id)
             if clear:
                 reply.messages.append(
@@ -273,12 +274,14 @@ class Screening:
             return reply
         if clear or (step.expects and _NOT_AVAILABLE.search(text)):
             self._store(step, clear, text)
+            self._keep_unreadable_values(step, results, text)
         else:
             attempts = self.state["attempts"].get(step.id, 0) + 1
             self.state["attempts"][step.id] = attempts
             if attempts < 2:
                 return Reply([self._say("reask", hint=step.hint, example=step.example)], reasked=True)
-            self._store_unclear(step, text, results.get(step.primary_fact))
+            if not self._keep_unreadable_values(step, results, text):
+                self._store_unclear(step, text, results.get(step.primary_fact))
             reply.messages.append(self._say("recorded_unclear"))
         self._mark_answered(step.id)
         self._check_guardian()
@@ -322,7 +325,7 @@ class Screening:
         results = {}
         for fact, parser in step.parse.items():
             try:
-                parsed = PARSERS[parser](text, self.today)
+                parsed = _run_parser(parser, text, self.today, step, self.trial)
             except Exception as error:  # noqa: BLE001 - a parser bug must never lose the answer
                 parsed = Parsed("unclear", note=f"parser error: {type(error).__name__}")
             if isinstance(parsed, dict):
@@ -347,9 +350,35 @@ class Screening:
                     self.state["facts"][fact] = record
 
     def _store_unclear(self, step: Step, text: str, parsed: Parsed | None) -> None:
-        record = _fact_record(parsed or Parsed("unclear"), text, step.id, "answer")
-        record["unclear"] = True
-        self.state["facts"][step.primary_fact] = record
+        """An answer not understood, kept where the criterion's rule reads it.
+
+        A lab step's primary fact is only the step's name: its analytes are
+        what the rules read, so the answer is kept under each analyte the
+        step asks for and nobody has given yet (issue 11: a typed value is
+        never lost).
+        """
+        names = [a for a in step.expects if a not in self.state["facts"]] or [step.primary_fact]
+        for name in names:
+            record = _fact_record(parsed or Parsed("unclear"), text, step.id, "answer")
+            record["unclear"] = True
+            self.state["facts"][name] = record
+
+    def _keep_unreadable_values(self, step: Step, results: dict, text: str) -> bool:
+        """Keep the values a parser found but could not read ("Hb 9 g/L", a QTc by
+        Bazett) as not-understood facts, so their criterion goes to review
+        with the person's words instead of silently staying pending. A clear
+        value already known is not replaced. Returns whether any was kept."""
+        kept = False
+        for fact, parsed in results.items():
+            if not (parsed.unclear and parsed.extra.get("mentioned")):
+                continue
+            known = self.state["facts"].get(fact)
+            if known is not None and not known.get("unclear"):
+                continue
+            answer = text if step.id != SUMMARY_STEP else (parsed.span or text)
+            self.state["facts"][fact] = _fact_record(parsed, answer, step.id, "answer")
+            kept = True
+        return kept
 
     def _mark_answered(self, step_id: str) -> None:
         if step_id not in self.state["answered"]:
@@ -414,7 +443,11 @@ class Screening:
         text = clip(text)
         cleaned = _CORRECTION_WORDS.sub("", _NOT_VALUE.sub(" ", text)).strip(" ,.")
         facts = self.state["facts"]
-        found = {fact: parsed for fact, parsed in extract_summary(cleaned, self.today).items() if fact in facts}
+        found = {
+            fact: parsed
+            for fact, parsed in extract_summary(cleaned, self.today, self.trial.summary).items()
+            if fact in facts
+        }
         if "age" in facts and "age" not in found:
             age = PARSERS["age"](cleaned, self.today)
             if not age.unclear and re.search(r"\b(i'?m|i am|age|aged|years?|old|he'?s|she'?s|is)\b", cleaned, re.I):
@@ -580,6 +613,18 @@ class Screening:
             names.extend(step.expects)
         names.extend(_rule_facts(criterion.rule))
         return [n for n in dict.fromkeys(names) if n in self.state["facts"]]
+
+
+def _run_parser(name: str, text: str, today: date, step: Step, trial: Trial):
+    """A parser of the trial file. Lab parsers also get the analytes the step asks
+    for, so a bare value ("0.9 mg/dL" when asked for creatinine) is read; the
+    summary parser gets the trial's mapping of findings onto its facts."""
+    parser = PARSERS[name]
+    if getattr(parser, "reads_expected", False):
+        return parser(text, today, expects=step.expects)
+    if getattr(parser, "reads_summary_mapping", False):
+        return parser(text, today, mapping=trial.summary)
+    return parser(text, today)
 
 
 def _rule_facts(rule) -> list:

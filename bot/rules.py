@@ -1006,7 +1006,7 @@ class Labs(Rule):
         if "max_x_uln" in check:
             return self._uln(check, params, ctx, value, label)
         if number is None:
-            return evaluation(UNCERTAIN, "lab_no_value", status=(value or {}).get("status") or "", **shown)
+            return self._status_only(check, analyte, value, shown)
         comparator = value.get("comparator") if isinstance(value, dict) else None
         low, high = interval(number, comparator)
         shown["comparator"] = comparator or ""
@@ -1034,6 +1034,22 @@ class Labs(Rule):
         if comparator:
             return evaluation(UNCERTAIN, "lab_bound", limit=max(check["max_by_sex"].values()), **shown)
         return self._by_sex(check, params, ctx, number, shown)
+
+    @staticmethod
+    def _status_only(check: dict, analyte: str, value: Any, shown: dict) -> Evaluation:
+        """A result reported only as "normal": within a maximum that is at or above
+        the reference table's ULN; anything else is for staff."""
+        from bot.parsing.labs import default_uln_options
+
+        status = (value or {}).get("status") if isinstance(value, dict) else None
+        if status == "normal" and "max" in check:
+            try:
+                options, _ = default_uln_options(analyte)
+            except (KeyError, LookupError, ValueError):
+                options = []
+            if options and max(options) <= check["max"]:
+                return evaluation(PASS, "lab_reported_normal", limit=check["max"], uln=max(options), **shown)
+        return evaluation(UNCERTAIN, "lab_no_value", status=status or "", **shown)
 
     @staticmethod
     def _by_sex(check, params, ctx, number, shown):
@@ -1126,6 +1142,9 @@ def multiples_of_uln(analyte: str, value: dict, sex: str | None, age: Any = None
         low, high = interval(value["x_uln"], comparator)
         return Multiple(max(low, 0.0), high, reason("uln_stated", original=value.get("original", "")))
     number = value.get("value")
+    if number is None and value.get("status") == "normal":
+        # "LFTs normal", "within normal limits": at most the upper limit of normal.
+        return Multiple(0.0, 1.0, reason("uln_reported_normal", original=value.get("original", "")))
     if number is None:
         return Multiple(problem=reason("uln_no_value", status=value.get("status") or ""))
     shown = {"value": number, "unit": value.get("unit") or "", "original": value.get("original", "")}
@@ -1191,9 +1210,8 @@ class Renal(Rule):
             return evaluation(PASS, "uln_within", **shown)
         first = reason("uln_above", **shown) if found.low > limit else reason("uln_straddles", high=found.high, **shown)
         min_age = params.get("crcl_min_age", 18)
-        if isinstance(age, dict):
-            age = age.get("min") if age.get("min") == age.get("max") else None
-        if age is not None and age < min_age:
+        youngest, oldest = (age.get("min"), age.get("max")) if isinstance(age, dict) else (age, age)
+        if youngest is not None and youngest < min_age:
             return evaluation(UNCERTAIN, "crcl_not_for_minors", first=first.to_dict(), min_age=min_age)
         if weight is None or sex not in ("male", "female") or age is None:
             missing = [name for name, v in (("weight", weight), ("sex", sex), ("age", age)) if v is None]
@@ -1207,19 +1225,23 @@ class Renal(Rule):
             if uln_umol is None or value.get("x_uln") is None:
                 return evaluation(UNCERTAIN, "crcl_needs_value", first=first.to_dict())
             umol = value["x_uln"] * uln_umol
-        clearance = cockcroft_gault(age, weight, umol, sex)
+        # An age known within bounds: the oldest gives the lowest clearance.
+        lowest = cockcroft_gault(oldest, weight, umol, sex)
+        highest = cockcroft_gault(youngest, weight, umol, sex)
         shown_cg = {
             "first": first.to_dict(),
-            "clearance": clearance,
-            "age": age,
+            "clearance": lowest,
+            "age": oldest if youngest == oldest else f"{youngest}-{oldest}",
             "weight": weight,
             "sex": sex,
             "minimum": minimum,
             "mg_dl": umol / CREATININE_UMOL_PER_MG_DL,
         }
-        if clearance >= minimum:
+        if lowest >= minimum:
             return evaluation(PASS, "crcl_computed_enough", **shown_cg)
-        return evaluation(FAIL, "crcl_computed_too_low", **shown_cg)
+        if highest < minimum:
+            return evaluation(FAIL, "crcl_computed_too_low", **shown_cg)
+        return evaluation(UNCERTAIN, "crcl_computed_near", highest=highest, **shown_cg)
 
 
 class AllOf(Rule):

@@ -78,6 +78,8 @@ class Trial:
     button_sets: dict
     path: str = ""
     criterion_of_step: dict = field(default_factory=dict)
+    # How a pasted case summary fills this trial's facts (bot/parsing/summary.py).
+    summary: dict = field(default_factory=dict)
 
     def criterion(self, criterion_id: str) -> Criterion:
         for criterion in self.criteria:
@@ -316,6 +318,7 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
                 knockout=bool(raw.get("knockout", False)),
             )
         )
+    summary = _summary_mapping(data.get("summary"), check, known_facts)
     if check.errors:
         return None
     return Trial(
@@ -329,7 +332,57 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
         button_sets=button_sets,
         path=path,
         criterion_of_step=criterion_of_step,
+        summary=summary,
     )
+
+
+def _summary_mapping(raw: Any, check: _Checker, known_facts: set) -> dict:
+    """The ``summary:`` section: which finding of a pasted summary fills which fact.
+
+    ``facts``: finding -> fact (``labs: true`` files lab values under their
+    analytes); ``drug_classes``: fact -> drug classes; ``progression_fact``;
+    ``ignore_drugs``. Every fact must be one a step asks for.
+    """
+    from bot.parsing.summary import SOURCES
+
+    if raw is None:
+        return {}
+    where = ("summary",)
+    if not isinstance(raw, dict):
+        check.fail(where, "must be a mapping with facts, drug_classes, progression_fact, ignore_drugs")
+        return {}
+    allowed = {"facts", "drug_classes", "progression_fact", "ignore_drugs"}
+    for key in raw:
+        if key not in allowed:
+            check.fail(where + (key,), f"unknown key; known: {', '.join(sorted(allowed))}")
+    facts = raw.get("facts") or {}
+    if not isinstance(facts, dict):
+        check.fail(where + ("facts",), "must map findings to fact names")
+        facts = {}
+    for source, fact in facts.items():
+        if source not in SOURCES:
+            check.fail(where + ("facts", source), f"unknown finding; known: {', '.join(SOURCES)}")
+        elif source == "labs":
+            if not isinstance(fact, bool):
+                check.fail(where + ("facts", source), "must be true or false (lab values keep their analyte names)")
+        elif not isinstance(fact, str) or fact not in known_facts:
+            check.fail(where + ("facts", source), f"no step asks for the fact {fact!r}")
+    classes = raw.get("drug_classes") or {}
+    if not isinstance(classes, dict):
+        check.fail(where + ("drug_classes",), "must map fact names to lists of drug classes")
+        classes = {}
+    for fact, names in classes.items():
+        if fact not in known_facts:
+            check.fail(where + ("drug_classes", fact), "no step asks for this fact")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            check.fail(where + ("drug_classes", fact), "must be a list of drug classes")
+    progression = raw.get("progression_fact")
+    if progression is not None and progression not in classes:
+        check.fail(where + ("progression_fact",), "must be one of the drug_classes facts")
+    ignore = raw.get("ignore_drugs") or []
+    if not isinstance(ignore, list) or not all(isinstance(n, str) for n in ignore):
+        check.fail(where + ("ignore_drugs",), "must be a list of medicine names")
+    return {k: v for k, v in raw.items() if k in allowed}
 
 
 def _check_rule(rule: dict, where: tuple, check: _Checker) -> None:

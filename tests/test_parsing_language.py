@@ -292,7 +292,6 @@ def test_event_future_note_and_extra():
         ("forty-five", 45),
         ("45 years old", 45),
         ("I'm 45", 45),
-        ("born in 1950", 75),
         ("DOB 1980-03-02", 46),
         ("DOB 1980-12-02", 45),
         ("62M", 62),
@@ -322,7 +321,6 @@ def test_parse_age(text, age):
         ("200", "over 120"),
         ("I am 200 years old", "over 120"),
         ("born in 2030", "future"),
-        ("in my forties", "range"),
         ("", "no age"),
         ("old enough", "no age"),
         ("45 or 46", "several"),
@@ -333,11 +331,39 @@ def test_parse_age_unclear(text, why):
     assert r.unclear and why in r.note
 
 
-def test_age_range_and_birth_year_bounds():
-    assert demographics.parse_age("in my forties", TODAY).extra == {"age_min": 40, "age_max": 49}
-    r = demographics.parse_age("born in 1950", TODAY)
-    assert r.extra == {"age_min": 75, "age_max": 76} and r.confidence < 0.9
-    assert demographics.parse_age("about 45", TODAY).confidence <= HEDGED
+@pytest.mark.parametrize(
+    "text,low,high",
+    [
+        ("in my forties", 40, 49),
+        ("born in 1950", 75, 76),  # the birthday may still be ahead this year
+        ("about 45", 43, 47),  # approximate, not a hedge
+        ("early seventies", 70, 73),
+        ("I'll be 71 next week", 70, 71),
+        ("DOB 12/03/1950", 75, 76),  # day/month order changes the age
+    ],
+)
+def test_an_age_known_only_within_bounds_keeps_them(text, low, high):
+    r = demographics.parse_age(text, TODAY)
+    assert not r.unclear and r.confidence >= 0.9, r.note
+    assert (r.value["min"], r.value["max"]) == (low, high)
+
+
+@pytest.mark.parametrize(
+    "text,years",
+    [
+        ("he's 18 months old", 1),
+        ("17-month-old", 1),
+        ("14 mo infant", 1),
+        ("infant, 6 wk", 0),
+        ("a year and a half", 1),
+    ],
+)
+def test_an_age_in_months_or_weeks_is_never_read_as_years(text, years):
+    assert demographics.parse_age(text, TODAY).value == years
+
+
+def test_a_real_hedge_about_an_age_lowers_confidence():
+    assert demographics.parse_age("I think he's 12", TODAY).confidence <= HEDGED
 
 
 @pytest.mark.parametrize(

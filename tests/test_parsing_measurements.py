@@ -197,7 +197,7 @@ def test_missing_unit_inferred_only_with_a_note(text, analyte, value, assumed):
         ("Hb 128 mg/dL", "hb", "unit does not fit"),
         ("platelets 210 mmHg", "plt", "unit does not fit"),
         ("ANC 3.1 mg/dL", "anc", "unit does not fit"),
-        ("neutrophils 65%", "anc", "unit does not fit"),
+        ("neutrophils 65 mmol/L", "anc", "unit does not fit"),
         ("Cr 80 g/L", "creatinine", "unit does not fit"),
         ("AST 35 kg", "ast", "unit does not fit"),
         ("TSH 3.2 mIU/mL", "tsh", "not recognised"),
@@ -888,3 +888,64 @@ def test_long_input_is_fast():
     ):
         fn(text)
     assert time.perf_counter() - t0 < 5
+
+
+def test_a_neutrophil_share_is_not_a_count_and_gives_an_anc_only_with_a_wbc():
+    alone = parse_labs("neutrophils 65%")
+    assert "anc" not in alone and alone["neut_pct"].value["value"] == 65
+    both = parse_labs("WBC 4.0, neutrophils 55%, PLT 200")
+    assert both["anc"].value["value"] == 2.2 and both["anc"].confidence <= 0.8
+    assert "WBC" in both["anc"].note
+
+
+@pytest.mark.parametrize(
+    "text,analyte,value,uln",
+    [
+        ("Creatinine 0.7-1.4 mg/dl 2.3 mg/dl", "creatinine", 203.32, 123.76),  # range first, then the value
+        ("Hb (12.0-16.0) 8.7 g/dL", "hb", 87, 160),
+        ("HGB 8.7 L 12.0-16.0 g/dL", "hb", 87, 160),  # value, flag, range, unit
+        ("ALT (0-40) 120 U/L", "alt", 120, 40),
+        ("ALT (ULN 40) 120", "alt", 120, 40),
+        ("Creatinine 2.3 H 0.7-1.4 mg/dL", "creatinine", 203.32, 123.76),
+        ("Neutrophils 1.2 (2.0-7.5) x10^9/L", "anc", 1.2, 7.5),
+    ],
+)
+def test_a_number_of_the_reference_range_is_never_the_value(text, analyte, value, uln):
+    found = lab(text, analyte)
+    assert not found.unclear, found.note
+    assert found.value["value"] == pytest.approx(value) and found.value["uln"] == pytest.approx(uln)
+
+
+@pytest.mark.parametrize(
+    "text,analyte",
+    [("ANC 1.5-2.0", "anc"), ("Hb/Hct 8.7/26", "hb"), ("Hb 9 g/L", "hb"), ("creatinine 90 mg/dL", "creatinine")],
+)
+def test_a_value_that_cannot_be_read_is_kept_as_mentioned(text, analyte):
+    found = lab(text, analyte)
+    assert found.unclear and found.extra.get("mentioned"), found
+
+
+@pytest.mark.parametrize(
+    "text,expects,analyte,value",
+    [
+        ("0.9 mg/dL", ("creatinine",), "creatinine", 79.56),
+        ("1.7", ("inr", "pt", "aptt"), "inr", 1.7),
+        ("2.1 mIU/L", ("tsh",), "tsh", 2.1),
+        ("2+", ("urine_protein",), "urine_protein", 2),
+        ("negative", ("urine_protein",), "urine_protein", 0),
+        ("0.8 g/24h", ("urine_protein_24h",), "urine_protein_24h", 0.8),
+    ],
+)
+def test_a_bare_value_is_read_for_the_test_the_step_asks_for(text, expects, analyte, value):
+    found = labs.parse_expected(text, expects)
+    assert found[analyte].value["value"] == pytest.approx(value)
+
+
+def test_a_bare_value_that_fits_several_tests_is_never_guessed():
+    found = labs.parse_expected("12", ("inr", "pt", "aptt"))
+    assert found["inr"].unclear and found["pt"].unclear
+
+
+def test_dipstick_and_24_hour_protein_in_one_answer():
+    found = labs.parse_expected("2+, 24-h protein 0.8 g", ("urine_protein",))
+    assert found["urine_protein"].value["value"] == 2 and found["urine_protein_24h"].value["value"] == 0.8

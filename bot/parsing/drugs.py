@@ -70,6 +70,11 @@ def _drugs() -> dict:
     return lexicon().get("drugs", {})
 
 
+def classes_of(name: str) -> list:
+    """The lexicon's classes of a medicine (by its canonical name)."""
+    return list(_drugs().get(name, {}).get("classes", []))
+
+
 @functools.lru_cache(maxsize=1)
 def _freq():
     table = {}

@@ -130,6 +130,14 @@ def _match_unit(text: str, pos: int, lim: int):
 # Analyte names.
 
 _NAMES = {
+    "neut_pct": [
+        r"neutrophils?\s*(?:%|percent(?:age)?|\(%\))",
+        r"NEUT\s*%",
+        r"%\s*neut(?:rophil)?s?",
+        r"neut(?:rophil)?s?\s*\(%\)",
+        r"neut\s*%",
+    ],
+    "wbc": [r"WBC", r"white\s+(?:blood\s+)?(?:cells?|cell\s+count|count)", r"leu[ck]ocytes?", r"TLC"],
     "anc": [
         r"ANC",
         r"absolute\s+neutrophils?(?:\s+count)?",
@@ -153,6 +161,8 @@ _NAMES = {
     "pt": [r"(?-i:PT)", r"prothrombin\s+time"],
     "aptt": [r"a?PTT", r"activated\s+partial\s+thromboplastin\s+time", r"partial\s+thromboplastin\s+time"],
     "urine_protein_24h": [
+        r"24[\s-]*(?:h|hr|hrs|hours?)\s+(?:urine\s+|urinary\s+)?protein(?:\s+quantification)?",
+        r"24[\s-]*(?:h|hr|hrs|hours?)\s+urine\s+protein\s+quantification",
         r"24[\s-]*(?:h|hr|hrs|hours?)\s+(?:urine|urinary)\s+protein(?:\s+quantification)?",
         r"(?:urine|urinary)\s+protein\s+(?:\(\s*)?24[\s-]*(?:h|hr|hrs|hours?)(?:\s*\))?",
         r"24[\s-]*(?:h|hr|hrs|hours?)\s+proteinuria",
@@ -183,10 +193,11 @@ _SKIP_NAMES = [
     r"albumin\s*/\s*creatinine(?:\s+ratio)?",
     r"UPCR",
     r"UACR",
-    r"neutrophils?\s*%",
-    r"neutrophil\s+percentage",
-    r"NEUT\s*%",
     r"Hb\s*A1c",
+    r"HCT",
+    r"ha?ematocrit",
+    r"lymph(?:ocyte)?s?\s*%",
+    r"mono(?:cyte)?s?\s*%",
     r"T3(?!\d)",
     r"T4(?!\d)",
 ]
@@ -347,6 +358,21 @@ _STATUS_RE = re.compile(
     + r"))(?![A-Za-z])",
     re.I,
 )
+# A reference range written where the value is expected: lab reports and
+# summaries often print it first ("Creatinine 0.7-1.4 mg/dl 2.3 mg/dl",
+# "Hb (12.0-16.0) 8.7 g/dL", "ALT (ULN 40) 120"). Its numbers are never the value.
+_LEADING_RANGE_RE = re.compile(
+    r"(?P<open>[(\[]\s*)?(?:(?P<label>" + _ULN_LABEL + r")\s*[:=]?\s*)?"
+    r"(?:(?P<lo>\d{1,6}(?:\.\d{1,4})?)\s*(?:-|–|—|to)\s*|(?P<lt><=|≤|<))?"
+    r"(?P<hi>\d{1,6}(?:\.\d{1,4})?)(?![\d.])",
+    re.I,
+)
+# A high/low flag printed between a value and its range ("8.7 L 12.0-16.0").
+_BARE_FLAG_RE = re.compile(r"\s*(?:(?-i:(?P<h>HH|H))|(?-i:(?P<l>LL|L))|(?P<star>\*))(?![A-Za-z0-9/])")
+# A range right after a value (and its flag): "2.3 H 0.7-1.4 mg/dL".
+_TRAILING_RANGE_RE = re.compile(
+    r"\s*(?P<lo>\d{1,6}(?:\.\d{1,4})?)\s*(?:-|–|—)\s*(?P<hi>\d{1,6}(?:\.\d{1,4})?)(?![\d.])"
+)
 _FLAG_RE = re.compile(r"\s*(?:\(\s*(?:(?P<h>H|HH|L|LL|high|low|abnormal)|(?P<n>N|normal))\s*\)|(?P<arrow>[↑↓]))", re.I)
 _UNKNOWN_VALUE_RE = re.compile(
     r"(?:unknown|not\s+(?:known|done|available|tested|checked)|pending|n/?a|awaiting|"
@@ -391,6 +417,8 @@ class _Slot:
     notes: list = field(default_factory=list)
     value_start: int = 0
     value_end: int = 0
+    reference: str = ""  # a reference range written before the value ("(12.0-16.0) 8.7")
+    range_only: bool = False  # "ANC 1.5-2.0": two numbers, no one value
 
 
 def _to_float(m: re.Match) -> tuple:
@@ -429,6 +457,9 @@ def read_value_at(text: str, pos: int, count: int = 1, grades: bool = False) -> 
     # the regexes fast on any input (100,000 spaces after a number).
     lim = min(len(text), pos + _WINDOW)
     pos = _CONNECT_RE.match(text, pos, lim).end()
+    pos = _skip_leading_range(text, pos, slot, lim)
+    if slot.range_only:
+        return slot
     slot.value_start = pos
     # A status first: "below detection limit" must not be read as "<" + words.
     if not grades and _read_status(text, pos, slot, lim):
@@ -492,8 +523,15 @@ def read_value_at(text: str, pos: int, count: int = 1, grades: bool = False) -> 
             if m:
                 slot.unknown_unit, pos = m.group().strip(), m.end()
     slot.value_end = pos
-    _read_uln(text, pos, slot, lim)
-    pos = max(pos, slot.end)
+    flag = _BARE_FLAG_RE.match(text, pos, lim)
+    if flag and slot.unit_id is None and not slot.is_x_uln:
+        slot.status, pos = ("abnormal", flag.end())
+    if slot.uln is None:
+        _read_uln(text, pos, slot, lim)
+        pos = max(pos, slot.end)
+        if slot.uln is None and not slot.is_x_uln:
+            _read_trailing_range(text, pos, slot, lim)
+            pos = max(pos, slot.end)
     if slot.uln is None and not slot.is_x_uln:
         m = _PAREN_XULN_RE.match(text, pos, lim)
         if m:
@@ -504,6 +542,48 @@ def read_value_at(text: str, pos: int, count: int = 1, grades: bool = False) -> 
         pos = flag.end()
     slot.end = pos
     return slot
+
+
+def _skip_leading_range(text: str, pos: int, slot: _Slot, lim: int) -> int:
+    """A reference range where the value should be: record its upper limit as
+    the ULN and return where the value itself starts. A range with no value
+    after it ("ANC 1.5-2.0") marks the slot ``range_only``."""
+    m = _LEADING_RANGE_RE.match(text, pos, lim)
+    if not m or not (m.group("lo") or m.group("lt") or (m.group("open") and m.group("label"))):
+        return pos
+    end = m.end()
+    unit = _match_unit(text, end, lim)
+    unit_id = None
+    if unit:
+        unit_id, _, end = unit
+    if m.group("open"):
+        close = _CLOSE_RE.match(text, end, lim)
+        if not close:
+            return pos
+        end = close.end()
+    after = _CONNECT_RE.match(text, end, lim).end()
+    if not _NUMBER_RE.match(text, after, lim):
+        if m.group("lo") and not m.group("open") and not m.group("label"):
+            slot.range_only, slot.end = True, end
+            slot.notes.append(f"a range ({text[pos:end].strip()}), not one value")
+        return pos
+    slot.uln, slot.uln_unit_id = float(m.group("hi")), unit_id
+    slot.reference = text[pos:end].strip()
+    slot.notes.append(f"reference range {slot.reference} written before the value")
+    return after
+
+
+def _read_trailing_range(text: str, pos: int, slot: _Slot, lim: int) -> None:
+    """ "2.3 H 0.7-1.4 mg/dL": a bare range after the value is its reference range."""
+    m = _TRAILING_RANGE_RE.match(text, pos, lim)
+    if not m or float(m.group("hi")) <= float(m.group("lo")):
+        return
+    slot.uln = float(m.group("hi"))
+    end = m.end()
+    unit = _match_unit(text, end, lim)
+    if unit:
+        slot.uln_unit_id, _, end = unit
+    slot.end = end
 
 
 def _read_uln(text: str, pos: int, slot: _Slot, lim: int) -> None:
@@ -524,6 +604,10 @@ def _read_uln(text: str, pos: int, slot: _Slot, lim: int) -> None:
         close = _CLOSE_RE.match(text, end, lim)
         if close:
             end = close.end()
+            if slot.uln_unit_id is None:
+                after = _match_unit(text, end, lim)
+                if after:
+                    slot.uln_unit_id, _, end = after
     slot.end = end
 
 
@@ -594,6 +678,8 @@ def _interpret(analyte: str, raw: float | None, slot: _Slot, text: str, start: i
     label = spec["label"]
     if slot.unknown:
         return _unclear(f"{label}: value not available", text, start, slot)
+    if slot.range_only:
+        return _unclear(f"{label}: a range was given, not one value", text, start, slot)
     if analyte == "urine_protein":
         return _interpret_urine_protein(raw, slot, text, start)
     if raw is None:  # a status only: "FT4 normal", "HBV DNA undetectable"
@@ -775,7 +861,9 @@ def parse_labs(text: str) -> dict:
     """Every lab value in ``text``: {analyte: Parsed}. Never raises.
 
     Analytes not mentioned are absent; a mention whose value cannot be read
-    (wrong unit, implausible, ambiguous) maps to an ``unclear`` Parsed.
+    (wrong unit, implausible, ambiguous, a range instead of a value) maps to
+    an ``unclear`` Parsed with ``extra["mentioned"]`` True. An ANC not given
+    is worked out from a WBC and a neutrophil percentage when both are.
     """
     if not isinstance(text, str) or not text:
         return {}
@@ -785,7 +873,83 @@ def parse_labs(text: str) -> dict:
             # "urine protein 0.8 g/24h" is filed as the 24-hour quantification.
             analyte = parsed.value["analyte"]
         found.setdefault(analyte, []).append(parsed)
-    return {a: _merge(a, ps) for a, ps in found.items()}
+    merged = {a: _merge(a, ps) for a, ps in found.items()}
+    derived = _anc_from_differential(merged)
+    if derived is not None:
+        merged["anc"] = derived
+    return {a: (_with(p, extra={**p.extra, "mentioned": True}) if p.unclear else p) for a, p in merged.items()}
+
+
+def _anc_from_differential(found: dict) -> Parsed | None:
+    """ANC = WBC x neutrophil % / 100, when no ANC is given (inferred: staff see how)."""
+    wbc, share = found.get("wbc"), found.get("neut_pct")
+    if "anc" in found or wbc is None or share is None or wbc.unclear or share.unclear:
+        return None
+    count, percent = wbc.value["value"], share.value["value"]
+    if count is None or percent is None:
+        return None
+    start, end = min(wbc.start or 0, share.start or 0), max(wbc.end or 0, share.end or 0)
+    original = f"{wbc.value['original']}, {share.value['original']}"
+    return Parsed(
+        kind="lab",
+        value={
+            "analyte": "anc",
+            "value": _sig(count * percent / 100),
+            "unit": SPECS["anc"]["canonical"],
+            "original": original,
+            "uln": None,
+            "x_uln": None,
+            "status": None,
+            "comparator": None,
+        },
+        span=f"{wbc.span}; {share.span}",
+        confidence=min(CONF_INFERRED, wbc.confidence, share.confidence),
+        note=f"ANC worked out from WBC x neutrophil % ({original})",
+        start=start,
+        end=end,
+    )
+
+
+# Bare values are read only at steps asking for a few tests: at a full panel a
+# lone number could be anything.
+MAX_EXPECTED_FOR_BARE = 3
+
+
+def parse_expected(text: str, expects=()) -> dict:
+    """``parse_labs`` at a step that asks for ``expects``; a value written without
+    its test's name ("0.9 mg/dL" when asked for creatinine, "1.7" for INR,
+    "2+" for urine protein) is read for the one expected test it fits. A bare
+    value that fits several expected tests is unclear for each (kept for
+    staff, never guessed)."""
+    found = parse_labs(text)
+    missing = [a for a in expects if a not in found and a in SPECS]
+    if not missing or len(expects) > MAX_EXPECTED_FOR_BARE or not isinstance(text, str):
+        return found
+    leftover = list(text)
+    for parsed in found.values():
+        if parsed.start is not None and parsed.end is not None:
+            leftover[parsed.start : parsed.end] = " " * (parsed.end - parsed.start)
+    rest = "".join(leftover)
+    if not _DIGIT_OR_WORD_RE.search(rest) or (found and not re.search(r"\d|[+±]", rest)):
+        return found
+    readings = {a: _parse_lab(rest, a) for a in missing}
+    fitting = {a: p for a, p in readings.items() if not p.unclear}
+    if len(fitting) == 1:
+        analyte, parsed = next(iter(fitting.items()))
+        found[analyte] = _with(
+            parsed,
+            note="; ".join(filter(None, [parsed.note, f"read as {SPECS[analyte]['label']} (the test asked for)"])),
+        )
+    elif len(fitting) > 1:
+        names = " or ".join(SPECS[a]["label"] for a in fitting)
+        for analyte in fitting:
+            found[analyte] = Parsed(
+                kind="unclear",
+                span=rest.strip()[:200],
+                note=f"a value without a test name: {names}?",
+                extra={"mentioned": True},
+            )
+    return found
 
 
 def _scan(text: str):
@@ -844,7 +1008,18 @@ def _read_group(text: str, start: int, group: list, slot: _Slot):
         elif target != "skip":
             analytes.append((target, False))
     if len(analytes) != len(group) and slot.numbers and len(slot.numbers) > 1:
-        return  # the numbers were meant for names we skip or panels: unsafe
+        # "Hb/Hct 8.7/26": which number is which is unsafe to guess; keep it for staff.
+        for analyte, _ in analytes:
+            yield (
+                analyte,
+                _unclear(
+                    f"{SPECS[analyte]['label']}: its value is written together with a test not read here",
+                    text,
+                    start,
+                    slot,
+                ),
+            )
+        return
     for analyte, from_panel in analytes:
         if from_panel is True:
             # A panel ("LFTs normal") carries only a status or a multiple of ULN.
@@ -860,6 +1035,10 @@ def _read_group(text: str, start: int, group: list, slot: _Slot):
             yield analyte, parsed
         else:
             parsed = _group_member(text, start, analytes, analyte, slot)
+            if analyte == "anc" and slot.unit_id == "%":
+                # "neutrophils 55%": a share, not a count
+                analyte = "neut_pct"
+                parsed = _interpret("neut_pct", slot.numbers[0] if slot.numbers else None, slot, text, start)
             if from_panel == "egfr" and not parsed.unclear:
                 parsed = _with(
                     parsed,

@@ -126,6 +126,16 @@ def _amputation_rx():
 
 
 @guard("amputation")
+def parse_amputation_mention(text: str, today=None) -> Parsed:
+    """An amputation (or limb-sparing surgery) named in a longer answer ("ECOG 2,
+    s/p AKA"); unclear when none is named, never a yes/no guess."""
+    parsed = parse_amputation(text)
+    if parsed.unclear or parsed.note in ("limb-sparing surgery", "negated amputation") or parsed.extra:
+        return parsed
+    return unclear("no amputation named")
+
+
+@guard("amputation")
 def parse_amputation(text: str, today=None) -> Parsed:
     """Has the patient had an amputation? value: "yes" | "no" | "unknown"."""
     low = lower(text)

@@ -81,8 +81,12 @@ def parse_expectancy(text: str, today: date) -> Parsed:
     return yes_no.parse_yes_no(text, today)
 
 
-def parse_labs(text: str, today: date) -> dict[str, Parsed]:
-    return labs.parse_labs(text)
+def parse_labs(text: str, today: date, expects=()) -> dict[str, Parsed]:
+    """Lab values; with ``expects`` (the step's analytes) a bare value is read for the one it fits."""
+    return labs.parse_expected(text, tuple(expects))
+
+
+parse_labs.reads_expected = True
 
 
 def parse_virology(text: str, today: date) -> Parsed:
@@ -153,8 +157,12 @@ def _lab_shaped(analyte: str, parsed: Parsed, unit: str) -> Parsed:
     )
 
 
-def parse_summary(text: str, today: date) -> dict[str, Parsed]:
-    return extract_summary(text, today)
+def parse_summary(text: str, today: date, mapping: dict | None = None) -> dict[str, Parsed]:
+    """Facts of a pasted case summary, named by the trial's ``summary:`` mapping."""
+    return extract_summary(text, today, mapping)
+
+
+parse_summary.reads_summary_mapping = True
 
 
 PARSERS: dict[str, Callable[[str, date], ParserResult]] = {

@@ -36,6 +36,8 @@ SEVERITY = {NOT_APPLICABLE: 0, PASS: 1, PENDING: 2, UNCERTAIN: 3, FAIL: 4}
 ANSWER_CHARS = 121
 # An approximate time with no stated bounds is taken as this share either side.
 APPROXIMATE_SHARE = 0.25
+# An approximate lab value ("ANC about 1.5") is taken as this share either side.
+APPROXIMATE_VALUE_SHARE = 0.05
 ROLES = ("patient", "caregiver", "physician")
 
 
@@ -1009,6 +1011,8 @@ class Labs(Rule):
             return self._status_only(check, analyte, value, shown)
         comparator = value.get("comparator") if isinstance(value, dict) else None
         low, high = interval(number, comparator)
+        if isinstance(value, dict) and value.get("approximate"):
+            low, high = low * (1 - APPROXIMATE_VALUE_SHARE), high * (1 + APPROXIMATE_VALUE_SHARE)
         shown["comparator"] = comparator or ""
         if "min" in check:
             limit = check["min"]
@@ -1149,6 +1153,8 @@ def multiples_of_uln(analyte: str, value: dict, sex: str | None, age: Any = None
         return Multiple(problem=reason("uln_no_value", status=value.get("status") or ""))
     shown = {"value": number, "unit": value.get("unit") or "", "original": value.get("original", "")}
     low, high = interval(number, comparator)
+    if value.get("approximate"):
+        low, high = low * (1 - APPROXIMATE_VALUE_SHARE), high * (1 + APPROXIMATE_VALUE_SHARE)
     low = max(low, 0.0)
     if value.get("uln"):
         uln = value["uln"]

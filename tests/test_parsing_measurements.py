@@ -415,9 +415,12 @@ def test_same_value_twice_is_fine():
     assert p.kind == "lab" and p.value["value"] == 128.0
 
 
-def test_hedged_value_has_lower_confidence():
+def test_an_approximate_value_is_marked_and_a_doubted_one_has_lower_confidence():
+    # Issue 11 item 5: "about" approximates the amount (the rules allow a margin); it is not doubt.
     p = lab("ANC about 1.6 x10^9/L", "anc")
-    assert p.value["value"] == 1.6 and p.confidence <= 0.8 and "hedged" in p.note
+    assert p.value["value"] == 1.6 and p.value["approximate"] and p.confidence >= 0.9
+    p = lab("ANC maybe 1.6 x10^9/L", "anc")
+    assert p.value["value"] == 1.6 and p.confidence < 0.65 and "hedged" in p.note
 
 
 def test_status_then_number():
@@ -441,7 +444,7 @@ def test_no_labs(text):
         ("1.8 x10^9/L", "anc", 1.8, 0.95),
         ("It was 1,800", "anc", 1.8, 0.8),
         ("ANC 1.8", "anc", 1.8, 0.8),
-        ("about 3 point 1", "anc", 3.1, 0.6),
+        ("about 3 point 1", "anc", 3.1, 0.8),  # approximate (words, unit inferred), not hedged
         ("three point one", "anc", 3.1, 0.8),
         ("128", "hb", 128.0, 0.8),
         ("12.8 g/dL", "hb", 128.0, 0.95),
@@ -529,13 +532,22 @@ def test_default_uln_file_overridable(tmp_path, monkeypatch):
 def test_blood_pressure(text, systolic, diastolic):
     p = parse_blood_pressure(text)
     assert p.kind == "blood_pressure", p
-    assert p.value == {"systolic": systolic, "diastolic": diastolic}
+    assert (p.value["systolic"], p.value["diastolic"]) == (systolic, diastolic)
     assert p.span in text
 
 
-def test_hedged_blood_pressure_has_lower_confidence():
-    assert parse_blood_pressure("around 130/85 on meds").confidence < 0.8
-    assert parse_blood_pressure("130/85").confidence >= 0.9
+def test_hedged_blood_pressure_has_lower_confidence_and_an_approximate_one_a_margin():
+    assert parse_blood_pressure("I think 130/85, not sure").confidence < 0.8
+    assert parse_blood_pressure("130/85").value == {"systolic": 130, "diastolic": 85}
+    approximate = parse_blood_pressure("around 140/90 on meds")  # issue 11 item 5: an approximation, not doubt
+    assert approximate.confidence >= 0.9
+    assert (approximate.value["systolic_max"], approximate.value["diastolic_max"]) == (145, 95)
+
+
+def test_blood_pressure_by_decade():
+    p = parse_blood_pressure("130s over 80s")
+    assert p.value == {"systolic": 130, "diastolic": 80, "systolic_max": 139, "diastolic_max": 89}
+    assert parse_blood_pressure("SBP 140s, DBP 80s").value["systolic_max"] == 149
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,14 @@ Value of a ``Parsed(kind="lab")``::
 ``value`` and ``unit`` are both None when a unit-less number could only be
 compared with the ULN written beside it ("FT3 5.1 (ULN 6.8)" -> x_uln 0.75).
 ``comparator`` is set for "<20" or "ALT < 2.5 x ULN": the number is a bound.
+``approximate`` (only when True) marks "about 3.1": the rules allow a margin.
+The reference range a report prints before the value ("Hb (12.0-16.0) 8.7
+g/dL") gives ``uln``; a range with no value ("ANC 1.5-2.0") is unclear.
+Unclear results that name a test carry ``extra["mentioned"]``: the engine
+keeps them for staff.
+
+Analytes read only to work out another: ``wbc`` and ``neut_pct`` (ANC =
+WBC x neutrophil % when no ANC is given; the derived ANC says so in its note).
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.parsing.nlp import is_quantity_hedge, value_hedge_regex
 from bot.parsing.types import Parsed, unclear
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -47,7 +56,7 @@ ANALYTES: tuple = tuple(SPECS)
 # hedged, stays below 0.85 so scoring can route it to review.
 CONF_STATED = 0.95
 CONF_INFERRED = 0.8
-CONF_HEDGE_PENALTY = 0.2
+CONF_HEDGE_PENALTY = 0.35
 CONF_PANEL = 0.75
 
 _SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
@@ -266,9 +275,7 @@ _GROUP_SEP_RE = re.compile(r"\s*(?:/|&|\+|,|\band\b)\s*", re.I)
 _CONNECT_RE = re.compile(
     r"(?:\s*(?:[:=]|\b(?:is|was|were|are|of|at|level|levels|count|value|result|now|currently|today)\b))*\s*", re.I
 )
-_HEDGE_RE = re.compile(
-    r"(?:about|around|approx(?:imately|\.)?|roughly|~|≈|circa|maybe|probably|perhaps|i\s+think)\s*", re.I
-)
+_HEDGE_RE = value_hedge_regex()
 _COMPARATOR_RE = re.compile(
     r"(?P<c><=|>=|=<|=>|≤|≥|<|>|less\s+than|lower\s+than|below|under|greater\s+than|more\s+than|"
     r"higher\s+than|above|over|at\s+least|at\s+most|up\s+to|within|not\s+more\s+than|"
@@ -406,7 +413,8 @@ class _Slot:
     unit_text: str = ""
     unknown_unit: str = ""
     comparator: str | None = None
-    hedged: bool = False
+    hedged: bool = False  # doubt before the value ("maybe 3.1"): lower confidence
+    approximate: bool = False  # an approximate amount ("about 3.1"): judged with a margin
     is_x_uln: bool = False
     stated_x_uln: float | None = None
     uln: float | None = None
@@ -472,7 +480,11 @@ def read_value_at(text: str, pos: int, count: int = 1, grades: bool = False) -> 
     for _ in range(2):  # "about <3", "< about 3"
         m = _HEDGE_RE.match(text, pos, lim)
         if m:
-            slot.hedged, pos = True, m.end()
+            if is_quantity_hedge(m.group()):
+                slot.approximate = True
+            else:
+                slot.hedged = True
+            pos = m.end()
         m = _COMPARATOR_RE.match(text, pos, lim)
         if m and slot.comparator is None:
             slot.comparator = _COMPARATORS[re.sub(r"\s+", " ", m.group("c").lower())]
@@ -643,18 +655,22 @@ def _lab(
         confidence -= CONF_HEDGE_PENALTY
         notes.append("value hedged")
     original = text[slot.value_start : slot.value_end].strip()
+    value_dict = {
+        "analyte": analyte,
+        "value": value,
+        "unit": spec["canonical"] if unit is _CANONICAL else unit,
+        "original": original,
+        "uln": uln,
+        "x_uln": x_uln,
+        "status": status if status is not None else slot.status,
+        "comparator": slot.comparator,
+    }
+    if slot.approximate:
+        value_dict["approximate"] = True
+        notes.append("approximate value")
     return Parsed(
         kind="lab",
-        value={
-            "analyte": analyte,
-            "value": value,
-            "unit": spec["canonical"] if unit is _CANONICAL else unit,
-            "original": original,
-            "uln": uln,
-            "x_uln": x_uln,
-            "status": status if status is not None else slot.status,
-            "comparator": slot.comparator,
-        },
+        value=value_dict,
         span=text[start : slot.end],
         confidence=round(confidence, 2),
         note="; ".join(notes),

@@ -201,6 +201,29 @@ def hedge_regex(quantities: bool = True) -> re.Pattern:
     return re.compile(rf"(?:{plain.pattern})|(?<![\w'])(?:{qty_rx}){_QUANTITY}")
 
 
+@functools.cache
+def value_hedge_regex() -> re.Pattern:
+    """A hedge written just before a value ("about 3.1", "~140/90", "maybe 5"),
+    matched at a position: the lab and vital-sign readers mark such a value
+    approximate. Same vocabulary as ``has_hedge`` (lexicon ``hedges`` and
+    ``quantity_hedges``): one place for hedge words."""
+    phrases = sorted({w for w in words("quantity_hedges") + words("hedges") if w}, key=len, reverse=True)
+    body = "|".join(r"[\s\-]+".join(re.escape(part) for part in p.split()) for p in phrases)
+    return re.compile(rf"(?:{body})(?![a-z])\.?\s*", re.I)
+
+
+def is_quantity_hedge(word: str) -> bool:
+    """Is ``word`` ("about", "~", "approx.") an approximation rather than doubt?"""
+    cleaned = " ".join(lower(word).strip().rstrip(".").split())
+    return cleaned in {w.rstrip(".") for w in words("quantity_hedges")} or cleaned in ("≈", "approximately")
+
+
+def is_approximate(text: str) -> bool:
+    """An approximation of an amount or a time ("about 45", "around 130/85"), which
+    makes a value approximate but is not doubt about the fact itself."""
+    return bool(hedge_regex(True).search(lower(text))) and not has_hedge(text, quantities=False)
+
+
 def has_hedge(text: str, quantities: bool = True) -> bool:
     """Does the answer carry a hedge ("I think", "maybe", "about 45")?
 

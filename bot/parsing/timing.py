@@ -341,7 +341,7 @@ def _season(m, today, low):
 
 
 @_rule(
-    r"\b(?:(?P<pre>in|since|during|back\s+in|around|from|early|late|mid|year|of)[\s-]+)?(?P<y>(?:19|20)\d{2})(?![\d/.:,-]|\s*(?:mg|ml|kg|g)\b)\b"
+    r"\b(?:(?P<pre>in|since|during|back\s+in|around|from|early|late|mid|year|of)[\s-]+)?(?P<y>(?:19|20)\d{2})(?![\d]|[/.:,-]\d|\s*(?:mg|ml|kg|g)\b)\b"
     r"|(?P<cy>(?:19|20)\d{2})\s*年"
 )
 def _year(m, today, low):
@@ -471,7 +471,7 @@ def _relative_period(m, today, low):
     + _NUM
     + r")\s*(?P<u>"
     + _UNIT
-    + r")\b\.?\s*(?P<ago>ago|back|before\s+now|earlier|previously)\b"
+    + r")\b\.?\s*(?P<ago>ago|back|before\s+now|earlier|previously|prior|before)\b"
 )
 def _ago(m, today, low):
     n, fuzzy = _count(m.group("n"))
@@ -485,8 +485,23 @@ def _ago(m, today, low):
         confidence=0.8 if fuzzy else 0.95,
         note="vague count" if fuzzy else "",
     )
+    if approx and not m.group("mod"):
+        _unit_resolution(ref, n, m.group("u"), today)
     _apply_mod(ref, m.group("mod"), today)
     return ref
+
+
+def _unit_resolution(ref: TimeRef, n: float, unit: str, today: date) -> None:
+    """ "7 months ago", "2 years ago": said to the nearest month or year, so half
+    of one either side (not a share of the whole time)."""
+    u = unit.lower()
+    if u.startswith(("mo", "mth")) or u == "m":
+        half = timedelta(days=15)
+    elif u.startswith("y"):
+        half = timedelta(days=182)
+    else:
+        return
+    ref.earliest, ref.latest = ref.date - half, min(today, ref.date + half)
 
 
 @_rule(
@@ -554,7 +569,9 @@ def _apply_mod(ref: TimeRef, mod: str | None, today: date) -> None:
         slack = timedelta(days=max(1, round((today - ref.date).days * 0.25)))
         ref.earliest, ref.latest = ref.date - slack, min(today, ref.date + slack)
         ref.note = f"{mod}: approximate"
-    elif mod in ("over", "more than", "at least", "just over"):
+    elif mod in ("over", "more than", "just over"):
+        ref.latest, ref.note = ref.date - timedelta(days=1), f"{mod}: more than this long ago"
+    elif mod == "at least":
         ref.latest, ref.note = ref.date, f"{mod}: at least this long ago"
     elif mod in ("less than", "under", "just under", "almost", "nearly"):
         ref.earliest, ref.latest, ref.note = ref.date, today, f"{mod}: at most this long ago"
@@ -638,7 +655,24 @@ def _bare_duration(text: str, today: date) -> TimeRef | None:
 
 
 def to_value(ref: TimeRef, today: date) -> dict:
-    return {"days_ago": ref.days_ago(today), "date": ref.date.isoformat(), "approximate": bool(ref.approximate)}
+    """A time as stored in fact values: days ago, the date, whether approximate and,
+    for an approximate time or a named period, the bounds in days ago
+    (``days_ago_min``/``days_ago_max``; None on an open side)."""
+    value = {"days_ago": ref.days_ago(today), "date": ref.date.isoformat(), "approximate": bool(ref.approximate)}
+    value.update(bounds(ref, today))
+    return value
+
+
+def bounds(ref: TimeRef | None, today: date) -> dict:
+    """``days_ago_min``/``days_ago_max`` of an approximate time ({} for an exact day)."""
+    if ref is None or not (ref.approximate or ref.earliest or ref.latest):
+        return {}
+    if ref.earliest is None and ref.latest is None:
+        return {}  # approximate, bounds unknown: the rules widen it
+    return {
+        "days_ago_min": (today - ref.latest).days if ref.latest else None,
+        "days_ago_max": (today - ref.earliest).days if ref.earliest else None,
+    }
 
 
 def ref_extra(ref: TimeRef, today: date) -> dict:

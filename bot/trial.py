@@ -218,7 +218,10 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
         parse = check.need(raw, "parse", where, dict) or {}
         for fact, parser in parse.items():
             if parser not in PARSERS:
-                check.fail(where + ("parse", fact), f"unknown parser {parser!r}; known: {', '.join(sorted(PARSERS))}")
+                from bot.parsing.registry import FAMILIES
+
+                known = ", ".join(sorted(PARSERS)) + "; with an argument: " + ", ".join(f"{f}:..." for f in FAMILIES)
+                check.fail(where + ("parse", fact), f"unknown parser {parser!r}; known: {known}")
         step_roles = tuple(raw.get("roles") or roles or ROLES)
         for role in step_roles:
             if role not in ROLES:

@@ -791,8 +791,9 @@ NONE = {"hiv": None, "hbsag": None, "hbv_dna_iu_ml": None, "hbv_dna_comparator":
         ("HCV Ab positive, RNA undetectable", {"hcv_ab": "positive", "hcv_rna": "undetectable"}, 0.95),
         ("HIV negative", {"hiv": "negative"}, 0.95),
         ("HIV-1/2 Ab negative", {"hiv": "negative"}, 0.95),
-        ("no hepatitis", {"hbsag": "negative", "hcv_ab": "negative"}, 0.6),
-        ("I have hepatitis B", {"hbsag": "positive"}, 0.6),
+        # A person's own plain statement is taken as said (issue 11 item 5), below a test result.
+        ("no hepatitis", {"hbsag": "negative", "hcv_ab": "negative"}, 0.8),
+        ("I have hepatitis B", {"hbsag": "positive"}, 0.8),
         ("HIV, HBsAg and HCV Ab negative", {"hiv": "negative", "hbsag": "negative", "hcv_ab": "negative"}, 0.95),
         ("HBsAg (-), anti-HCV (-), HIV (-)", {"hiv": "negative", "hbsag": "negative", "hcv_ab": "negative"}, 0.95),
         ("negative for HIV and hepatitis B", {"hiv": "negative", "hbsag": "negative"}, 0.75),

@@ -50,10 +50,15 @@ _AGE_CUES = [
     ),
     re.compile(rf"(?:年龄|今年)\s*{_N}"),
 ]
-# Under a year, or in months/weeks/days: "18 months old", "17-month-old", "14 mo", "6 wk", "10 days old".
-_SUB_YEAR = re.compile(
-    rf"(?<![\w.]){_N}\s*-?\s*(?P<unit>months?|mos?|mths?|m/o|weeks?|wks?|w/o|days?|d/o)\b(?:[\s-]*old)?"
-)
+# Under a year, or in months/weeks/days: "18 months old", "17-month-old", "14 mo infant", "6 wk".
+# Only with "old" (or an infant word, or as the whole answer): "on chemo for 5 months",
+# "14 weeks pregnant" are durations, not ages.
+_SUB_UNIT = r"(?P<unit>months?|mos?|mths?|m/o|weeks?|wks?|w/o|days?|d/o)"
+_SUB_YEAR = [
+    re.compile(rf"(?<![\w.]){_N}\s*-?\s*{_SUB_UNIT}(?:\b[\s-]*old\b|\s+(?:infant|baby|boy|girl)\b|(?<=/o))"),
+    re.compile(rf"\b(?:infant|baby|newborn)\W+(?:aged\s+)?{_N}\s*-?\s*{_SUB_UNIT}\b"),
+    re.compile(rf"^\W*{_N}\s*-?\s*{_SUB_UNIT}\W*$"),
+]
 _YEAR_AND_HALF = re.compile(r"\b(?:a|one|1)\s+(?:and\s+a\s+half\s+years?|years?\s+and\s+a\s+half)\b")
 # A coming birthday: "I'll be 71 next week", "turning 10 in March", "turns 71 soon".
 _COMING = re.compile(
@@ -180,7 +185,7 @@ def parse_age(text: str, today=None) -> Parsed:
     m = _YEAR_AND_HALF.search(low)
     if m and not is_time(m):
         return _checked(1, text, m.start(), m.end(), 0.9, "a year and a half")
-    for m in _SUB_YEAR.finditer(low):
+    for m in (found for rx in _SUB_YEAR for found in rx.finditer(low)):
         count = _num(m.group("n"))
         if count is None or is_time(m) or re.search(r"\byears?\s*(?:and\s*)?,?\s*$", low[: m.start()]):
             continue  # "1 year and 6 months": the years are the age

@@ -19,11 +19,13 @@ from bot.parsing import (
     events,
     labs,
     performance,
+    questions,
     timing,
     virology,
     vitals,
     yes_no,
 )
+from bot.parsing.nlp import has_hedge
 from bot.parsing.numbers import find_numbers
 from bot.parsing.summary import extract_summary
 from bot.parsing.types import Parsed, unclear
@@ -99,10 +101,14 @@ def parse_virology(text: str, today: date) -> Parsed:
         return Parsed("virology", {"answer": plain.value}, plain.span, plain.confidence, plain.note)
     value = dict(found.value)
     positive = any(value.get(k) == "positive" for k in ("hiv", "hbsag", "hcv_ab"))
+    confidence, note = found.confidence, found.note
+    doubt = not plain.unclear and plain.value == "unknown" and not positive  # "no idea about hepatitis"
+    if has_hedge(text, quantities=False) or doubt:
+        confidence, note = min(confidence, 0.5), "; ".join(filter(None, [note, "hedged"]))
     value.setdefault("answer", "yes" if positive else ("no" if not plain.unclear and plain.value == "no" else None))
     if value.get("answer") is None and not positive:
         value["answer"] = "no" if all(value.get(k) in (None, "negative") for k in ("hiv", "hbsag", "hcv_ab")) else None
-    return Parsed("virology", value, found.span, found.confidence, found.note, found.start, found.end)
+    return Parsed("virology", value, found.span, confidence, note, found.start, found.end)
 
 
 def parse_diagnosis_answer(text: str, today: date) -> Parsed:
@@ -165,32 +171,87 @@ def parse_summary(text: str, today: date, mapping: dict | None = None) -> dict[s
 parse_summary.reads_summary_mapping = True
 
 
-PARSERS: dict[str, Callable[[str, date], ParserResult]] = {
-    "yes_no": yes_no.parse_yes_no,
-    "age": demographics.parse_age,
-    "sex": lambda text, today: demographics.parse_sex(text),
-    "when": timing.parse_when,
-    "ecog": lambda text, today: performance.parse_ecog(text),
-    "amputation": lambda text, today: performance.parse_amputation(text),
-    "diagnosis": lambda text, today: diagnosis.parse_diagnosis(text),
-    "diagnosis_answer": parse_diagnosis_answer,
-    "malignancy": diagnosis.parse_other_malignancy,
-    "drugs": drugs.parse_drugs,
-    "event_anticancer": _event("anticancer_therapy", "radiotherapy", "surgery", "live_vaccine"),
-    "event_cardiac": _event("cardiac_event"),
-    "event_bleeding": _event("bleeding"),
-    "event_thrombosis": _event("thrombosis"),
-    "event_infection": _event("infection"),
-    "event_counts_support": _event("counts_support"),
-    "blood_pressure": lambda text, today: vitals.parse_blood_pressure(text),
-    "weight": lambda text, today: vitals.parse_weight(text),
-    "fever": parse_fever,
-    "expectancy": parse_expectancy,
-    "virology": parse_virology,
-    "lvef": parse_lvef,
-    "qtcf": parse_qtcf,
-    "labs": parse_labs,
-    "summary": parse_summary,
+def _allergy(drug: str) -> Callable[[str, date], Parsed]:
+    def parse(text: str, today: date) -> Parsed:
+        return questions.parse_allergy(text, drug)
+
+    return parse
+
+
+def _side_effects(ask: str) -> Callable[[str], Callable[[str, date], Parsed]]:
+    def family(excepted: str) -> Callable[[str, date], Parsed]:
+        keys = tuple(k.strip() for k in excepted.split(",") if k.strip())
+
+        def parse(text: str, today: date) -> Parsed:
+            return questions.parse_side_effects(text, keys, ask)
+
+        return parse
+
+    return family
+
+
+# Parser families: the trial file names them with an argument, "allergy:lenvatinib"
+# (the study drug), "side_effects_resolved:alopecia" (the excepted side effects).
+FAMILIES: dict[str, Callable[[str], Callable[[str, date], ParserResult]]] = {
+    "allergy": _allergy,
+    "side_effects_ongoing": _side_effects("ongoing"),
+    "side_effects_resolved": _side_effects("resolved"),
 }
+
+
+class ParserTable(dict):
+    """Parser names usable in a trial file: plain ("yes_no") or a family with its
+    argument ("allergy:lenvatinib"), built once on first use."""
+
+    def _split(self, key: str) -> tuple:
+        name, _, argument = str(key).partition(":")
+        return name, argument.strip()
+
+    def __contains__(self, key) -> bool:
+        name, argument = self._split(key)
+        return dict.__contains__(self, key) or (name in FAMILIES and bool(argument))
+
+    def __missing__(self, key):
+        name, argument = self._split(key)
+        if name not in FAMILIES or not argument:
+            raise KeyError(key)
+        parser = FAMILIES[name](argument)
+        self[key] = parser
+        return parser
+
+
+PARSERS: ParserTable = ParserTable(
+    {
+        "yes_no": yes_no.parse_yes_no,
+        "age": demographics.parse_age,
+        "sex": lambda text, today: demographics.parse_sex(text),
+        "when": timing.parse_when,
+        "ecog": lambda text, today: performance.parse_ecog(text),
+        "amputation": lambda text, today: performance.parse_amputation(text),
+        "diagnosis": lambda text, today: diagnosis.parse_diagnosis(text),
+        "diagnosis_answer": parse_diagnosis_answer,
+        "malignancy": diagnosis.parse_other_malignancy,
+        "drugs": drugs.parse_drugs,
+        "event_anticancer": _event("anticancer_therapy", "radiotherapy", "surgery", "live_vaccine"),
+        "event_cardiac": _event("cardiac_event"),
+        "event_bleeding": _event("bleeding"),
+        "event_thrombosis": _event("thrombosis"),
+        "event_infection": _event("infection"),
+        "event_counts_support": _event("counts_support"),
+        "blood_pressure": lambda text, today: vitals.parse_blood_pressure(text),
+        "weight": lambda text, today: vitals.parse_weight(text),
+        "fever": parse_fever,
+        "expectancy": parse_expectancy,
+        "virology": parse_virology,
+        "lvef": parse_lvef,
+        "qtcf": parse_qtcf,
+        "labs": parse_labs,
+        "summary": parse_summary,
+        "contraception": lambda text, today: questions.parse_contraception(text),
+        "measurable": lambda text, today: questions.parse_measurable(text),
+        "planned": lambda text, today: questions.parse_planned(text),
+        "willing": lambda text, today: questions.parse_willing(text),
+    }
+)
 
 __all__ = ["PARSERS", "ParserResult", "find_numbers", "unclear"]

@@ -456,8 +456,10 @@ def test_parse_ecog(text, ecog, self_report):
 def test_ecog_karnofsky_note_and_ranges():
     r = performance.parse_ecog("KPS 80")
     assert "Karnofsky" in r.note and r.confidence < 0.95
+    # A range is kept whole (issue 11 item 6): the worse grade decides, the better is kept.
     r = performance.parse_ecog("ECOG 0-1")
-    assert r.unclear and r.extra == {"ecog_min": 0, "ecog_max": 1}
+    assert r.value == {"ecog": 1, "ecog_min": 0, "self_report": False}
+    assert r.extra == {"ecog_min": 0, "ecog_max": 1}
     assert performance.parse_ecog("ECOG 5").unclear
     assert performance.parse_ecog("ECOG 7").unclear
     assert performance.parse_ecog("blah").unclear

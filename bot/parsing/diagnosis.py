@@ -20,7 +20,7 @@ import functools
 import re
 
 from bot.parsing.nlp import as_date, entries, guard, has_hedge, lexicon, lower, mentions, negated_before, phrase_regex
-from bot.parsing.timing import find_times
+from bot.parsing.timing import bounds, find_times
 from bot.parsing.types import Parsed, unclear
 from bot.parsing.yes_no import parse_yes_no
 
@@ -261,12 +261,18 @@ def _treated_rx():
 _SKIN = re.compile(r"\bskin\b|皮肤")
 
 
+@functools.lru_cache(maxsize=1)
+def _non_skin_rx():
+    return phrase_regex(lexicon().get("non_skin_sites", [])) or re.compile(r"(?!x)x")
+
+
 @guard("malignancy")
 def parse_other_malignancy(text: str, today=None) -> Parsed:
     """Any other cancer (the sarcoma does not count).
 
     value: {"answer": "yes"|"no"|"unknown", "cancer": str|None (lexicon key),
-    "exception": bool, "days_ago": int|None}. exception is True when every
+    "exception": bool, "days_ago": int|None} and, for an approximate date
+    ("2023", "about 3 years ago"), "approximate" and "days_ago_min"/"days_ago_max". exception is True when every
     named cancer is one the registry excepts (basal/squamous cell skin
     cancer, cervical carcinoma in situ); confidence drops when treatment is
     not stated, because the exception needs it "adequately treated".
@@ -282,11 +288,12 @@ def parse_other_malignancy(text: str, today=None) -> Parsed:
     hedged = has_hedge(text)
     yn = parse_yes_no(text, today)
 
-    def when(m) -> int | None:
+    def when(m) -> dict:
+        """days_ago of the time nearest the cancer, with its bounds when approximate ("2023")."""
         if not refs:
-            return None
+            return {"days_ago": None}
         near = min(refs, key=lambda r: abs(r.start - m.end) if r.start >= m.end else abs(m.start - r.end))
-        return near.days_ago(today)
+        return {"days_ago": near.days_ago(today), "approximate": bool(near.approximate), **bounds(near, today)}
 
     if pos:
         named = [m for m in pos if m.key != "cancer_unspecified"] or pos
@@ -300,7 +307,8 @@ def parse_other_malignancy(text: str, today=None) -> Parsed:
                 exception_flags.append(True)
             else:
                 exception_flags.append(False)
-                if m.key in ("skin_cancer_unspecified", "squamous_cell_carcinoma_unspecified"):
+                sited = m.key == "squamous_cell_carcinoma_unspecified" and _non_skin_rx().search(low)
+                if m.key in ("skin_cancer_unspecified", "squamous_cell_carcinoma_unspecified") and not sited:
                     conf = min(conf, 0.5)
                     notes.append("type/site not stated (basal or squamous cell skin cancer is an exception)")
         exception = all(exception_flags)
@@ -314,7 +322,7 @@ def parse_other_malignancy(text: str, today=None) -> Parsed:
         cancer = None if chosen.key == "cancer_unspecified" else chosen.key
         return Parsed(
             kind="malignancy",
-            value={"answer": "yes", "cancer": cancer, "exception": exception, "days_ago": when(chosen)},
+            value={"answer": "yes", "cancer": cancer, "exception": exception, **when(chosen)},
             span=chosen.text,
             confidence=conf,
             note="; ".join(notes),
@@ -338,9 +346,10 @@ def parse_other_malignancy(text: str, today=None) -> Parsed:
     if not yn.unclear:
         ref = refs[0] if refs else None
         days = ref.days_ago(today) if ref is not None and yn.value == "yes" else None
+        timing = {"approximate": bool(ref.approximate), **bounds(ref, today)} if days is not None else {}
         return Parsed(
             kind="malignancy",
-            value={"answer": yn.value, "cancer": None, "exception": False, "days_ago": days},
+            value={"answer": yn.value, "cancer": None, "exception": False, "days_ago": days, **timing},
             span=yn.span,
             confidence=yn.confidence,
             note=yn.note,

@@ -228,6 +228,7 @@ PARSERS: ParserTable = ParserTable(
         "when": timing.parse_when,
         "ecog": lambda text, today: performance.parse_ecog(text),
         "amputation": lambda text, today: performance.parse_amputation(text),
+        "amputation_mentioned": lambda text, today: performance.parse_amputation_mention(text),
         "diagnosis": lambda text, today: diagnosis.parse_diagnosis(text),
         "diagnosis_answer": parse_diagnosis_answer,
         "malignancy": diagnosis.parse_other_malignancy,

@@ -93,6 +93,31 @@ def _hits(norm: str, rx):
     return [(m.start(), m.end(), m.group(0)) for m in rx.finditer(norm)] if rx else []
 
 
+@functools.lru_cache(maxsize=1)
+def _doubt_regex():
+    phrase_cat, *_ = _tables()
+    return phrase_regex([p for p, c in phrase_cat.items() if c in ("unknown", "hedged_yes", "hedged_no")])
+
+
+def _doubt_overrides(norm: str, hits: list, phrase_cat: dict) -> list:
+    """ "I don't remember": the plain "I don't" found first must not hide the
+    "don't remember" that overlaps it. A doubt phrase overlapping a plain yes
+    or no and reaching past it replaces it."""
+    rx = _doubt_regex()
+    if rx is None:
+        return hits
+    out = list(hits)
+    for start in range(len(norm)):
+        m = rx.match(norm, start)
+        if not m or (start > 0 and norm[start - 1].isalnum()):
+            continue
+        s, e = m.start(), m.end()
+        overlapped = [h for h in out if h[0] < e and s < h[1] and phrase_cat.get(h[2]) in ("yes", "no", "weak_yes")]
+        if overlapped and all(e > h[1] for h in overlapped):
+            out = [h for h in out if h not in overlapped] + [(s, e, m.group(0))]
+    return sorted(out)
+
+
 def _result(text, index, start, end, cat, phrase, extra_note=""):
     value, conf, note = _CATEGORIES[cat]
     conf = _OVERRIDES.get(phrase, conf)
@@ -136,6 +161,7 @@ def parse_yes_no(text: str, today=None) -> Parsed:
                     )
         return unclear("no yes/no answer found")
 
+    hits = _doubt_overrides(norm, hits, phrase_cat)
     cats = [(s, e, p, phrase_cat.get(p.replace("-", " "), phrase_cat.get(p, "yes"))) for s, e, p in hits]
     values = {_CATEGORIES[c][0] for *_, c in cats}
     if len(values) == 1:

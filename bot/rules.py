@@ -579,13 +579,19 @@ class PriorTherapy(Rule):
             return problem
         value = record["value"] or {}
         answer = answer_of(value)
-        drugs = [d for d in value.get("drugs", []) if not d.get("negated")]
+        named = [d for d in value.get("drugs", []) if not d.get("negated")]
+        drugs = [d for d in named if not d.get("unspecified")]
         taken = [d["name"] for d in drugs if d.get("name") in required]
         shown = {"required": required, "answer": said(record)}
         if answer == "no" and not taken:
             return evaluation(FAIL, "prior_none", **shown)
         if answer == "unknown" and not taken:
             return evaluation(UNCERTAIN, "prior_unknown", **shown)
+        if not taken and len(named) > len(drugs):
+            # "a TKI, I don't know which": maybe one of the required ones
+            return evaluation(UNCERTAIN, "prior_others_and_unnamed", others=[d["name"] for d in named], **shown)
+        if not taken and not named and answer == "yes":
+            taken = required  # a plain yes to "apatinib or anlotinib?": one of them
         if not taken and drugs:
             others = [d["name"] for d in drugs]
             if value.get("stated") == "yes":
@@ -693,7 +699,10 @@ class Drugs(Rule):
         answer = answer_of(value)
         drugs = [d for d in value.get("drugs", []) if not d.get("negated")]
         if detail and not detail.get("unclear"):
-            drugs = _merge_doses(drugs, [d for d in (detail["value"] or {}).get("drugs", []) if not d.get("negated")])
+            extra = detail["value"] or {}
+            drugs = _merge_doses(
+                drugs, [d for d in extra.get("drugs", []) if not d.get("negated")], extra.get("dose_only_mg")
+            )
         flag = params.get("ask_flag")
         shown = {"label": label, "answer": said(record)}
 
@@ -727,7 +736,7 @@ class Drugs(Rule):
             return evaluation(PASS, "drug_route_allowed", route=drug.get("route"), **about)
         stopped = drug.get("status") == "stopped"
         low, high = day_bounds(drug)
-        if window is not None and (stopped or low is not None) and drug.get("status") != "current":
+        if window is not None and stopped:
             if low is None and high is None:
                 return evaluation(UNCERTAIN, "drug_stopped_no_date", window=window, **about)
             side = window_verdict(low, high, window)
@@ -737,7 +746,17 @@ class Drugs(Rule):
                 return evaluation(UNCERTAIN, "drug_near_window", days=drug.get("days_ago"), window=window, **about)
         elif window is None and stopped:
             return evaluation(UNCERTAIN, "drug_stopped", **about)
-        return self._judged_by_dose(drug, params, need_detail, about)
+        judged = self._judged_by_dose(drug, params, need_detail, about)
+        if (
+            judged.verdict == FAIL
+            and window is not None
+            and drug.get("status") is None
+            and low is not None
+            and window_verdict(low, high, window) != "inside"
+        ):
+            # "warfarin 2 months ago": started then, or last taken then? Never a guess either way.
+            return evaluation(UNCERTAIN, "drug_date_unclear", days=drug.get("days_ago"), window=window, **about)
+        return judged
 
     @staticmethod
     def _relevant(name: str, classes: set, params: dict) -> bool:
@@ -777,9 +796,19 @@ class Drugs(Rule):
         return evaluation(UNCERTAIN, "drug_for_review", **about)
 
 
-def _merge_doses(drugs: list, details: list) -> list:
+def _with_dose(drug: dict, dose_mg: float) -> dict:
+    """A medicine given its daily dose by a follow-up answer ("5 mg a day")."""
+    factor = drug.get("prednisolone_factor")
+    equivalent = round(dose_mg * factor, 1) if factor else drug.get("prednisolone_equivalent_mg")
+    return {**drug, "daily_dose_mg": dose_mg, "prednisolone_equivalent_mg": equivalent}
+
+
+def _merge_doses(drugs: list, details: list, dose_only: float | None = None) -> list:
     """A follow-up answer names the dose (or the drug) missing from the first answer."""
     merged = [dict(d) for d in drugs]
+    undosed = [i for i, d in enumerate(merged) if d.get("daily_dose_mg") is None]
+    if dose_only is not None and not details and len(undosed) == 1:
+        merged[undosed[0]] = _with_dose(merged[undosed[0]], dose_only)
     for extra in details:
         same = next((d for d in merged if d["name"] == extra["name"]), None)
         if same is None:

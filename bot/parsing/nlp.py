@@ -457,7 +457,15 @@ def _latin_mentions(text: str):
             and doc[cue_end].is_punct
         ):
             return False
-        gap = [t for t in doc[cue_end : ent.start] if not t.is_punct and t.i not in ent_tokens and t.lower_ not in glue]
+        between = doc[cue_end : ent.start]
+        gap = [t for t in between if not t.is_punct and t.i not in ent_tokens and t.lower_ not in glue]
+        # "never had apatinib or anlotinib, progressed on pazopanib": a comma followed by a
+        # new verb ends the negation; a list ("no chemo, RT or surgery") does not.
+        for t in between:
+            if t.text in (",", ";") and any(
+                not g.is_punct and g.i not in ent_tokens and g.lower_ not in glue and g.i > t.i for g in between
+            ):
+                return False
         return len(gap) <= _MAX_GAP
 
     for ent in doc.ents:
@@ -469,7 +477,13 @@ def _latin_mentions(text: str):
             negated = any(c[2] <= ent.start and cue_reaches(c[1], c[2], ent) for c in preceding)
             if not negated:
                 lo, hi = boundary(ent.start)
-                negated = any(ent.end <= c[1] < hi and c[1] - ent.end <= 3 for c in following)
+                # "chemo: none", "MI - denied"; never across a comma ("sarcoma, never had TKIs").
+                negated = any(
+                    ent.end <= c[1] < hi
+                    and c[1] - ent.end <= 3
+                    and not any(t.text in (",", ";") for t in doc[ent.end : c[1]])
+                    for c in following
+                )
         sent = ent.sent
         first = terms[0]
         yield Mention(

@@ -7,6 +7,7 @@ several facts from one answer).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import date
@@ -43,23 +44,99 @@ def _event(*groups: str) -> Callable[[str, date], Parsed]:
     return parse
 
 
+_AFEBRILE = re.compile(r"\b(?:afebrile|apyrexial|no\s+fevers?|no\s+temperature|normal\s+temperature)\b", re.I)
+# A cause given for the fever: "from a urine infection", "due to a port infection", "after the flu jab".
+_FEVER_CAUSE = re.compile(
+    r"\b(?:from|due\s+to|because\s+of|caused\s+by|secondary\s+to|related\s+to|after|with)\s+(?:an?\s+|the\s+|my\s+|his\s+|her\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:infection|uti|pneumonia|flu|cold|covid|abscess|cellulitis|line|port|chemo\w*|"
+    r"transfusion|vaccin\w*|jab|shot|surgery|operation|sinusitis|tonsillitis|chest\s+infection)\b"
+    r"|\bsource\s+(?:is\s+|was\s+)?(?:the\s+)?(?!unknown|not|unclear)[\w-]+",
+    re.I,
+)
+_FEVER_UNEXPLAINED = re.compile(
+    r"\b(?:unknown|unexplained|no)\s+(?:source|cause|reason)|source\s+(?:unknown|not\s+found|unclear)"
+    r"|(?:nobody|no\s+one|doctors?\s+(?:don'?t|do\s+not))\s+knows?\s+why|\bFUO\b|without\s+a\s+(?:known\s+)?cause",
+    re.I,
+)
+
+
 def parse_fever(text: str, today: date) -> Parsed:
-    """A temperature if one is given, else a yes/no about fever."""
+    """A temperature if one is given, else a yes/no about fever.
+
+    value: {"answer", "celsius"} and "explained": True when the answer names
+    the fever's cause ("39 but it was from a urine infection"): the registry
+    excludes an unexplained fever only.
+    """
+    if _AFEBRILE.search(text or "") and vitals.parse_temperature(text).unclear:
+        m = _AFEBRILE.search(text)
+        return Parsed("fever", {"answer": "no", "celsius": None}, m.group(), 0.9, "afebrile", m.start(), m.end())
+    explained = bool(_FEVER_CAUSE.search(text or "")) and not _FEVER_UNEXPLAINED.search(text or "")
     temperature = vitals.parse_temperature(text)
     if not temperature.unclear:
+        value = {"answer": "yes", "celsius": temperature.value}
+        if explained:
+            value["explained"] = True
         return Parsed(
             "fever",
-            {"answer": "yes", "celsius": temperature.value},
+            value,
             temperature.span,
             temperature.confidence,
-            temperature.note,
+            "; ".join(filter(None, [temperature.note, "a cause is named" if explained else ""])),
             temperature.start,
             temperature.end,
         )
     answer = yes_no.parse_yes_no(text, today)
     if answer.unclear:
         return answer
-    return Parsed("fever", {"answer": answer.value, "celsius": None}, answer.span, answer.confidence, answer.note)
+    value = {"answer": answer.value, "celsius": None}
+    if explained and answer.value == "yes":
+        value["explained"] = True
+    return Parsed("fever", value, answer.span, answer.confidence, answer.note)
+
+
+def parse_infection(text: str, today: date) -> Parsed:
+    """A severe infection in the window: the registry's example is one treated
+    intravenously, so an infection treated by mouth is not one ("a chest
+    infection treated with tablets"); an infection named with no treatment
+    and no plain yes goes to staff."""
+    parsed = events.parse_event(text, today, terms=["infection"])
+    if parsed.unclear or parsed.value.get("answer") != "yes":
+        return parsed
+    low = text.lower()
+    intravenous = _route_words("injection").search(low) or "iv_antimicrobials" in parsed.value.get("terms", [])
+    severe = _SEVERE_INFECTION.search(low)
+    by_mouth = _route_words("oral").search(low)
+    # The treatment settles what a weak word ("antibiotics", "UTI") left open.
+    settled = 0.6 if has_hedge(text, quantities=False) else 0.85
+    if by_mouth and not intravenous and not severe:
+        value = {**parsed.value, "answer": "no"}
+        note = "; ".join(filter(None, [parsed.note, "treated by mouth: not a severe (IV-treated) infection"]))
+        return Parsed(parsed.kind, value, parsed.span, settled, note, parsed.start, parsed.end)
+    if intravenous or severe:
+        confidence = max(parsed.confidence, settled) if "said no" not in parsed.note else parsed.confidence
+        note = "; ".join(filter(None, [parsed.note, "IV treatment or a severe infection"]))
+        return Parsed(parsed.kind, parsed.value, parsed.span, confidence, note, parsed.start, parsed.end)
+    said = yes_no.parse_yes_no(text, today)
+    plain_yes = not said.unclear and said.value == "yes" and said.confidence >= 0.9
+    if not (intravenous or severe or plain_yes):
+        note = "; ".join(filter(None, [parsed.note, "infection named; IV treatment not said"]))
+        return Parsed(
+            parsed.kind, parsed.value, parsed.span, min(parsed.confidence, 0.6), note, parsed.start, parsed.end
+        )
+    return parsed
+
+
+_SEVERE_INFECTION = re.compile(
+    r"\b(?:sepsis|septic|septicaemia|septicemia|bacteraemia|bacteremia|candidaemia|candidemia|fungaemia|fungemia|"
+    r"icu|intensive\s+care|admitted|hospitali[sz]ed|in\s+hospital|febrile\s+neutropenia|meningitis)\b"
+)
+
+
+@functools.cache
+def _route_words(route: str) -> re.Pattern:
+    from bot.parsing.nlp import lexicon, phrase_regex
+
+    return phrase_regex((lexicon().get("routes") or {}).get(route, [])) or re.compile(r"(?!x)x")
 
 
 _SURVIVAL = re.compile(
@@ -237,7 +314,7 @@ PARSERS: ParserTable = ParserTable(
         "event_cardiac": _event("cardiac_event"),
         "event_bleeding": _event("bleeding"),
         "event_thrombosis": _event("thrombosis"),
-        "event_infection": _event("infection"),
+        "event_infection": parse_infection,
         "event_counts_support": _event("counts_support"),
         "blood_pressure": lambda text, today: vitals.parse_blood_pressure(text),
         "weight": lambda text, today: vitals.parse_weight(text),

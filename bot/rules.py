@@ -415,6 +415,7 @@ class EventWindow(Rule):
         "window_days": Param("whole", True),
         "label": Param("text"),
         "within_window": Param("verdict"),
+        "min_grade": Param("whole"),  # a graded finding ("FOBT ++" is 2) counts from this grade
     }
 
     def evaluate(self, params, ctx):
@@ -431,6 +432,13 @@ class EventWindow(Rule):
             return evaluation(PASS, "event_none", **shown)
         if answer != "yes":
             return evaluation(UNCERTAIN, "event_unknown", **shown)
+        if "min_grade" in params and "grade" in value:
+            if value["grade"] is None:
+                return evaluation(UNCERTAIN, "event_grade_unknown", min_grade=params["min_grade"], **shown)
+            if value["grade"] < params["min_grade"]:
+                return evaluation(
+                    PASS, "event_below_grade", grade=value["grade"], min_grade=params["min_grade"], **shown
+                )
         when = ctx.record(params.get("when_fact"))
         timing = value
         if value.get("days_ago") is None and when is not None:
@@ -842,6 +850,8 @@ class BloodPressure(Rule):
             if problem:
                 return problem
             value = reading["value"]
+            if not isinstance(value, dict):  # "I don't know my blood pressure"
+                return evaluation(PENDING, "bp_at_site_after_history", answer=said(reading))
             low = (value["systolic"], value["diastolic"])
             high = (value.get("systolic_max", low[0]), value.get("diastolic_max", low[1]))
             shown = {"systolic": low[0], "diastolic": low[1], "answer": said(reading), **limits}

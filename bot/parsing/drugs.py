@@ -59,6 +59,7 @@ _STOPPED = re.compile(
     r"\b(?:stopped|quit|finished|completed|came off|come off|no longer|used to|was on|were on|"
     r"previously|discontinued|ended|until|course of|last dose|premed\w*|taper(?:ed)?)\b|停了|停药|以前|之前"
 )
+_PAST_USE = re.compile(r"\b(?:had|took|was given|were given|got|received|given|gave)\b|用过|吃过")
 # "on warfarin", "taking aspirin": the medicine is current whatever date follows.
 _ON_IT_BEFORE = re.compile(
     r"(?<!progressed )(?<!progression )(?<!pd )(?<!failed )(?<!relapsed )(?<!response )(?<!sd )(?<!pr )"
@@ -279,6 +280,8 @@ def _drug_entry(text: str, low: str, m, nxt: int, prv: int, today, refs, notes: 
         status = "current"
     if _ON_IT_BEFORE.search(low[max(0, m.start - 20) : m.start]) and not st:
         status = "current"
+    if status is None and days is not None and days > 0 and _PAST_USE.search(sentence):
+        status = "stopped"  # "I had dexamethasone with my chemo three weeks ago": a past dose
     factor = spec.get("prednisolone_factor")
     timing = {"approximate": bool(near[0].approximate), **bounds(near[0], today)} if near else {}
     return {

@@ -94,6 +94,44 @@ def parse_fever(text: str, today: date) -> Parsed:
     return Parsed("fever", value, answer.span, answer.confidence, answer.note)
 
 
+# Fecal occult blood written as a grade, as lab reports and referrals do: "FOBT ++", "occult blood 3+".
+_OCCULT_BLOOD = re.compile(
+    r"\b(?:i?fobt?|gfobt|h(?:a)?emoccult|guaiac|(?:f(?:a)?ecal|stool)\s+occult\s+blood(?:\s+test)?|occult\s+blood"
+    r"|(?-i:OB))\s*(?:test\s*)?(?:[:=]\s*|\s(?:was|is)\s+)?"
+    r"(?P<grade>\+{1,4}|[1-4]\s*\+|positive|pos\b|negative|neg\b|-(?![\w])|trace|weakly\s+positive)",
+    re.I,
+)
+
+
+def parse_bleeding(text: str, today: date) -> Parsed:
+    """Significant bleeding: events ("melena 6 weeks ago"), and fecal occult blood
+    by grade ("FOBT ++": grade 2, found at baseline, so today). value adds
+    "grade" for an occult-blood result (None: positive, grade not given); the
+    rule's ``min_grade`` decides from which grade it counts."""
+    event = events.parse_event(text, today, terms=["bleeding"])
+    m = _OCCULT_BLOOD.search(text or "")
+    if m is None or (not event.unclear and event.value.get("answer") == "yes" and event.confidence >= 0.8):
+        return event
+    raw = m.group("grade").lower().replace(" ", "")
+    if raw.startswith("+"):
+        grade = len(raw)
+    elif raw[0].isdigit():
+        grade = int(raw[0])
+    elif raw in ("negative", "neg", "-", "trace"):
+        grade = 0
+    else:
+        grade = None  # "positive": the grade decides, and it is not given
+    answer = "no" if grade == 0 else "yes"
+    value = {
+        "answer": answer,
+        "days_ago": 0 if answer == "yes" else None,
+        "term": "occult_blood",
+        "terms": ["occult_blood"],
+    }
+    value.update(named=m.group(0).strip(), grade=grade)
+    return Parsed("event", value, m.group(0), 0.9, f"fecal occult blood {m.group('grade')}", m.start(), m.end())
+
+
 def parse_infection(text: str, today: date) -> Parsed:
     """A severe infection in the window: the registry's example is one treated
     intravenously, so an infection treated by mouth is not one ("a chest
@@ -146,18 +184,46 @@ _SURVIVAL = re.compile(
 )
 
 
-def parse_expectancy(text: str, today: date) -> Parsed:
-    """Expected survival: yes/no to ">= 3 months", or an estimate ("6 months", "> 1 year")."""
+def parse_expectancy(text: str, today: date, minimum_months: float = 3) -> Parsed:
+    """Expected survival: yes/no to "at least ``minimum_months``", or an estimate
+    ("6 months", "> 1 year", "weeks"). An approximate estimate near the minimum
+    ("approximately 3 months") is hedged: it may be either side."""
     match = _SURVIVAL.search(text or "")
     if match:
         number, unit = float(match["num"]), match["unit"].lower()
         months = number * 12 if unit.startswith("y") else number / 4.345 if unit.startswith("w") else number
-        below = (match["op"] or "").lower() in ("<", "less than", "under")
-        answer = "no" if below and months <= 3 else "yes" if months >= 3 and not below else "no"
-        return Parsed(
-            "yes_no", answer, match.group(0), 0.9, f"estimate of {months:g} months", match.start(), match.end()
+        op = (match["op"] or "").lower()
+        below = op in ("<", "less than", "under")
+        answer = (
+            "no" if below and months <= minimum_months else "yes" if months >= minimum_months and not below else "no"
         )
+        confidence, note = 0.9, f"estimate of {months:g} months"
+        if op in ("about", "around") or re.search(r"\b(?:approx\w*|roughly|~)\s*$", text[: match.start("num")], re.I):
+            if abs(months - minimum_months) <= minimum_months * 0.25:
+                confidence, note = 0.5, f"about {months:g} months: too close to {minimum_months:g} to tell"
+        return Parsed("yes_no", answer, match.group(0), confidence, note, match.start(), match.end())
     return yes_no.parse_yes_no(text, today)
+
+
+def _expectancy(months: str) -> Callable[[str, date], Parsed]:
+    minimum = float(months)
+
+    def parse(text: str, today: date) -> Parsed:
+        return parse_expectancy(text, today, minimum)
+
+    return parse
+
+
+def parse_blood_pressure(text: str, today: date) -> Parsed:
+    """A reading; "I don't know" is kept as "unknown" (measured at the site), not as not understood."""
+    reading = vitals.parse_blood_pressure(text)
+    if reading.unclear:
+        said = yes_no.parse_yes_no(text, today)
+        if not said.unclear and said.value == "unknown" and not re.search(r"\d", text or ""):
+            return Parsed(
+                "blood_pressure", "unknown", said.span, said.confidence, "reading not known", said.start, said.end
+            )
+    return reading
 
 
 def parse_labs(text: str, today: date, expects=()) -> dict[str, Parsed]:
@@ -225,9 +291,18 @@ def parse_qtcf(text: str, today: date) -> Parsed:
     return _lab_shaped("qtcf", cardiac.parse_qtc(text), "ms")
 
 
+# Unclear cardiac readings that found something ("QTc by Bazett", "QT without HR", an implausible value).
+_FOUND_BUT_UNREADABLE = re.compile(
+    r"^(?:QTc by Bazett|QT given|implausible|more than one|ejection fraction range)", re.I
+)
+
+
 def _lab_shaped(analyte: str, parsed: Parsed, unit: str) -> Parsed:
-    """Give cardiac measures the shape of lab values so lab rules can score them."""
+    """Give cardiac measures the shape of lab values so lab rules can score them; a
+    value found but unreadable is kept for staff (``mentioned``)."""
     if parsed.unclear:
+        if _FOUND_BUT_UNREADABLE.search(parsed.note or ""):
+            return Parsed(parsed.kind, None, parsed.span, 0.0, parsed.note, extra={"mentioned": True})
         return parsed
     return Parsed(
         "lab",
@@ -273,6 +348,7 @@ FAMILIES: dict[str, Callable[[str], Callable[[str, date], ParserResult]]] = {
     "allergy": _allergy,
     "side_effects_ongoing": _side_effects("ongoing"),
     "side_effects_resolved": _side_effects("resolved"),
+    "expectancy": _expectancy,
 }
 
 
@@ -312,14 +388,13 @@ PARSERS: ParserTable = ParserTable(
         "drugs": drugs.parse_drugs,
         "event_anticancer": _event("anticancer_therapy", "radiotherapy", "surgery", "live_vaccine"),
         "event_cardiac": _event("cardiac_event"),
-        "event_bleeding": _event("bleeding"),
+        "event_bleeding": parse_bleeding,
         "event_thrombosis": _event("thrombosis"),
         "event_infection": parse_infection,
         "event_counts_support": _event("counts_support"),
-        "blood_pressure": lambda text, today: vitals.parse_blood_pressure(text),
+        "blood_pressure": parse_blood_pressure,
         "weight": lambda text, today: vitals.parse_weight(text),
         "fever": parse_fever,
-        "expectancy": parse_expectancy,
         "virology": parse_virology,
         "lvef": parse_lvef,
         "qtcf": parse_qtcf,

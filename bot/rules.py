@@ -38,6 +38,9 @@ ANSWER_CHARS = 121
 APPROXIMATE_SHARE = 0.25
 # An approximate lab value ("ANC about 1.5") is taken as this share either side.
 APPROXIMATE_VALUE_SHARE = 0.05
+# A result judged against the reference table's typical ULN (not the laboratory's)
+# passes only with this margin below the limit.
+DEFAULT_ULN_MARGIN = 0.10
 ROLES = ("patient", "caregiver", "physician")
 
 
@@ -1205,7 +1208,9 @@ def multiples_of_uln(analyte: str, value: dict, sex: str | None, age: Any = None
     except (KeyError, ValueError, LookupError) as error:
         return Multiple(problem=reason("uln_none_configured", error=str(error)))
     how = reason("uln_default", uln=options, source=source, **shown)
-    return Multiple(low / max(options), high / min(options), how)
+    # Laboratories' ULNs differ from a typical one by about this much: a value that
+    # passes only by that margin is for the lab's own ULN to settle.
+    return Multiple(low / max(options), high / min(options) * (1 + DEFAULT_ULN_MARGIN), how)
 
 
 class Renal(Rule):
@@ -1237,7 +1242,8 @@ class Renal(Rule):
         creatinine = ctx.record(params["creatinine_fact"])
         if creatinine is None:
             if measured is not None:
-                return evaluation(FAIL, "crcl_too_low_no_creatinine", clearance=measured, minimum=minimum)
+                # Below the minimum, but creatinine within its limit would still do: not settled.
+                return evaluation(UNCERTAIN, "crcl_too_low_no_creatinine", clearance=measured, minimum=minimum)
             if crcl is not None and shaky(crcl):
                 return evaluation(UNCERTAIN, "lab_problem", label=label, detail=shaky(crcl).reason.to_dict())
             return evaluation(PENDING, "lab_pending", label=label, still=params.get("pending_reason", ""))

@@ -66,6 +66,11 @@ _COMING = re.compile(
 )
 _APPROXIMATE = re.compile(rf"\b(?:about|around|roughly|approximately|approx\.?|nearly|almost|~|circa)\s*{_N}\b")
 _UNIT_YEARS = {"m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25}
+_OTHER_UNIT = re.compile(
+    r"\s*(?:kg|kgs|kilos?|lbs?|pounds|cm|mm|m\b|mg|g\b|ml|%|°|c\b|f\b|mmhg|bpm|iu|u/l|umol|µmol|mmol|x\s*10)",
+    re.I,
+)
+_FRACTION_BEFORE = re.compile(r"\band\s+(?:an?\s+)?$")
 _BORN = re.compile(r"\b(?:born|birth|dob|d\.o\.b\.?|date of birth|birthday|b\.)\b|出生|生于")
 _DECADE = re.compile(
     r"\b(?:in\s+)?(?:(?:his|her|my|their)\s+)?(?P<q>early|mid|late)?[\s-]*"
@@ -221,6 +226,10 @@ def parse_age(text: str, today=None) -> Parsed:
             lo = lo + 6
         return _checked(lo, text, m.start(), m.end(), 0.9, f"age given as a range ({lo}-{hi})", low=lo, high=hi)
     nums = [n for n in find_numbers(text) if not any(s <= n[1] < e for s, e in times)]
+    # "45 kg", "38.5 C": a number with a unit of something else is not an age.
+    nums = [n for n in nums if not _OTHER_UNIT.match(low, n[2])]
+    # "nine and three quarters": the fraction is not a second number.
+    nums = [n for n in nums if not _FRACTION_BEFORE.search(low[: n[1]])]
     if len({v for v, _, _ in nums}) == 1:
         value, s, e = nums[0]
         rest = re.sub(r"[\W_]+", "", low[:s] + low[e:])

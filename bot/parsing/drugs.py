@@ -67,7 +67,7 @@ _ON_IT_BEFORE = re.compile(
 )
 _CURRENT = re.compile(
     r"\b(?:currently|still|now|at the moment|am on|i'?m on|is on|are on|taking|take|"
-    r"takes|using|on it)\b|正在|在吃|目前|现在"
+    r"takes|using|on it|started|starting|began|begun|commenced|initiated|since|been on|ongoing)\b|正在|在吃|目前|现在|开始"
 )
 _WINDOW = 45  # characters after a drug name searched for its dose, route, time
 # A medicine mentioned without its name: "another tablet, I can't remember the name".

@@ -172,6 +172,8 @@ _NAMES = {
     "urine_protein_24h": [
         r"24[\s-]*(?:h|hr|hrs|hours?)\s+(?:urine\s+|urinary\s+)?protein(?:\s+quantification)?",
         r"24[\s-]*(?:h|hr|hrs|hours?)\s+urine\s+protein\s+quantification",
+        # "proteinuria 2+, 24h 1.1 g": a 24-hour figure written straight after the dipstick
+        r"24[\s-]*(?:h|hr|hrs|hours?)(?=\s*[:=]?\s*\d+(?:\.\d+)?\s*(?:g|mg|grams?)\b)",
         r"24[\s-]*(?:h|hr|hrs|hours?)\s+(?:urine|urinary)\s+protein(?:\s+quantification)?",
         r"(?:urine|urinary)\s+protein\s+(?:\(\s*)?24[\s-]*(?:h|hr|hrs|hours?)(?:\s*\))?",
         r"24[\s-]*(?:h|hr|hrs|hours?)\s+proteinuria",
@@ -320,6 +322,12 @@ _SCI = (
     r"(?!\s*(?:cells\s*)?(?:/|per\b))"
 )
 _NUMBER_RE = re.compile(_NUMBER + "(?:" + _SCI + ")?", re.I)
+# A bare power of ten ("10^3", "10**4", "10³") and log-scale values ("3.2 log IU/ml", "log10 3.2").
+_POWER_OF_TEN_RE = re.compile(
+    r"10\s*(?:\^|\*\*)\s*(?P<e>\d{1,2}(?:\.\d{1,2})?)(?![\d.])|10(?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})",
+)
+_LOG_BEFORE_RE = re.compile(r"log\s*(?:10)?\s*[:=]?\s*(?P<e>\d{1,2}(?:\.\d{1,2})?)(?![\d.])", re.I)
+_LOG_AFTER_RE = re.compile(r"\s*log(?:10|₁₀)?(?![A-Za-z])", re.I)
 _PAIR_SEP_RE = re.compile(r"\s*/\s*")
 _XULN_RE = re.compile(
     r"\s*(?:(?:[x×*]|(?:-\s*)?fold|times)\s*(?:the\s+)?(?:ULN|ULRR|upper\s+limits?(?:\s+of\s+normal)?|"
@@ -502,19 +510,38 @@ def read_value_at(text: str, pos: int, count: int = 1, grades: bool = False) -> 
                 slot.grade = 0.0
             slot.end = slot.value_end = m.end()
             return slot
-    m = _NUMBER_RE.match(text, pos, lim)
-    if not m:
+    power = _POWER_OF_TEN_RE.match(text, pos, lim) or _LOG_BEFORE_RE.match(text, pos, lim)
+    if power:
+        # "10^3 IU/ml" is a thousand, "3.2 log IU/ml" (or "log 3.2") is 10^3.2: never 10 or 3.2.
+        raw_exponent = power.groupdict().get("e") or power.group("sup").translate(_FROM_SUPERSCRIPT)
+        exponent = float(raw_exponent)
+        if exponent > 15:
+            return None
+        slot.numbers.append(_sig(10.0**exponent))
+        slot.notes.append(f"read {power.group(0).strip()} as 10^{exponent:g}")
+        pos = power.end()
+        m = None
+    else:
+        m = _NUMBER_RE.match(text, pos, lim)
+    if not m and not power:
         m = _UNKNOWN_VALUE_RE.match(text, pos, lim)
         if m:
             slot.unknown = True
             slot.end = slot.value_end = m.end()
             return slot
         return None
-    value, note = _to_float(m)
-    slot.numbers.append(value)
-    if note:
-        slot.notes.append(note)
-    pos = m.end()
+    if m:
+        value, note = _to_float(m)
+        log_after = _LOG_AFTER_RE.match(text, m.end(), lim)
+        if log_after and value <= 15:
+            slot.notes.append(f"read {m.group(0)} log as 10^{value:g}")
+            value = _sig(10.0**value)
+            pos = log_after.end()
+        else:
+            pos = m.end()
+        slot.numbers.append(value)
+        if note:
+            slot.notes.append(note)
     for _ in range(count - 1):
         sep = _PAIR_SEP_RE.match(text, pos, lim)
         nxt = _NUMBER_RE.match(text, sep.end(), lim) if sep else None

@@ -388,7 +388,8 @@ def _build_nlp():
     ts = termset("en_clinical").get_patterns()
     ts["preceding_negations"] = sorted(set(ts["preceding_negations"]) | set(neg.get("preceding", [])))
     ts["following_negations"] = sorted(set(ts["following_negations"]) | set(neg.get("following", [])))
-    ts["pseudo_negations"] = sorted(set(ts["pseudo_negations"]) | set(neg.get("pseudo", [])))
+    not_pseudo = set(neg.get("not_pseudo", []))
+    ts["pseudo_negations"] = sorted((set(ts["pseudo_negations"]) | set(neg.get("pseudo", []))) - not_pseudo)
     ts["termination"] = sorted(set(ts["termination"]) | set(neg.get("termination", [])))
     nlp.add_pipe("negex", config={"neg_termset": ts})
     return nlp

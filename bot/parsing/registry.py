@@ -44,12 +44,18 @@ def _event(*groups: str) -> Callable[[str, date], Parsed]:
     return parse
 
 
+_NO_FEVER_ABOVE = re.compile(
+    r"\b(?:no|denies|denied|without|never\s+had\s+an?)\s+(?:\w+\s+)?(?:fevers?|temperatures?|temps?|pyrexia)\b"
+    r"(?:\s*(?:over|above|>|higher\s+than|of)\s*\d+(?:\.\d+)?\s*°?\s*[cf]?)?",
+    re.I,
+)
 _AFEBRILE = re.compile(r"\b(?:afebrile|apyrexial|no\s+fevers?|no\s+temperature|normal\s+temperature)\b", re.I)
 # A cause given for the fever: "from a urine infection", "due to a port infection", "after the flu jab".
 _FEVER_CAUSE = re.compile(
     r"\b(?:from|due\s+to|because\s+of|caused\s+by|secondary\s+to|related\s+to|after|with)\s+(?:an?\s+|the\s+|my\s+|his\s+|her\s+)?"
     r"(?:[\w-]+\s+){0,2}?(?:infection|uti|pneumonia|flu|cold|covid|abscess|cellulitis|line|port|chemo\w*|"
-    r"transfusion|vaccin\w*|jab|shot|surgery|operation|sinusitis|tonsillitis|chest\s+infection)\b"
+    r"transfusion|vaccin\w*|jab|shot|surgery|operation|sinusitis|tonsillitis|chest\s+infection|sepsis|"
+    r"neutropeni\w*|mucositis|cholangitis|drug\s+reaction|tumou?r\s+fever)\b"
     r"|\bsource\s+(?:is\s+|was\s+)?(?:the\s+)?(?!unknown|not|unclear)[\w-]+",
     re.I,
 )
@@ -70,6 +76,18 @@ def parse_fever(text: str, today: date) -> Parsed:
     if _AFEBRILE.search(text or "") and vitals.parse_temperature(text).unclear:
         m = _AFEBRILE.search(text)
         return Parsed("fever", {"answer": "no", "celsius": None}, m.group(), 0.9, "afebrile", m.start(), m.end())
+    denied = _NO_FEVER_ABOVE.search(text or "")
+    if denied:
+        # "no fever over 39", "denies fevers": the number is in a denial, not a reading.
+        return Parsed(
+            "fever",
+            {"answer": "no", "celsius": None},
+            denied.group(),
+            0.9,
+            "fever denied",
+            denied.start(),
+            denied.end(),
+        )
     explained = bool(_FEVER_CAUSE.search(text or "")) and not _FEVER_UNEXPLAINED.search(text or "")
     temperature = vitals.parse_temperature(text)
     if not temperature.unclear:
@@ -130,6 +148,32 @@ def parse_bleeding(text: str, today: date) -> Parsed:
     }
     value.update(named=m.group(0).strip(), grade=grade)
     return Parsed("event", value, m.group(0), 0.9, f"fecal occult blood {m.group('grade')}", m.start(), m.end())
+
+
+_CONTROLLED = re.compile(
+    r"\b(?:rate[- ]controlled|well[- ]controlled|controlled|under\s+control|in\s+sinus\s+rhythm)\b", re.I
+)
+_POORLY_CONTROLLED = re.compile(
+    r"\b(?:poorly|badly|not\s+well|un-?|not)[- ]?(?:controlled|under\s+control)|\brvr\b|rapid\s+ventricular|uncontrolled",
+    re.I,
+)
+_RHYTHM_TERMS = ("arrhythmia",)
+
+
+def parse_cardiac_event(text: str, today: date) -> Parsed:
+    """Active heart disease: a heart rhythm problem said to be controlled is not
+    the registry's "poorly controlled arrhythmia" (the ECG still decides)."""
+    event = events.parse_event(text, today, terms=["cardiac_event"])
+    if event.unclear or event.value.get("answer") != "yes":
+        return event
+    rhythm_only = all(term in _RHYTHM_TERMS for term in event.value.get("terms") or ["?"])
+    if rhythm_only and _CONTROLLED.search(text) and not _POORLY_CONTROLLED.search(text):
+        value = {**event.value, "answer": "no"}
+        note = "; ".join(filter(None, [event.note, "a controlled rhythm problem, not a poorly controlled one"]))
+        return Parsed(
+            event.kind, value, event.span, min(max(event.confidence, 0.8), 0.85), note, event.start, event.end
+        )
+    return event
 
 
 def parse_infection(text: str, today: date) -> Parsed:
@@ -306,7 +350,7 @@ def _lab_shaped(analyte: str, parsed: Parsed, unit: str) -> Parsed:
         return parsed
     return Parsed(
         "lab",
-        {"analyte": analyte, "value": parsed.value, "unit": unit},
+        {"analyte": analyte, "value": parsed.value, "unit": unit, "comparator": parsed.extra.get("comparator")},
         parsed.span,
         parsed.confidence,
         parsed.note,
@@ -387,7 +431,7 @@ PARSERS: ParserTable = ParserTable(
         "malignancy": diagnosis.parse_other_malignancy,
         "drugs": drugs.parse_drugs,
         "event_anticancer": _event("anticancer_therapy", "radiotherapy", "surgery", "live_vaccine"),
-        "event_cardiac": _event("cardiac_event"),
+        "event_cardiac": parse_cardiac_event,
         "event_bleeding": parse_bleeding,
         "event_thrombosis": _event("thrombosis"),
         "event_infection": parse_infection,

@@ -247,6 +247,18 @@ def _iso(m, today, low):
     return _period(*_month_range(y, mo), today, m.group(0), m.start(), m.end())
 
 
+@_rule(r"(?<![\d/.])(?P<n>\d{1,2})\s*/\s*(?P<u>52|12|7)\s*(?P<ago>ago|prior|previously|before|back)\b")
+def _slash_notation(m, today, low):
+    """ "2/52 ago", "3/12 ago", "5/7 ago": weeks, months, days in clinical notes."""
+    unit = {"52": "week", "12": "month", "7": "day"}[m.group("u")]
+    n = float(m.group("n"))
+    d, approx = _shift(today, n, unit)
+    ref = TimeRef(d, m.start(), m.end(), m.group(0), approx)
+    if approx:
+        _unit_resolution(ref, n, unit, today)
+    return ref
+
+
 @_rule(r"(?<![\d/.-])(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>(?:19|20)\d{2}|\d{2})(?![\d/.-])")
 def _numeric_date(m, today, low):
     a, b, y = int(m.group("a")), int(m.group("b")), int(m.group("y"))
@@ -271,6 +283,42 @@ def _numeric_date(m, today, low):
         return ref
     d = dmy or mdy
     return TimeRef(d, m.start(), m.end(), m.group(0)) if d else None
+
+
+@_rule(
+    r"(?<![\d/.:-])(?:on\s+)?(?P<a>\d{1,2})/(?P<b>\d{1,2})"
+    r"(?![\d/.:%-]|\s*(?:mmhg|mm\s*hg|u/l|iu|tabs?\b|tablets?|pills?|doses?|of\b|mg|ml))"
+)
+def _day_month_no_year(m, today, low):
+    """ "on 10/28", "28/10": a date this year (or last, if that is still to come);
+    day/month order decided when only one reading is a date, else approximate."""
+    a, b = int(m.group("a")), int(m.group("b"))
+    readings = []
+    for month, day in ((a, b), (b, a)):
+        for year in (today.year, today.year - 1):
+            d = _valid(year, month, day)
+            if d is not None and d <= today:
+                readings.append(d)
+                break
+    readings = sorted(set(readings))
+    if not readings:
+        return None
+    if len(readings) == 1:
+        return TimeRef(readings[0], m.start(), m.end(), m.group(0), confidence=0.85, note="date without a year")
+    ref = TimeRef(
+        readings[-1],
+        m.start(),
+        m.end(),
+        m.group(0),
+        True,
+        readings[0],
+        readings[-1],
+        "point",
+        "day/month order ambiguous",
+        0.6,
+    )
+    ref.extra["alternatives"] = [d.isoformat() for d in readings]
+    return ref
 
 
 @_rule(

@@ -1148,13 +1148,18 @@ class Labs(Rule):
     @staticmethod
     def _normal(check, params, ctx):
         label = check.get("label", "")
-        statuses = []
+        statuses, missing = [], False
         for analyte in check["analytes_normal"]:
             record = ctx.record(analyte)
             if record is None or record.get("unclear"):
-                return evaluation(PENDING, "lab_normal_needed", label=label)
+                missing = True
+                continue
             value = record["value"]
             statuses.append(value.get("status") if isinstance(value, dict) else None)
+        if "abnormal" in statuses:
+            return evaluation(FAIL, "lab_abnormal", label=label)  # "FT4 low": one abnormal is enough
+        if missing:
+            return evaluation(PENDING, "lab_normal_needed", label=label)
         if all(status == "normal" for status in statuses):
             return evaluation(PASS, "lab_normal", label=label)
         if "abnormal" in statuses:

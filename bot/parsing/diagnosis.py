@@ -27,6 +27,9 @@ from bot.parsing.yes_no import parse_yes_no
 EXTENT_ORDER = ("metastatic", "unresectable", "locally_advanced", "resectable")
 # Any word ending in "sarcoma" is a sarcoma, except a carcinosarcoma.
 _ANY_SARCOMA = re.compile(r"\b(?!carcino)(\w{3,})sarcomas?\b")
+_BENIGN = re.compile(
+    r"\b(?:benign|not\s+(?:a\s+)?(?:cancer|malignant|cancerous)|non[- ]?cancerous|not\s+a\s+sarcoma)\b|良性"
+)
 _SITE_WORDS = [(re.compile(r"soft[- ]tissue|软组织"), "soft_tissue"), (re.compile(r"\bbones?\b|骨"), "bone")]
 
 
@@ -159,6 +162,13 @@ def parse_diagnosis(text: str, today=None) -> Parsed:
     value["liver_mets"] = liver
     if liver:
         value["extent"] = "metastatic"
+    benign = _BENIGN.search(low)
+    if benign and value["sarcoma"] is not True and not named_cancers:
+        # "they said it's benign": no cancer at all, so not the trial's.
+        value["sarcoma"] = False
+        notes.append("benign: not a cancer")
+        conf = 0.85
+        span = span or None
     if value["sarcoma"] is None and value["extent"] is None and liver is None:
         return unclear("no diagnosis found")
     if value["sarcoma"] is None:

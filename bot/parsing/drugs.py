@@ -59,6 +59,10 @@ _STOPPED = re.compile(
     r"\b(?:stopped|quit|finished|completed|came off|come off|no longer|used to|was on|were on|"
     r"previously|discontinued|ended|until|course of|last dose|premed\w*|taper(?:ed)?)\b|停了|停药|以前|之前"
 )
+_OTHER_TREATMENT_ONLY = re.compile(
+    r"\b(?:only|just)\s+(?:had\s+)?(?:chemo\w*|radiation|radiotherapy|surgery|operations?|immunotherapy)"
+    r"(?:\s*(?:,|and|&|\+)\s*(?:chemo\w*|radiation|radiotherapy|surgery|operations?|immunotherapy))*\b"
+)
 _PAST_USE = re.compile(r"\b(?:had|took|was given|were given|got|received|given|gave)\b|用过|吃过")
 # "on warfarin", "taking aspirin": the medicine is current whatever date follows.
 _ON_IT_BEFORE = re.compile(
@@ -411,6 +415,18 @@ def parse_drugs(text: str, today=None) -> Parsed:
                 note="; ".join(notes),
                 start=0,
                 end=len(text),
+            )
+        other_only = _OTHER_TREATMENT_ONLY.search(low)
+        if yn.unclear and progression is None and other_only:
+            # "only chemo and radiation so far": treatments named, none of them a medicine asked about.
+            return Parsed(
+                kind="drugs",
+                value={"answer": "no", "drugs": [], "negated_drugs": [], "progression": None, "stated": None},
+                span=other_only.group(0),
+                confidence=0.8 if not hedged else 0.6,
+                note="only other kinds of treatment named",
+                start=other_only.start(),
+                end=other_only.end(),
             )
         if yn.unclear and progression is None:
             return unclear("no medicine, yes/no or response word found")

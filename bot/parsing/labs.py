@@ -347,6 +347,7 @@ _ULN_RE = re.compile(
     re.I,
 )
 _CLOSE_RE = re.compile(r"\s*[)\]]")
+_STATUS_THEN_RE = re.compile(r"\s*,?\s*")
 # "ALT 120 U/L (3x ULN)": the value and its multiple of ULN side by side.
 _PAREN_XULN_RE = re.compile(r"\s*[(\[]\s*(?P<x>\d{1,3}(?:\.\d{1,3})?)\s*(?:[x×*]|times)?\s*ULN\s*[)\]]", re.I)
 _STATUS_NORMAL = (
@@ -453,7 +454,13 @@ def _to_float(m: re.Match) -> tuple:
     return value, note
 
 
+_INTENSIFIER_RE = re.compile(r"(?:very|quite|slightly|mildly|a\s+bit|really|extremely)\s+", re.I)
+
+
 def _read_status(text: str, pos: int, slot: _Slot, lim: int) -> bool:
+    intensifier = _INTENSIFIER_RE.match(text, pos, lim)
+    if intensifier:
+        pos = intensifier.end()
     m = _STATUS_RE.match(text, pos, lim)
     if not m:
         return False
@@ -479,8 +486,8 @@ def read_value_at(text: str, pos: int, count: int = 1, grades: bool = False) -> 
     slot.value_start = pos
     # A status first: "below detection limit" must not be read as "<" + words.
     if not grades and _read_status(text, pos, slot, lim):
-        # "Hb low at 85 g/L": a number may follow the status.
-        after = read_value_at(text, slot.end, count, grades)
+        # "Hb low at 85 g/L", "viral load very low, under 100": a number may follow the status.
+        after = read_value_at(text, _STATUS_THEN_RE.match(text, slot.end, lim).end(), count, grades)
         if after is not None and after.numbers:
             after.status, after.start, after.value_start = slot.status, slot.start, slot.value_start
             return after

@@ -228,10 +228,29 @@ _SURVIVAL = re.compile(
 )
 
 
+# "weeks", "days to weeks", "years": a survival estimate in words ("weeks to months" is neither).
+_SURVIVAL_WORDS = re.compile(
+    r"^\W*(?:(?:only|a\s+few|few|several|some|expected|likely|probably)\s+)*(?:(?P<short>(?:days\s+(?:to|or)\s+)?weeks|days)|(?P<long>years))\W*$",
+    re.I,
+)
+
+
 def parse_expectancy(text: str, today: date, minimum_months: float = 3) -> Parsed:
     """Expected survival: yes/no to "at least ``minimum_months``", or an estimate
     ("6 months", "> 1 year", "weeks"). An approximate estimate near the minimum
     ("approximately 3 months") is hedged: it may be either side."""
+    words_only = _SURVIVAL_WORDS.search(text or "") if not _SURVIVAL.search(text or "") else None
+    if words_only:
+        short = words_only.group("short") is not None
+        return Parsed(
+            "yes_no",
+            "no" if short else "yes",
+            words_only.group(0),
+            0.85,
+            "a survival of " + ("weeks or days" if short else "years"),
+            words_only.start(),
+            words_only.end(),
+        )
     match = _SURVIVAL.search(text or "")
     if match:
         number, unit = float(match["num"]), match["unit"].lower()

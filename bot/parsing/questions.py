@@ -94,6 +94,7 @@ _GRADE = re.compile(r"\b(?:ctcae\s*)?(?:grade|gr\.?|g)\s*(?P<g>[0-4])\b|\bg(?P<g
 _AT_MOST_ONE = re.compile(
     r"(?:≤|<=|=<|<\s*2|less than 2|at most)\s*(?:grade\s*)?1?\b|\bgrade\s*(?:0-1|0\s*to\s*1|≤\s*1)"
 )
+_STILL = re.compile(r"\b(?:still|ongoing|persist\w*|remain\w*|not\s+(?:gone|resolved|better))\b")
 _ALL_SETTLED = re.compile(
     r"\b(?:all\s+(?:\w+\s+)?(?:resolved|recovered|settled|gone)|(?:rest|everything\s+else|others?)\s+(?:has\s+|have\s+)?"
     r"(?:resolved|recovered|settled|gone)|fully\s+recovered|resolved|no\s+(?:residual|ongoing)\s+toxicit\w*)\b"
@@ -139,9 +140,11 @@ def parse_side_effects(text: str, excepted: tuple = (), ask: str = "ongoing") ->
         ongoing, why = max(grades) >= 2, f"grade {max(grades)}"
     elif _ALL_SETTLED.search(low) and not counted:
         ongoing, why, where = False, "resolved", _ALL_SETTLED.search(low)
+    elif counted and _STILL.search(low):
+        ongoing, why, where = True, f"{counted[0][0].replace('_', ' ')} still there, grade not given", counted[0][1]
     if ongoing is not None:
         value = ("yes" if ongoing else "no") if ask == "ongoing" else ("no" if ongoing else "yes")
-        return _answer(value, text, where, CONF_READ, why)
+        return _answer(value, text, where, CONF_READ if grades or not ongoing else 0.8, why)
     said = parse_yes_no(text)
     if said.unclear and counted:
         # "my hands are still numb": a side effect named, no grade.

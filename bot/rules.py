@@ -538,6 +538,7 @@ class Diagnosis(Rule):
         "subtype_key": Param("fact"),
         "eligible_extents": Param("names", True),
         "ineligible_extents": Param("names"),
+        "no_disease_extents": Param("names"),  # nothing left to treat ("cancer free"): fails for everyone
         "denied_extent": Param("fact"),  # the extent a plain "no" to the combined question gives
         "label": Param("text", True),  # the disease ("bone or soft-tissue sarcoma")
     }
@@ -559,6 +560,8 @@ class Diagnosis(Rule):
         extent = value.get("extent")
         if params.get("denied_extent") and extent == params["denied_extent"] and match is not True:
             return evaluation(FAIL, "diagnosis_denied", **shown)
+        if extent in params.get("no_disease_extents", []):
+            return evaluation(FAIL, "diagnosis_no_disease", extent=extent, **shown)
         if match is False:
             return evaluation(FAIL, "diagnosis_other", other=value.get("other_cancer") or "", **shown)
         if match is not True:

@@ -59,6 +59,7 @@ _SUB_YEAR = [
     re.compile(rf"\b(?:infant|baby|newborn)\W+(?:aged\s+)?{_N}\s*-?\s*{_SUB_UNIT}\b"),
     re.compile(rf"^\W*{_N}\s*-?\s*{_SUB_UNIT}\W*$"),
 ]
+_SUB_UNIT_AFTER = re.compile(rf"\s*-?\s*{_SUB_UNIT}\b")
 _YEAR_AND_HALF = re.compile(r"\b(?:a|one|1)\s+(?:and\s+a\s+half\s+years?|years?\s+and\s+a\s+half)\b")
 # A coming birthday: "I'll be 71 next week", "turning 10 in March", "turns 71 soon".
 _COMING = re.compile(
@@ -71,7 +72,7 @@ _OTHER_UNIT = re.compile(
     re.I,
 )
 _FRACTION_BEFORE = re.compile(r"\band\s+(?:an?\s+)?$")
-_BORN = re.compile(r"\b(?:born|birth|dob|d\.o\.b\.?|date of birth|birthday|b\.)\b|出生|生于")
+_BORN = re.compile(r"\b(?:born|birth|dob|d\.o\.b\.?|date of birth|birthday)\b|\bb\.\s*(?=\d)|出生|生于")
 _DECADE = re.compile(
     r"\b(?:in\s+)?(?:(?:his|her|my|their)\s+)?(?P<q>early|mid|late)?[\s-]*"
     r"(?P<d>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|"
@@ -211,6 +212,11 @@ def parse_age(text: str, today=None) -> Parsed:
                 continue
             age = _num(m.group("n"))
             if age is not None:
+                unit = _SUB_UNIT_AFTER.match(low, m.end())
+                if unit:
+                    # "I am 18 months": the cue was right, the unit is not years.
+                    years = age * _UNIT_YEARS[unit.group("unit")[0]]
+                    return _checked(years, text, m.start(), unit.end(), 0.9, f"{age:g} {unit.group('unit')}")
                 return _checked(age, text, m.start(), m.end(), 0.95)
     m = _DECADE.search(low)
     if m:

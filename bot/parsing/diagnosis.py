@@ -25,8 +25,26 @@ from bot.parsing.types import Parsed, unclear
 from bot.parsing.yes_no import parse_yes_no
 
 EXTENT_ORDER = ("metastatic", "unresectable", "locally_advanced", "resectable")
+# Reported as "no_evidence_of_disease" ("cancer free", "NED", "it was removed"): nothing left to treat.
+_EXTENT_RANK = {name: rank for rank, name in enumerate((*EXTENT_ORDER, "no_evidence_of_disease"))}
 # Any word ending in "sarcoma" is a sarcoma, except a carcinosarcoma.
 _ANY_SARCOMA = re.compile(r"\b(?!carcino)(\w{3,})sarcomas?\b")
+
+
+def _opens_answer(text: str, said) -> bool:
+    """Does the yes/no open the answer ("yes, osteosarcoma", "no - it's breast cancer")?"""
+    return said.start is not None and not re.search(r"\w", text[: said.start].replace("well", ""))
+
+
+_NO_DISEASE = re.compile(
+    r"\b(?:cancer[- ]free|tumou?r[- ]free|disease[- ]free|no\s+evidence\s+of\s+(?:disease|recurrence)(?!\s+(?:progression|in|at))|"
+    r"(?-i:NED)|in\s+(?:complete\s+)?remission|all\s+clear|no\s+(?:active|residual)\s+disease|no\s+sign\s+of\s+(?:it|cancer))\b",
+    re.I,
+)
+_REMOVED = re.compile(
+    r"\b(?:was|were|has\s+been|have\s+been|got|been)\s+(?:fully\s+|completely\s+|all\s+|successfully\s+)?"
+    r"(?:removed|cut\s+out|taken\s+out|excised|resected)\b"
+)
 _BENIGN = re.compile(
     r"\b(?:benign|not\s+(?:a\s+)?(?:cancer|malignant|cancerous)|non[- ]?cancerous|not\s+a\s+sarcoma)\b|良性"
 )
@@ -95,7 +113,8 @@ def parse_diagnosis(text: str, today=None) -> Parsed:
 
     value: {"sarcoma": bool|None, "subtype": str|None (lexicon key, e.g.
     "osteosarcoma"), "site": "bone"|"soft_tissue"|None, "extent":
-    "metastatic"|"locally_advanced"|"unresectable"|"resectable"|None,
+    "metastatic"|"locally_advanced"|"unresectable"|"resectable"|
+    "no_evidence_of_disease"|None,
     "liver_mets": bool|None, "other_cancer": str|None (lexicon key, e.g.
     "breast_cancer"), "answer": None}. extra["extents"] lists every extent
     found, extra["negated_extents"] the denied ones ("hasn't spread").
@@ -158,6 +177,11 @@ def parse_diagnosis(text: str, today=None) -> Parsed:
         if name in found:
             value["extent"] = name
             break
+    no_disease = _NO_DISEASE.search(text)
+    if no_disease or (_REMOVED.search(low) and value["extent"] in (None, "resectable")):
+        # "cancer free", "NED", "it was removed": no disease left to treat now.
+        value["extent"] = "no_evidence_of_disease"
+        found.setdefault("no_evidence_of_disease", (no_disease or _REMOVED.search(low)).span())
     liver, liver_m = _liver(low)
     value["liver_mets"] = liver
     if liver:
@@ -171,7 +195,7 @@ def parse_diagnosis(text: str, today=None) -> Parsed:
         span = span or None
     if value["sarcoma"] is None and value["extent"] is None and liver is None:
         return unclear("no diagnosis found")
-    if value["sarcoma"] is None:
+    if value["sarcoma"] is None and value["extent"] != "no_evidence_of_disease":
         conf, notes = 0.6, notes + ["sarcoma not named"]
     if has_hedge(text):
         conf, notes = min(conf, 0.6), notes + ["hedged"]
@@ -179,8 +203,8 @@ def parse_diagnosis(text: str, today=None) -> Parsed:
         conf, notes = min(conf, 0.7), notes + ["also says it can be removed"]
     s, e = _span_of(span, found, liver_m, len(text))
     extra = {
-        "extents": sorted(found, key=EXTENT_ORDER.index),
-        "negated_extents": sorted(negated, key=EXTENT_ORDER.index),
+        "extents": sorted(found, key=_EXTENT_RANK.get),
+        "negated_extents": sorted(negated, key=_EXTENT_RANK.get),
     }
     return Parsed(
         kind="diagnosis",
@@ -223,6 +247,10 @@ def parse_diagnosis_answer(text: str, today=None) -> Parsed:
     yn = parse_yes_no(text)
     detail = parse_diagnosis(text)
     answer = None if yn.unclear else yn.value
+    if answer is not None and not detail.unclear and not _opens_answer(text, yn):
+        # "LMS, no evidence of disease progression": a "no" inside a description is not
+        # the answer to the question; only a yes/no that opens the answer is.
+        answer = None
     if not detail.unclear:
         value = dict(detail.value)
         value["answer"] = answer

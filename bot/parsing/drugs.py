@@ -372,7 +372,8 @@ def parse_drugs(text: str, today=None) -> Parsed:
         answer = "yes"
         span_s, span_e = ms[0].start, max(ms[-1].end, ev_end)
         said = parse_yes_no(text, today)
-        stated = None if said.unclear else said.value
+        # "I had sorafenib" is not a "yes" beside the names: only a real yes/no word is.
+        stated = None if said.unclear or said.note == "implicit yes" else said.value
     elif negated:
         answer = "no"
         span_s, span_e = ms[0].start, ms[-1].end

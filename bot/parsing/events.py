@@ -34,7 +34,10 @@ def _drug_event_groups() -> dict:
 
 
 # An event still going on ("on IV micafungin, ongoing") happened today.
-_ONGOING = re.compile(r"\b(?:ongoing|currently|at the moment|right now|still on|still in|at present)\b")
+_ONGOING = re.compile(
+    r"\b(?:ongoing|currently|at the moment|right now|still on|still in|at present|"
+    r"still (?:getting|having|get|have|gets|has)|(?:i'?m|i am|am|is|are|he'?s|she'?s) (?:on|having|getting|receiving))\b"
+)
 
 
 @functools.lru_cache(maxsize=1)

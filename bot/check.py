@@ -87,6 +87,10 @@ def check_answers(
             criteria[criterion.id] = _not_answered()
             continue
         result = evaluate(criterion.rule, context)
+        if not result.answered:
+            # Touched only by a step that answers nothing of it ("yes, some apply" on the checklist).
+            criteria[criterion.id] = _not_answered()
+            continue
         criteria[criterion.id] = {
             "verdict": result.verdict,
             "reason": result.reason.text("en"),

@@ -2,7 +2,23 @@
 
 Each parser takes (text, today) and returns either one Parsed (for the fact it
 is attached to) or a dict of fact name -> Parsed (labs and case summaries fill
-several facts from one answer).
+several facts from one answer). A family takes an argument from the trial
+file ("allergy:lenvatinib", "expectancy:3"); ``labs`` also receives the
+step's ``expects`` and ``summary`` the trial's summary mapping (the engine
+passes them: ``reads_expected`` / ``reads_summary_mapping``).
+
+Value shapes added here (for bot/describe.py and the rules):
+
+* fever: {"answer", "celsius"} and "explained": True when a cause is named;
+* blood_pressure: the string "unknown" for "I don't know my blood pressure";
+* lvef / qtcf: lab-shaped {"analyte", "value", "unit", "comparator"}
+  ("EF <50%" keeps its "<"); a reading found but unreadable is an unclear
+  Parsed with ``extra["mentioned"]``;
+* event_infection: "answer" "no" for an infection treated by mouth (the
+  registry's severe infection is IV-treated), with the reason in the note;
+* event_cardiac: "answer" "no" for a controlled rhythm problem;
+* event_bleeding: fecal occult blood as {"term": "occult_blood", "grade":
+  int or None (positive, grade not given), "days_ago": 0}.
 """
 
 from __future__ import annotations

@@ -740,8 +740,10 @@ def ref_extra(ref: TimeRef, today: date) -> dict:
 def parse_when(text: str, today=None) -> Parsed:
     """When something happened.
 
-    value: {"days_ago": int, "date": "YYYY-MM-DD", "approximate": bool};
-    future dates have negative days_ago and note "future". With several
+    value: {"days_ago": int, "date": "YYYY-MM-DD", "approximate": bool} and,
+    for an approximate time or a named period, "days_ago_min"/"days_ago_max"
+    (None on an open side: "over a year ago"); future dates have negative
+    days_ago and note "future". With several
     times, the most recent past one is used (it decides "within N weeks").
     """
     today = as_date(today)

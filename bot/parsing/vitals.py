@@ -4,7 +4,9 @@ Each parser returns one ``Parsed``; a value that is missing, implausible,
 given more than once with different numbers, or whose unit cannot be told
 from its size is ``unclear`` with the reason (the bot never guesses).
 
-- ``parse_blood_pressure`` -> kind "blood_pressure", value {"systolic": int, "diastolic": int}
+- ``parse_blood_pressure`` -> kind "blood_pressure", value {"systolic": int, "diastolic": int},
+  plus "systolic_max"/"diastolic_max" when the reading is a range: by decade
+  ("130s over 80s": 130-139/80-89) or approximate ("around 140/90": up to 145/95)
 - ``parse_temperature``    -> kind "temperature", value: float °C
 - ``parse_weight``         -> kind "weight", value: float kg
 - ``parse_height``         -> kind "height", value: float cm

@@ -344,7 +344,8 @@ def _summary_mapping(raw: Any, check: _Checker, known_facts: set) -> dict:
 
     ``facts``: finding -> fact (``labs: true`` files lab values under their
     analytes); ``drug_classes``: fact -> drug classes; ``progression_fact``;
-    ``ignore_drugs``. Every fact must be one a step asks for.
+    ``ignore_drugs``; ``events``: fact -> lexicon event groups (dated events).
+    Every fact must be one a step asks for.
     """
     from bot.parsing.summary import SOURCES
 
@@ -354,7 +355,7 @@ def _summary_mapping(raw: Any, check: _Checker, known_facts: set) -> dict:
     if not isinstance(raw, dict):
         check.fail(where, "must be a mapping with facts, drug_classes, progression_fact, ignore_drugs")
         return {}
-    allowed = {"facts", "drug_classes", "progression_fact", "ignore_drugs"}
+    allowed = {"facts", "drug_classes", "progression_fact", "ignore_drugs", "events"}
     for key in raw:
         if key not in allowed:
             check.fail(where + (key,), f"unknown key; known: {', '.join(sorted(allowed))}")
@@ -382,6 +383,20 @@ def _summary_mapping(raw: Any, check: _Checker, known_facts: set) -> dict:
     progression = raw.get("progression_fact")
     if progression is not None and progression not in classes:
         check.fail(where + ("progression_fact",), "must be one of the drug_classes facts")
+    from bot.parsing.nlp import lexicon
+
+    event_groups = set(lexicon().get("events") or {})
+    dated = raw.get("events") or {}
+    if not isinstance(dated, dict):
+        check.fail(where + ("events",), "must map fact names to lists of lexicon event groups")
+        dated = {}
+    for fact, groups in dated.items():
+        if fact not in known_facts:
+            check.fail(where + ("events", fact), "no step asks for this fact")
+        if not isinstance(groups, list) or not all(g in event_groups for g in groups):
+            check.fail(
+                where + ("events", fact), f"must be a list of event groups; known: {', '.join(sorted(event_groups))}"
+            )
     ignore = raw.get("ignore_drugs") or []
     if not isinstance(ignore, list) or not all(isinstance(n, str) for n in ignore):
         check.fail(where + ("ignore_drugs",), "must be a list of medicine names")

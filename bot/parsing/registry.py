@@ -82,6 +82,21 @@ _FEVER_UNEXPLAINED = re.compile(
 )
 
 
+def _named_only(*groups: str) -> Callable[[str, date], Parsed]:
+    """An event parser for an answer to another question: only an event of
+    ``groups`` actually named counts ("Hb 10.2 after 2 units last week" at the
+    blood count step names a transfusion); otherwise unclear, never a yes/no guess."""
+
+    def parse(text: str, today: date) -> Parsed:
+        event = events.parse_event(text, today, terms=list(groups))
+        if event.unclear or not event.value.get("term") or event.confidence < 0.7:
+            return unclear(f"no {', '.join(groups)} named")
+        return event
+
+    parse.__name__ = f"named_{groups[0]}"
+    return parse
+
+
 def parse_fever(text: str, today: date) -> Parsed:
     """A temperature if one is given, else a yes/no about fever.
 
@@ -471,6 +486,7 @@ PARSERS: ParserTable = ParserTable(
         "event_thrombosis": _event("thrombosis"),
         "event_infection": parse_infection,
         "event_counts_support": _event("counts_support"),
+        "counts_support_named": _named_only("counts_support"),
         "blood_pressure": parse_blood_pressure,
         "weight": lambda text, today: vitals.parse_weight(text),
         "fever": parse_fever,

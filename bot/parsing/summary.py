@@ -15,7 +15,10 @@ file's ``summary:`` section (validated by bot/trial.py) maps
 * ``drug_classes``: fact name -> drug classes whose medicines answer it
   (a TKI answers "prior TKI", an antiplatelet "blood thinners");
 * ``progression_fact``: the drug fact that also carries the response;
-* ``ignore_drugs``: medicines never counted (the study drug itself).
+* ``ignore_drugs``: medicines never counted (the study drug itself);
+* ``events``: fact name -> lexicon event groups; an event of those groups
+  named WITH a time ("NSTEMI 3 months ago", "DVT 2019") fills the fact, so a
+  dated exclusion in a summary is never lost; an undated one is asked.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.parsing import cardiac, demographics, diagnosis, drugs, labs, performance, virology, vitals
+from bot.parsing import cardiac, demographics, diagnosis, drugs, events, labs, performance, virology, vitals
 from bot.parsing.types import Parsed
 
 _AGE_SHAPE = re.compile(
@@ -45,6 +48,7 @@ SOURCES = (
     "lvef",
     "qtcf",
     "virology",
+    "malignancy",
 )
 
 
@@ -114,6 +118,15 @@ def extract_summary(text: str, today: date, mapping: dict | None = None) -> dict
     markers = virology.parse_virology(text)
     if _clear(markers) and any(markers.value.get(k) for k in ("hiv", "hbsag", "hcv_ab")):
         put("virology", markers)
+    if "malignancy" in names:
+        other = diagnosis.parse_other_malignancy(text, today)
+        if _clear(other) and other.value.get("cancer") and other.value.get("days_ago") is not None:
+            put("malignancy", other)
+    for fact, groups in (mapping.get("events") or {}).items():
+        event = events.parse_event(text, today, terms=list(groups))
+        value = event.value or {}
+        if _clear(event) and value.get("answer") == "yes" and value.get("days_ago") is not None:
+            found[fact] = event
     return found
 
 

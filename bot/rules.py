@@ -1192,7 +1192,7 @@ def multiples_of_uln(analyte: str, value: dict, sex: str | None, age: Any = None
     from bot.parsing.labs import default_uln_options  # reference table, configurable
 
     comparator = value.get("comparator")
-    if value.get("x_uln") is not None:
+    if value.get("x_uln") is not None and not (value.get("uln") and value.get("value") is not None):
         low, high = interval(value["x_uln"], comparator)
         return Multiple(max(low, 0.0), high, reason("uln_stated", original=value.get("original", "")))
     number = value.get("value")

@@ -21,6 +21,7 @@ shortened and put in quotation marks of the language) and ``join`` (Jinja's).
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -50,7 +51,11 @@ class Reason:
 
     def text(self, language: str = DEFAULT_LANGUAGE) -> str:
         """The reason in ``language`` ("en" or "zh"); ValueError for any other."""
-        return render(self.key, self.params, language)
+        # Kept on the instance (not a field: equality and to_dict ignore it).
+        texts = self.__dict__.setdefault("_texts", {})
+        if language not in texts:
+            texts[language] = render(self.key, self.params, language)
+        return texts[language]
 
     def to_dict(self) -> dict:
         return {"key": self.key, "params": self.params}
@@ -81,8 +86,11 @@ def _environment(language: str) -> jinja2.Environment:
     return env
 
 
-def _reasons_path() -> Path:
-    return Path(os.environ.get("REASONS_FILE") or REASONS_FILE)
+_DEFAULT_PATH = str(REASONS_FILE)
+
+
+def _reasons_path() -> str:
+    return os.environ.get("REASONS_FILE") or _DEFAULT_PATH
 
 
 @lru_cache(maxsize=4)
@@ -111,7 +119,7 @@ def _load(path: str) -> dict:
 
 def templates() -> dict:
     """Every reason key with its compiled templates (loaded once per file)."""
-    return _load(str(_reasons_path()))
+    return _load(_reasons_path())
 
 
 def is_language_mapping(value: Any) -> bool:
@@ -141,9 +149,24 @@ def render(key: str, params: dict, language: str = DEFAULT_LANGUAGE) -> str:
     A missing key or a template that cannot be filled raises KeyError or
     jinja2's UndefinedError: the tests render every reason the rules give, so
     a mistake shows there and never reaches staff as a half-filled sentence.
+    Rendered texts are remembered: every turn re-scores every criterion, and
+    most reasons are the same as the turn before.
     """
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}; known: {', '.join(LANGUAGES)}")
+    try:
+        frozen = json.dumps(params or {}, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return _render(key, params, language)
+    return _remembered(key, frozen, language, _reasons_path())
+
+
+@lru_cache(maxsize=8192)
+def _remembered(key: str, frozen: str, language: str, path: str) -> str:
+    return _render(key, json.loads(frozen), language)
+
+
+def _render(key: str, params: dict, language: str) -> str:
     entry = templates()[key]
     template = entry.get(language) or entry[DEFAULT_LANGUAGE]
     values = {name: resolve(value, language) for name, value in (params or {}).items()}

@@ -118,7 +118,10 @@ def worst(evaluations: Iterable[Evaluation]) -> Evaluation:
     for item in items:
         flags.update(item.flags)
     chosen = [item for item in items if SEVERITY[item.verdict] == top]
-    parts = list({repr(item.reason): item.reason for item in chosen}.values())
+    parts: list = []
+    for item in chosen:
+        if item.reason not in parts:
+            parts.append(item.reason)
     joined = parts[0] if len(parts) == 1 else Reason("joined", {"parts": [part.to_dict() for part in parts]})
     return Evaluation(chosen[0].verdict, joined, flags, answered=bool(answered))
 

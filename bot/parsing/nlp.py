@@ -65,6 +65,8 @@ def clean(text) -> str:
 
 def lower(text: str) -> str:
     """Lower-case without changing length ('İ'.lower() has two chars)."""
+    if text.isascii():
+        return text.lower()  # ASCII lower-casing never changes the length
     out = []
     for ch in text:
         lo = ch.lower()

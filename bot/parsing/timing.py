@@ -16,6 +16,7 @@ dateparser is only a last resort for short answers none of the rules read.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -629,8 +630,15 @@ def _apply_mod(ref: TimeRef, mod: str | None, today: date) -> None:
 
 # --------------------------------------------------------------- public
 def find_times(text: str, today=None) -> list:
-    """Every time expression in ``text`` as a TimeRef, in text order."""
-    today = as_date(today)
+    """Every time expression in ``text`` as a TimeRef, in text order.
+
+    Remembered per (text, today): several parsers read the times of one
+    answer. The TimeRefs are shared: callers read them, never change them."""
+    return list(_find_times(text, as_date(today)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _find_times(text: str, today: date) -> tuple:
     low = lower(text)
     refs: list = []
     taken = [False] * (len(text) + 1)
@@ -649,7 +657,7 @@ def find_times(text: str, today=None) -> list:
                 taken[i] = True
             refs.append(ref)
     refs.sort(key=lambda r: r.start)
-    return refs
+    return tuple(refs)
 
 
 _DATEPARSER_HINT = re.compile(r"\d|ago|last|next|week|month|year|day|" + _MONTH_RX)

@@ -107,9 +107,12 @@ def _doubt_overrides(norm: str, hits: list, phrase_cat: dict) -> list:
     if rx is None:
         return hits
     out = list(hits)
-    for start in range(len(norm)):
+    plain = [h for h in hits if phrase_cat.get(h[2]) in ("yes", "no", "weak_yes")]
+    # Only a doubt phrase starting inside a plain hit can overlap it: look there, word by word.
+    starts = sorted({i for s, e, _ in plain for i in range(s, e) if i == 0 or not norm[i - 1].isalnum()})
+    for start in starts:
         m = rx.match(norm, start)
-        if not m or (start > 0 and norm[start - 1].isalnum()):
+        if not m:
             continue
         s, e = m.start(), m.end()
         overlapped = [h for h in out if h[0] < e and s < h[1] and phrase_cat.get(h[2]) in ("yes", "no", "weak_yes")]
@@ -128,7 +131,14 @@ def _result(text, index, start, end, cat, phrase, extra_note=""):
 
 @guard("yes_no")
 def parse_yes_no(text: str, today=None) -> Parsed:
-    """A yes/no/don't-know answer. ``today`` is unused (uniform signature)."""
+    """A yes/no/don't-know answer. ``today`` is unused (uniform signature).
+
+    Remembered per text: several parsers read the yes/no of the same answer."""
+    return _parse_yes_no(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _parse_yes_no(text: str) -> Parsed:
     phrase_cat, strong_rx, weak_rx, fuzzy = _tables()
     norm, index = _normalise(text)
     if not norm.strip():

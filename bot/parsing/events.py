@@ -120,7 +120,14 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
             relevance = "sure" if strong & wanted else "maybe" if weak & wanted else None
         found.append((m, relevance, sorted(strong | weak)))
     refs = find_times(text, today)
-    attached = _attach_times([m for m, _, _ in found], refs)
+    # Times go to the events asked about first ("a clot in my arm from my PICC line
+    # 5 weeks ago": the time is the clot's, not the line's).
+    relevant_idx = [i for i, (_, rel, _) in enumerate(found) if rel is not None]
+    if relevant_idx and len(relevant_idx) < len(found):
+        sub = _attach_times([found[i][0] for i in relevant_idx], refs)
+        attached = {relevant_idx[k]: v for k, v in sub.items()}
+    else:
+        attached = _attach_times([m for m, _, _ in found], refs)
     hedged = has_hedge(text, quantities=False)  # "about 6 weeks ago" is approximate, not doubtful
     yn = parse_yes_no(text, today)
     doubt = yn.value == "unknown" and not yn.unclear

@@ -775,6 +775,17 @@ def _interpret(analyte: str, raw: float | None, slot: _Slot, text: str, start: i
             if len(by_uln) == 1:
                 candidates = by_uln
                 notes.append(f"unit not stated; read as {by_uln[0]} from the value and its ULN")
+        if len(candidates) != 1 and slot.status in ("normal", "abnormal") and slot.uln is None:
+            # "FT3 4.5 (normal)": the unit is not clear, the lab's own flag is.
+            return _lab(
+                analyte,
+                slot,
+                text,
+                start,
+                unit=None,
+                confidence=0.85,
+                notes=[f"unit not stated; reported {slot.status} by its flag"],
+            )
         if len(candidates) != 1:
             if slot.uln is not None and slot.uln > 0 and (slot.uln_unit_id is None):
                 # The ratio to a ULN in the same (unknown) unit is still exact.

@@ -191,6 +191,10 @@ _TENTATIVE = re.compile(
 @guard("planned")
 def parse_planned(text: str) -> Parsed:
     """Is surgery or radiotherapy planned? A named plan is yes; a tentative one is hedged."""
+    said = parse_yes_no(text)
+    if not said.unclear and said.value == "no" and said.confidence >= 0.9 and not text[: said.start or 0].strip():
+        # "no, the doctors said surgery isn't an option": the answer opens with its no.
+        return said
     event = parse_event(text, None, ["surgery", "radiotherapy"])
     if not event.unclear and event.value.get("term"):
         value = event.value["answer"]

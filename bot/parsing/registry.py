@@ -218,7 +218,7 @@ def parse_infection(text: str, today: date) -> Parsed:
     low = text.lower()
     intravenous = _route_words("injection").search(low) or "iv_antimicrobials" in parsed.value.get("terms", [])
     severe = _SEVERE_INFECTION.search(low)
-    by_mouth = _route_words("oral").search(low)
+    by_mouth = _route_words("oral").search(low) or _NOT_SEVERE.search(low)
     # The treatment settles what a weak word ("antibiotics", "UTI") left open.
     settled = 0.6 if has_hedge(text, quantities=False) else 0.85
     if by_mouth and not intravenous and not severe:
@@ -239,6 +239,11 @@ def parse_infection(text: str, today: date) -> Parsed:
     return parsed
 
 
+# Said to be mild or untreated: not the registry's severe infection.
+_NOT_SEVERE = re.compile(
+    r"\b(?:no\s+treatment|not\s+treated|untreated|stayed\s+(?:at\s+)?home|mild|self[- ]limit\w*|"
+    r"got\s+better\s+(?:by\s+itself|on\s+(?:its|my)\s+own)|no\s+antibiotics)\b"
+)
 _SEVERE_INFECTION = re.compile(
     r"\b(?:sepsis|septic|septicaemia|septicemia|bacteraemia|bacteremia|candidaemia|candidemia|fungaemia|fungemia|"
     r"icu|intensive\s+care|admitted|hospitali[sz]ed|in\s+hospital|febrile\s+neutropenia|meningitis)\b"

@@ -122,7 +122,7 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
     refs = find_times(text, today)
     # Times go to the events asked about first ("a clot in my arm from my PICC line
     # 5 weeks ago": the time is the clot's, not the line's).
-    relevant_idx = [i for i, (_, rel, _) in enumerate(found) if rel is not None]
+    relevant_idx = [i for i, (m, rel, _) in enumerate(found) if rel is not None and not m.negated]
     if relevant_idx and len(relevant_idx) < len(found):
         sub = _attach_times([found[i][0] for i in relevant_idx], refs)
         attached = {relevant_idx[k]: v for k, v in sub.items()}

@@ -30,7 +30,7 @@ timed = t0=$$(date +%s); $(2); rc=$$?; \
 	if [ -n "$(IS_CI)" ]; then echo "[time] $(1): $$(( $$(date +%s) - t0 ))s"; fi; \
 	exit $$rc
 
-.PHONY: help setup train run test lint bench converse audit nlu-report lock clean distclean
+.PHONY: help setup train run test lint bench converse audit nlu-report accuracy lock clean distclean
 
 help:
 	@echo "make run         install (first time), train if needed, start all services"
@@ -42,6 +42,7 @@ help:
 	@echo "make converse    every persona (tests/personas/) over REST, outcomes vs the registry (TRANSPORT=local: in-process)"
 	@echo "make audit       known vulnerabilities of requirements.lock (pip-audit, own venv)"
 	@echo "make nlu-report  NLU evaluation report (scripts/nlu_report.sh)"
+	@echo "make accuracy    answer corpus vs the registry: agreement by criterion and audience, unsafe passes (fails on any)"
 	@echo "make lock        regenerate requirements.lock from requirements.in"
 	@echo "make clean       remove models/, results/ and caches (keeps $(VENV) and var/)"
 	@echo "make distclean   clean + remove $(VENV)"
@@ -54,6 +55,11 @@ train: setup
 
 run: setup train
 	@$(PY) scripts/serve.py
+
+# The answer corpus (tests/corpus) scored through bot.check.check_answers; exits
+# non-zero if any answer the registry excludes scores pass.
+accuracy: setup
+	@$(PY) tests/corpus_accuracy.py
 
 lint: setup
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -1,20 +1,11 @@
-"""The screening core's public API for checking answers without a conversation.
+"""Score a list of answers the way a screening would: the core's public checking API.
 
-    check_answers([("age", "I'm 45"), ("diagnosis", "osteosarcoma, spread to the lungs")],
-                  role="patient", today=date(2026, 11, 25))
-    -> {"outcome": "incomplete",
-        "criteria": {"age": {"verdict": "pass", "reason": "...", "value": 45, "answer": "I'm 45"}, ...}}
-
-Each text is answered at its step as if that step had just been asked (a
-step id of the trial file; a group step shares its answer out to its members
-as in a conversation). An answer the parsers cannot read is given a second
-time, as a conversation would after its one re-ask, and then recorded as
-``uncertain`` with the verbatim text. The criteria are scored once at the end,
-exactly as in a conversation; a criterion whose follow-up question is still
-open gets its verdict as the answers given leave it (as if the conversation
-stopped there), and a criterion not answered at all is ``not_asked``.
-``outcome`` is the screening outcome so far (``incomplete`` while criteria are
-still open, unless one failed).
+``check_answers`` feeds typed answers to the screening core exactly as a chat
+would, one step at a time, and reports the verdict of every criterion the
+answers touched. The answer corpus (``tests/corpus``), ``make accuracy`` and
+outside checkers use it and nothing else, so it stays small and its behaviour
+is a contract: the engine may change underneath, this function's results
+must not.
 """
 
 from __future__ import annotations
@@ -22,13 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from bot.outcome import DECLINED, NOT_ASKED, compute_outcome
+from bot.reasons import Reason
 from bot.rules import Context, evaluate
-from bot.screening.answers import apply_answer
+from bot.screening.answers import apply_answer, guardian_refused
 from bot.screening.groups import apply_group
-from bot.screening.record import build_record, facts_of
-from bot.screening.scoring import open_steps, score, settle, verdict_entry
+from bot.screening.record import build_record
+from bot.screening.scoring import open_steps, score
 from bot.screening.state import ScreeningState
 from bot.trial import Trial, get_trial
+
+ROLES = ("patient", "caregiver", "physician")
 
 
 def check_answers(
@@ -39,32 +34,75 @@ def check_answers(
     trial: Trial | None = None,
     language: str = "en",
 ) -> dict:
-    """Answer each (step id, text) in order, score once, return the outcome and every criterion."""
+    """Score ``answers`` (``[(step_id, text), ...]``) and return every criterion's verdict.
+
+    Each text is answered at its step as if that step had just been asked, in
+    the order given, by a person in ``role`` ("patient", "caregiver" or
+    "physician"); a step not normally put to that role is still answered (a
+    group step shares its answer out to its members, as in a conversation).
+    An answer the step's parser does not understand is asked once more by the
+    engine; ``check_answers`` gives the same text again (a person repeating
+    themselves), after which the engine records it as not understood. Dates
+    are read relative to ``today`` (default: the real today). ``trial``
+    defaults to the configured trial (``TRIAL_FILE``).
+
+    Returns::
+
+        {"outcome": "not_eligible" | "needs_review" | "likely_eligible" | "declined",
+         "criteria": {criterion_id: {"verdict": ..., "reason": <English text>,
+                                      "reason_key": ..., "reason_params": {...},
+                                      "value": <stored fact value(s)> | None,
+                                      "answer": <verbatim answer(s)> | None}}}
+
+    Every criterion of the trial is listed. A criterion none of whose steps
+    was answered and none of whose facts is known (from its own questions,
+    a pasted summary or a checklist) is ``not_asked``; every other one is
+    scored from all the facts gathered. A part of a criterion not answered at
+    all is left out (labs alone score blood counts); a follow-up the answer
+    needs and that the engine would ask next (the date of an event, the
+    amputation after ECOG 2, liver metastases after a high ALT) leaves the
+    criterion ``uncertain``. ``outcome`` treats the answers given as the whole
+    screening: ``not_eligible`` with any ``fail``, else ``needs_review`` with
+    any ``uncertain``, else ``likely_eligible``; ``declined`` (every criterion
+    ``not_asked``) when a guardian did not agree. Raises ValueError for an
+    unknown step or role.
+    """
     trial = trial or get_trial()
     today = today or date.today()
-    state = ScreeningState.new(trial.id, "check", role, language=language)
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    state = ScreeningState.new(trial.id, "check_answers", role, language=language)
     for step_id, text in answers:
         if step_id not in trial.steps:
-            raise KeyError(f"no step {step_id!r} in trial {trial.id}")
+            raise ValueError(f"unknown step {step_id!r}")
+        if guardian_refused(state):
+            break  # a guardian refused: nothing more is kept
         state = _answer_at(trial, state, step_id, text, today)
-    scoring = settle(trial, state, today)
-    _score_open_criteria(trial, state, scoring.flags, today)
+    if guardian_refused(state):
+        return {"outcome": DECLINED, "criteria": {c.id: _not_answered() for c in trial.criteria}}
+    flags = score(trial, state, today).flags
     record = build_record(trial, state)
-    criteria = {
-        cid: {key: entry.get(key) for key in ("verdict", "reason", "value", "answer")}
-        for cid, entry in record["criteria"].items()
-    }
-    return {"outcome": record["outcome"], "criteria": criteria}
-
-
-def _score_open_criteria(trial: Trial, state: ScreeningState, flags: dict, today: date) -> None:
-    """A criterion answered but with a follow-up still open gets its verdict as things stand
-    (as if the conversation stopped now), so the caller sees what the answers given settle."""
+    answered = set(state.answered)
+    context = Context(state.facts, flags, role, today)
+    criteria = {}
     for criterion in trial.criteria:
-        if criterion.id in state.verdicts or not any(f in state.facts for f in facts_of(trial, criterion)):
+        entry = record["criteria"].get(criterion.id) or {}
+        touched = entry.get("answer") or entry.get("value") is not None or answered & set(criterion.steps)
+        result = evaluate(criterion.rule, context) if touched else None
+        if result is None or not result.answered:
+            # Not answered, or touched only by a step that answers nothing of it ("yes, some apply").
+            criteria[criterion.id] = _not_answered()
             continue
-        result = evaluate(criterion.rule, Context(state.facts, flags, state.role, today))
-        state.verdicts[criterion.id] = verdict_entry(result)
+        criteria[criterion.id] = {
+            "verdict": result.verdict,
+            "reason": result.reason.text("en"),
+            "reason_key": result.reason.key,
+            "reason_params": result.reason.params,
+            "value": entry.get("value"),
+            "answer": entry.get("answer"),
+        }
+    outcome = compute_outcome({cid: c["verdict"] for cid, c in criteria.items()}, finished=True)
+    return {"outcome": outcome, "criteria": criteria}
 
 
 def _answer_at(trial: Trial, state: ScreeningState, step_id: str, text: str, today: date) -> ScreeningState:
@@ -72,8 +110,7 @@ def _answer_at(trial: Trial, state: ScreeningState, step_id: str, text: str, tod
     state = state.copy()
     state.current = step_id
     if step.group is not None:
-        scoring = score(trial, state, today)
-        listed = [s.id for s in open_steps(trial, state, scoring.flags)]
+        listed = [s.id for s in open_steps(trial, state, score(trial, state, today).flags)]
         members = step.group["members"]
         state.group_members[step_id] = listed if members == "open" else [m for m in members if m in listed]
         return apply_group(trial, state, step, text, today).state
@@ -81,3 +118,15 @@ def _answer_at(trial: Trial, state: ScreeningState, step_id: str, text: str, tod
     if applied.reasked:
         applied = apply_answer(trial, applied.state, text, today)
     return applied.state
+
+
+def _not_answered() -> dict:
+    reason = Reason("not_answered_yet", {})
+    return {
+        "verdict": NOT_ASKED,
+        "reason": reason.text("en"),
+        "reason_key": reason.key,
+        "reason_params": reason.params,
+        "value": None,
+        "answer": None,
+    }

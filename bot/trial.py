@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 from bot import conditions
-from bot.outcome import VERDICTS
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, is_localized, localized
 
 DEFAULT_TRIAL_FILE = Path(__file__).parent / "trials" / "NCT05617859.yaml"
@@ -204,6 +203,8 @@ class Trial:
     fact_labels: dict = field(default_factory=dict)
     glossary_aliases: dict = field(default_factory=dict)
     faq: tuple = ()
+    # How a pasted case summary fills this trial's facts (bot/parsing/summary.py).
+    summary: dict = field(default_factory=dict)
 
     def criterion(self, criterion_id: str) -> Criterion:
         for criterion in self.criteria:
@@ -340,7 +341,6 @@ def get_trial() -> Trial:
 
 def _build(data: dict, check: _Checker, path: str) -> Trial | None:
     from bot.parsing.registry import PARSERS  # late: parsers load spaCy lazily
-    from bot.rules import RULES
 
     check.known_keys(data, TOP_LEVEL_KEYS, ())
     info = check.need(data, "trial", (), dict) or {}
@@ -394,7 +394,10 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
         parse = (raw.get("parse") or {}) if group is not None else (check.need(raw, "parse", where, dict) or {})
         for fact, parser in parse.items():
             if parser not in PARSERS:
-                check.fail(where + ("parse", fact), f"unknown parser {parser!r}; known: {', '.join(sorted(PARSERS))}")
+                from bot.parsing.registry import FAMILIES
+
+                known = ", ".join(sorted(PARSERS)) + "; with an argument: " + ", ".join(f"{f}:..." for f in FAMILIES)
+                check.fail(where + ("parse", fact), f"unknown parser {parser!r}; known: {known}")
         step_roles = tuple(raw.get("roles") or roles or ROLES)
         for role in step_roles:
             if role not in ROLES:
@@ -519,7 +522,7 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
             if role not in ROLES:
                 check.fail(where + ("settled_by",), f"unknown role {role!r}")
         rule = check.need(raw, "rule", where, dict) or {}
-        _check_rule(rule, where + ("rule",), check, RULES)
+        _check_rule(rule, where + ("rule",), check)
         criteria.append(
             Criterion(
                 id=cid or "",
@@ -535,6 +538,7 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
                 name=raw.get("name") if _is_text(raw.get("name")) else None,
             )
         )
+    summary = _summary_mapping(data.get("summary"), check, known_facts)
     if check.errors:
         return None
     return Trial(
@@ -553,6 +557,7 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
         fact_labels=fact_labels,
         glossary_aliases={k.lower(): v.lower() for k, v in aliases.items()},
         faq=faq,
+        summary=summary,
     )
 
 
@@ -647,22 +652,73 @@ def _need_text(raw: dict, key: str, where: tuple, check: _Checker) -> Any:
     return value
 
 
-def _check_rule(rule: dict, where: tuple, check: _Checker, rules: dict) -> None:
-    rule_type = rule.get("type")
-    if rule_type not in rules:
-        check.fail(where + ("type",), f"unknown rule type {rule_type!r}; known: {', '.join(sorted(rules))}")
-        return
-    for problem_where, problem in rules[rule_type].problems(rule):
+def _summary_mapping(raw: Any, check: _Checker, known_facts: set) -> dict:
+    """The ``summary:`` section: which finding of a pasted summary fills which fact.
+
+    ``facts``: finding -> fact (``labs: true`` files lab values under their
+    analytes); ``drug_classes``: fact -> drug classes; ``progression_fact``;
+    ``ignore_drugs``; ``events``: fact -> lexicon event groups (dated events).
+    Every fact must be one a step asks for.
+    """
+    from bot.parsing.summary import SOURCES
+
+    if raw is None:
+        return {}
+    where = ("summary",)
+    if not isinstance(raw, dict):
+        check.fail(where, "must be a mapping with facts, drug_classes, progression_fact, ignore_drugs")
+        return {}
+    allowed = {"facts", "drug_classes", "progression_fact", "ignore_drugs", "events"}
+    for key in raw:
+        if key not in allowed:
+            check.fail(where + (key,), f"unknown key; known: {', '.join(sorted(allowed))}")
+    facts = raw.get("facts") or {}
+    if not isinstance(facts, dict):
+        check.fail(where + ("facts",), "must map findings to fact names")
+        facts = {}
+    for source, fact in facts.items():
+        if source not in SOURCES:
+            check.fail(where + ("facts", source), f"unknown finding; known: {', '.join(SOURCES)}")
+        elif source == "labs":
+            if not isinstance(fact, bool):
+                check.fail(where + ("facts", source), "must be true or false (lab values keep their analyte names)")
+        elif not isinstance(fact, str) or fact not in known_facts:
+            check.fail(where + ("facts", source), f"no step asks for the fact {fact!r}")
+    classes = raw.get("drug_classes") or {}
+    if not isinstance(classes, dict):
+        check.fail(where + ("drug_classes",), "must map fact names to lists of drug classes")
+        classes = {}
+    for fact, names in classes.items():
+        if fact not in known_facts:
+            check.fail(where + ("drug_classes", fact), "no step asks for this fact")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            check.fail(where + ("drug_classes", fact), "must be a list of drug classes")
+    progression = raw.get("progression_fact")
+    if progression is not None and progression not in classes:
+        check.fail(where + ("progression_fact",), "must be one of the drug_classes facts")
+    from bot.parsing.nlp import lexicon
+
+    event_groups = set(lexicon().get("events") or {})
+    dated = raw.get("events") or {}
+    if not isinstance(dated, dict):
+        check.fail(where + ("events",), "must map fact names to lists of lexicon event groups")
+        dated = {}
+    for fact, groups in dated.items():
+        if fact not in known_facts:
+            check.fail(where + ("events", fact), "no step asks for this fact")
+        if not isinstance(groups, list) or not all(g in event_groups for g in groups):
+            check.fail(
+                where + ("events", fact), f"must be a list of event groups; known: {', '.join(sorted(event_groups))}"
+            )
+    ignore = raw.get("ignore_drugs") or []
+    if not isinstance(ignore, list) or not all(isinstance(n, str) for n in ignore):
+        check.fail(where + ("ignore_drugs",), "must be a list of medicine names")
+    return {k: v for k, v in raw.items() if k in allowed}
+
+
+def _check_rule(rule: dict, where: tuple, check: _Checker) -> None:
+    """Every parameter of a rule (and of its parts) is one its type declares, with the right type."""
+    from bot.rules import rule_problems
+
+    for problem_where, problem in rule_problems(rule):
         check.fail(where + tuple(problem_where), problem)
-    for key, value in rule.items():
-        if key.endswith("_reason") and not isinstance(value, str):
-            check.fail(where + (key,), "must be text")
-    if rule_type == "all_of":
-        for index, sub in enumerate(rule.get("rules") or []):
-            if isinstance(sub, dict):
-                _check_rule(sub, where + ("rules", index), check, rules)
-    if rule_type == "answer_map":
-        for fact, mapping in (rule.get("facts") or {}).items():
-            for answer, verdict in (mapping or {}).items():
-                if verdict not in VERDICTS:
-                    check.fail(where + ("facts", fact, answer), f"unknown verdict {verdict!r}")

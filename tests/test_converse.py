@@ -33,7 +33,7 @@ ALL = persona_files.load_personas(PERSONAS)
 KNOWN = yaml.safe_load((PERSONAS / "known_failures.yaml").read_text(encoding="utf-8")) or {}
 # Outcome agreement measured in-process over all personas (see the commit that set it); the
 # dialogue may raise it, never lower it.
-MIN_AGREEMENT_LOCAL = 0.81
+MIN_AGREEMENT_LOCAL = 0.85  # measured 117/136 (86.0%)
 # Measured over REST for the personas tagged `rest`.
 MIN_AGREEMENT_REST = 0.75
 
@@ -156,9 +156,16 @@ def test_the_judge_counts_an_unsafe_pass_a_lost_lead_and_an_unwanted_deletion():
     ko = _persona("pat-ko-age-71m")
     lead = _persona("pat-osteo-45m-plain")
     ended = [(["Your reference number is X."], True, False)]
-    fake = _FakeTransport(ended, {ko.name: _record("needs_review"), lead.name: _record("likely_eligible")})
+    fake = _FakeTransport(ended, {ko.name: _record("likely_eligible"), lead.name: _record("likely_eligible")})
     verdicts = {v.persona.name: v for v in runner.run_all([ko, lead], fake, progress=False)}
     assert verdicts[ko.name].unsafe and not verdicts[ko.name].agree
+    # Sent to staff review with the knock-out criterion uncertain: a disagreement, not a pass.
+    reviewed = {**_record("needs_review"), "criteria": {"age": {"verdict": "uncertain"}}}
+    (review,) = runner.run_all([ko], _FakeTransport(ended, {ko.name: reviewed}), progress=False)
+    assert not review.unsafe and not review.agree
+    passed = {**_record("needs_review"), "criteria": {"age": {"verdict": "pass"}}}
+    (unsafe,) = runner.run_all([ko], _FakeTransport(ended, {ko.name: passed}), progress=False)
+    assert unsafe.unsafe
     assert verdicts[lead.name].lost_lead and not verdicts[lead.name].unsafe
     erasing = _FakeTransport([(["Thank you. Let's begin"], False, False), (["Done"], True, True)], None)
     (deleted,) = runner.run_all([lead], erasing, progress=False)

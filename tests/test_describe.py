@@ -172,7 +172,9 @@ def test_every_value_the_engine_records_is_described_without_json():
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from bot.engine import Screening
+    from bot.screening.record import build_record
+    from bot.screening.state import ScreeningState
+    from bot.screening.turns import answer_current, start
     from bot.trial import get_trial
     from scripts import PATIENT_ANSWERS, PHYSICIAN_ANSWERS, reply_for
 
@@ -181,22 +183,24 @@ def test_every_value_the_engine_records_is_described_without_json():
         ("patient", PATIENT_ANSWERS, None),
         ("physician", PHYSICIAN_ANSWERS, "62M, UPS thigh with lung mets, PD on anlotinib, ECOG 1, ANC 3.1, PLT 210, Hb 128 g/L, Cr 0.9 mg/dL, 72 kg"),
     ):  # fmt: skip
-        screening = Screening(trial, Screening.new_state(trial, "c", role), today=date(2026, 11, 25))
+        state = ScreeningState.new(trial.id, "c", role)
+        question = start(trial, state, date(2026, 11, 25))
         for _ in range(80):
-            question = screening.next_question()
             if question is None:
                 break
             reply = first if question.step_id == "summary" else reply_for([question.text], answers)
-            screening.answer(reply or "not sure")
-        for cid, entry in screening.record()["criteria"].items():
+            applied, question = answer_current(trial, state, reply or "not sure", date(2026, 11, 25))
+            state = applied.state
+        for cid, entry in build_record(trial, state)["criteria"].items():
             text = describe_entry(entry, cid)
             if entry["value"] is not None:
                 assert text and "{" not in text and '"' not in text, (cid, entry["value"], text)
 
 
 def test_criterion_names_and_sources_come_from_the_trial_file():
-    assert criterion_name("prior_tki", "NCT05617859").startswith("Having been treated with apatinib or anlotinib")
-    assert criterion_name("age", None) == "Being between 10 and 70 years old"
+    assert criterion_name("prior_tki", "NCT05617859") == "Prior apatinib/anlotinib"  # its short name
+    assert criterion_name("prior_tki", "NCT05617859", "zh") == "既往阿帕替尼/安罗替尼"
+    assert criterion_name("age", None) == "Age"
     assert criterion_name("made_up_thing", "NCT05617859") == "Made up thing"
     assert criterion_source("prior_tki", "NCT05617859")["ref"] == "Inclusion 5"
     assert criterion_source("prior_tki", "NCT00000000") is None  # no such trial file: no wording at all
@@ -209,7 +213,7 @@ def test_another_trials_file_gives_its_own_names_and_order(tmp_path, monkeypatch
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
     data["trial"]["id"] = "NCT00000001"
     data["criteria"] = list(reversed(data["criteria"]))
-    data["criteria"][0]["plain"] = "a renamed first criterion"
+    data["criteria"][0]["name"] = "a renamed first criterion"
     (tmp_path / "NCT00000001.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     (tmp_path / "NCT05617859.yaml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setenv("TRIAL_FILE", str(tmp_path / "NCT05617859.yaml"))

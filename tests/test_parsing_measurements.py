@@ -197,7 +197,7 @@ def test_missing_unit_inferred_only_with_a_note(text, analyte, value, assumed):
         ("Hb 128 mg/dL", "hb", "unit does not fit"),
         ("platelets 210 mmHg", "plt", "unit does not fit"),
         ("ANC 3.1 mg/dL", "anc", "unit does not fit"),
-        ("neutrophils 65%", "anc", "unit does not fit"),
+        ("neutrophils 65 mmol/L", "anc", "unit does not fit"),
         ("Cr 80 g/L", "creatinine", "unit does not fit"),
         ("AST 35 kg", "ast", "unit does not fit"),
         ("TSH 3.2 mIU/mL", "tsh", "not recognised"),
@@ -415,9 +415,12 @@ def test_same_value_twice_is_fine():
     assert p.kind == "lab" and p.value["value"] == 128.0
 
 
-def test_hedged_value_has_lower_confidence():
+def test_an_approximate_value_is_marked_and_a_doubted_one_has_lower_confidence():
+    # Issue 11 item 5: "about" approximates the amount (the rules allow a margin); it is not doubt.
     p = lab("ANC about 1.6 x10^9/L", "anc")
-    assert p.value["value"] == 1.6 and p.confidence <= 0.8 and "hedged" in p.note
+    assert p.value["value"] == 1.6 and p.value["approximate"] and p.confidence >= 0.9
+    p = lab("ANC maybe 1.6 x10^9/L", "anc")
+    assert p.value["value"] == 1.6 and p.confidence < 0.65 and "hedged" in p.note
 
 
 def test_status_then_number():
@@ -441,7 +444,7 @@ def test_no_labs(text):
         ("1.8 x10^9/L", "anc", 1.8, 0.95),
         ("It was 1,800", "anc", 1.8, 0.8),
         ("ANC 1.8", "anc", 1.8, 0.8),
-        ("about 3 point 1", "anc", 3.1, 0.6),
+        ("about 3 point 1", "anc", 3.1, 0.8),  # approximate (words, unit inferred), not hedged
         ("three point one", "anc", 3.1, 0.8),
         ("128", "hb", 128.0, 0.8),
         ("12.8 g/dL", "hb", 128.0, 0.95),
@@ -529,13 +532,22 @@ def test_default_uln_file_overridable(tmp_path, monkeypatch):
 def test_blood_pressure(text, systolic, diastolic):
     p = parse_blood_pressure(text)
     assert p.kind == "blood_pressure", p
-    assert p.value == {"systolic": systolic, "diastolic": diastolic}
+    assert (p.value["systolic"], p.value["diastolic"]) == (systolic, diastolic)
     assert p.span in text
 
 
-def test_hedged_blood_pressure_has_lower_confidence():
-    assert parse_blood_pressure("around 130/85 on meds").confidence < 0.8
-    assert parse_blood_pressure("130/85").confidence >= 0.9
+def test_hedged_blood_pressure_has_lower_confidence_and_an_approximate_one_a_margin():
+    assert parse_blood_pressure("I think 130/85, not sure").confidence < 0.8
+    assert parse_blood_pressure("130/85").value == {"systolic": 130, "diastolic": 85}
+    approximate = parse_blood_pressure("around 140/90 on meds")  # issue 11 item 5: an approximation, not doubt
+    assert approximate.confidence >= 0.9
+    assert (approximate.value["systolic_max"], approximate.value["diastolic_max"]) == (145, 95)
+
+
+def test_blood_pressure_by_decade():
+    p = parse_blood_pressure("130s over 80s")
+    assert p.value == {"systolic": 130, "diastolic": 80, "systolic_max": 139, "diastolic_max": 89}
+    assert parse_blood_pressure("SBP 140s, DBP 80s").value["systolic_max"] == 149
 
 
 @pytest.mark.parametrize(
@@ -779,8 +791,9 @@ NONE = {"hiv": None, "hbsag": None, "hbv_dna_iu_ml": None, "hbv_dna_comparator":
         ("HCV Ab positive, RNA undetectable", {"hcv_ab": "positive", "hcv_rna": "undetectable"}, 0.95),
         ("HIV negative", {"hiv": "negative"}, 0.95),
         ("HIV-1/2 Ab negative", {"hiv": "negative"}, 0.95),
-        ("no hepatitis", {"hbsag": "negative", "hcv_ab": "negative"}, 0.6),
-        ("I have hepatitis B", {"hbsag": "positive"}, 0.6),
+        # A person's own plain statement is taken as said (issue 11 item 5), below a test result.
+        ("no hepatitis", {"hbsag": "negative", "hcv_ab": "negative"}, 0.8),
+        ("I have hepatitis B", {"hbsag": "positive"}, 0.8),
         ("HIV, HBsAg and HCV Ab negative", {"hiv": "negative", "hbsag": "negative", "hcv_ab": "negative"}, 0.95),
         ("HBsAg (-), anti-HCV (-), HIV (-)", {"hiv": "negative", "hbsag": "negative", "hcv_ab": "negative"}, 0.95),
         ("negative for HIV and hepatitis B", {"hiv": "negative", "hbsag": "negative"}, 0.75),
@@ -888,3 +901,64 @@ def test_long_input_is_fast():
     ):
         fn(text)
     assert time.perf_counter() - t0 < 5
+
+
+def test_a_neutrophil_share_is_not_a_count_and_gives_an_anc_only_with_a_wbc():
+    alone = parse_labs("neutrophils 65%")
+    assert "anc" not in alone and alone["neut_pct"].value["value"] == 65
+    both = parse_labs("WBC 4.0, neutrophils 55%, PLT 200")
+    assert both["anc"].value["value"] == 2.2 and both["anc"].confidence <= 0.8
+    assert "WBC" in both["anc"].note
+
+
+@pytest.mark.parametrize(
+    "text,analyte,value,uln",
+    [
+        ("Creatinine 0.7-1.4 mg/dl 2.3 mg/dl", "creatinine", 203.32, 123.76),  # range first, then the value
+        ("Hb (12.0-16.0) 8.7 g/dL", "hb", 87, 160),
+        ("HGB 8.7 L 12.0-16.0 g/dL", "hb", 87, 160),  # value, flag, range, unit
+        ("ALT (0-40) 120 U/L", "alt", 120, 40),
+        ("ALT (ULN 40) 120", "alt", 120, 40),
+        ("Creatinine 2.3 H 0.7-1.4 mg/dL", "creatinine", 203.32, 123.76),
+        ("Neutrophils 1.2 (2.0-7.5) x10^9/L", "anc", 1.2, 7.5),
+    ],
+)
+def test_a_number_of_the_reference_range_is_never_the_value(text, analyte, value, uln):
+    found = lab(text, analyte)
+    assert not found.unclear, found.note
+    assert found.value["value"] == pytest.approx(value) and found.value["uln"] == pytest.approx(uln)
+
+
+@pytest.mark.parametrize(
+    "text,analyte",
+    [("ANC 1.5-2.0", "anc"), ("Hb/Hct 8.7/26", "hb"), ("Hb 9 g/L", "hb"), ("creatinine 90 mg/dL", "creatinine")],
+)
+def test_a_value_that_cannot_be_read_is_kept_as_mentioned(text, analyte):
+    found = lab(text, analyte)
+    assert found.unclear and found.extra.get("mentioned"), found
+
+
+@pytest.mark.parametrize(
+    "text,expects,analyte,value",
+    [
+        ("0.9 mg/dL", ("creatinine",), "creatinine", 79.56),
+        ("1.7", ("inr", "pt", "aptt"), "inr", 1.7),
+        ("2.1 mIU/L", ("tsh",), "tsh", 2.1),
+        ("2+", ("urine_protein",), "urine_protein", 2),
+        ("negative", ("urine_protein",), "urine_protein", 0),
+        ("0.8 g/24h", ("urine_protein_24h",), "urine_protein_24h", 0.8),
+    ],
+)
+def test_a_bare_value_is_read_for_the_test_the_step_asks_for(text, expects, analyte, value):
+    found = labs.parse_expected(text, expects)
+    assert found[analyte].value["value"] == pytest.approx(value)
+
+
+def test_a_bare_value_that_fits_several_tests_is_never_guessed():
+    found = labs.parse_expected("12", ("inr", "pt", "aptt"))
+    assert found["inr"].unclear and found["pt"].unclear
+
+
+def test_dipstick_and_24_hour_protein_in_one_answer():
+    found = labs.parse_expected("2+, 24-h protein 0.8 g", ("urine_protein",))
+    assert found["urine_protein"].value["value"] == 2 and found["urine_protein_24h"].value["value"] == 0.8

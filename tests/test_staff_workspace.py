@@ -287,7 +287,7 @@ def test_search_by_reference(logged_in, leads):
 
 def test_the_list_says_why_in_plain_words(logged_in, leads):
     html = visible_text(page_of(logged_in, "/"))
-    assert "To check: Having been treated with apatinib or anlotinib" in html
+    assert "To check: Prior apatinib/anlotinib" in html
     assert "prior_tki" not in html and "needs_review" not in html
 
 
@@ -389,7 +389,7 @@ def test_a_decision_says_what_changed_in_words(logged_in, store):
         follow_redirects=True,
     )
     text = visible_text(response.get_data(as_text=True))
-    assert "Decision recorded: Having been treated with apatinib or anlotinib" in text
+    assert "Decision recorded: Prior apatinib/anlotinib" in text
     assert "Outcome unchanged: needs review. 1 answer on this lead is still to check." in text
     assert "needs_review → needs_review" not in text
 
@@ -447,7 +447,7 @@ def test_the_printable_summary_is_one_page_of_what_matters(logged_in, leads, sto
     sid = leads["li"]["screening_id"]
     html = page_of(logged_in, f"/leads/{sid}/summary")
     assert "print.css" in html and "<form" not in html and "+86 138 0013 8000" in html
-    assert "Having been treated with apatinib or anlotinib" in html and "prior_tki" not in visible_text(html)
+    assert "Prior apatinib/anlotinib" in html and "prior_tki" not in visible_text(html)
     assert any(a["action"] == "view-lead-summary" and a["target"] == sid for a in audit_actions(store))
 
 

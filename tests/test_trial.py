@@ -137,6 +137,8 @@ def test_a_second_trial_is_just_another_file(tmp_path):
         data["criteria"][0]["rule"]["max"] = 80
         keep = {s for c in data["criteria"] for s in c["steps"]} | {"summary"}
         data["steps"] = {k: v for k, v in data["steps"].items() if k in keep}
+        # The summary maps findings onto this trial's own facts only.
+        data["summary"] = {"facts": {"age": "age", "diagnosis": "diagnosis"}}
 
     trial = load_trial(_write(tmp_path, mutate))
     assert trial.id == "NCT00000000"
@@ -171,4 +173,68 @@ def test_a_group_question_lists_known_steps_and_is_not_a_criterion_step(tmp_path
 
 def test_a_value_named_from_the_trial_section_is_written_once():
     trial = load_trial()
-    assert trial.steps["guardian"].ask_if == {"fact": "age", "lt": trial.info["guardian_required_below_age"]}
+    limit = trial.info["guardian_required_below_age"]
+    assert trial.steps["guardian"].ask_if == {"any": [{"fact": "age", "lt": limit}, {"fact": "age.min", "lt": limit}]}
+
+
+def test_a_label_cut_at_its_comma_becomes_a_stray_key_and_is_refused(tmp_path):
+    """The real bug of issue 11 item 7: an unquoted label with commas in a flow
+    mapping is cut by YAML (staff read "heart attack" for every cardiac event)
+    and its tail becomes a stray key. The loader must refuse it, with the line."""
+    text = DEFAULT_TRIAL_FILE.read_text(encoding="utf-8")
+    block = (
+        "        - type: event_window\n          fact: cardiac_events\n          when_fact: cardiac_events_when\n"
+        '          window_days: 182\n          label: "heart attack, unstable angina or uncontrolled arrhythmia"\n'
+    )
+    assert block in text
+    flow = (
+        "        - {type: event_window, fact: cardiac_events, when_fact: cardiac_events_when, window_days: 182,"
+        " label: heart attack, unstable angina or uncontrolled arrhythmia}\n"
+    )
+    path = tmp_path / "trial.yaml"
+    path.write_text(text.replace(block, flow), encoding="utf-8")
+    with pytest.raises(TrialFileError) as raised:
+        load_trial(path)
+    message = str(raised.value)
+    assert f"trial.yaml:{_line_of(path, 'label: heart attack, unstable angina')}:" in message
+    assert "unstable angina or uncontrolled arrhythmia: unknown parameter" in message
+
+
+def test_rule_parameters_are_checked_by_type_and_name(tmp_path):
+    def mutate(data):
+        rules = {c["id"]: c["rule"] for c in data["criteria"]}
+        rules["age"]["min"] = "ten"
+        rules["age"]["maximum"] = 70
+        rules["cardiac"]["rules"][1]["checks"][0]["minimum"] = 50
+        rules["drug_allergy"]["facts"]["drug_allergy"]["maybe"] = "pass"
+        rules["renal_function"].pop("sex_fact")
+
+    message = _error(tmp_path, mutate)
+    assert "criteria.0.rule.min: must be a number" in message
+    assert "criteria.0.rule.maximum: unknown parameter" in message
+    assert "rules.1.checks.0.minimum: unknown parameter" in message
+    assert "drug_allergy.maybe: answers are yes, no and unknown" in message
+    assert "rule.sex_fact: missing" in message
+
+
+def test_a_label_may_be_a_language_mapping(tmp_path):
+    def mutate(data):
+        rule = next(c for c in data["criteria"] if c["id"] == "age")["rule"]
+        rule["label"] = {"en": "Age", "zh": "年龄"}
+
+    trial = load_trial(_write(tmp_path, mutate))
+    assert trial.criterion("age").rule["label"] == {"en": "Age", "zh": "年龄"}
+
+
+def test_the_summary_mapping_names_facts_the_trial_asks_for(tmp_path):
+    def mutate(data):
+        data["summary"]["facts"]["age"] = "age_years"
+        data["summary"]["facts"]["telepathy"] = "age"
+        data["summary"]["drug_classes"]["blood_thinners"] = ["anticoagulant"]
+        data["summary"]["extra"] = 1
+
+    message = _error(tmp_path, mutate)
+    assert "summary.facts.age: no step asks for the fact 'age_years'" in message
+    assert "summary.facts.telepathy: unknown finding" in message
+    assert "summary.drug_classes.blood_thinners: no step asks for this fact" in message
+    assert "summary.extra: unknown key" in message

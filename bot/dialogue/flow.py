@@ -49,11 +49,10 @@ from bot.dialogue.understanding import (
 )
 from bot.limits import clip
 from bot.messages import choices, render
-from bot.parsing.registry import PARSERS
 from bot.parsing.types import Parsed
 from bot.parsing.yes_no import parse_yes_no
 from bot.roles import patient_sex, read_role
-from bot.screening.answers import apply_answer, clear_facts, guardian_refused, parse_step, understands
+from bot.screening.answers import apply_answer, clear_facts, guardian_refused, parse_step, run_parser, understands
 from bot.screening.contact import CONSENT as CONTACT_CONSENT
 from bot.screening.contact import apply_contact, consent_answer, read_details
 from bot.screening.corrections import apply_correction
@@ -291,7 +290,7 @@ class _Turn:
         noted = []
         for text in reversed(self.conv.remembered):
             if "age" not in state.facts:
-                age = PARSERS["summary"](text, self.today).get("age")
+                age = run_parser("summary", text, self.today, trial=self.trial).get("age")
                 if age is not None and not age.unclear:
                     state.facts["age"] = fact_record(age, text, "age", "earlier message")
                     noted.append({"label": self.trial.fact_label("age"), "text": age.span})
@@ -624,7 +623,7 @@ class _Turn:
         earlier = [t for t in reversed(self.conv.remembered) if t.strip() != self.text.strip()]
         if prompt is not None and not prompt.startswith("contact_") and prompt in self.trial.steps:
             step = self.trial.steps[prompt]
-            if step.group is None and clear_facts(parse_step(step, self.text, self.today)):
+            if step.group is None and clear_facts(parse_step(step, self.text, self.today, self.trial)):
                 self._take_answer(prompt, self.text)
                 return
             for text in earlier:

@@ -57,7 +57,7 @@ def parse_lvef(text: str) -> Parsed:
     text = _guard(text)
     if text is None:
         return unclear("no ejection fraction given")
-    found = []
+    found, comparators = [], []
     for m in _LVEF_RE.finditer(text):
         lo = _float(m["lo"])
         hi = _float(m["hi"]) if m["hi"] else None
@@ -75,6 +75,7 @@ def parse_lvef(text: str) -> Parsed:
             notes.append(f"stated as a bound ({m['cmp']}{lo:g}%)")
             conf = min(conf, 0.8)
         found.append((lo, notes, conf, m))
+        comparators.append({"≤": "<=", "≥": ">="}.get(m["cmp"], m["cmp"]) if m["cmp"] else None)
     if not found:
         m = _BARE_RE.match(text)
         if not m:
@@ -87,6 +88,7 @@ def parse_lvef(text: str) -> Parsed:
     span = m.group().strip()
     if not _LVEF_RANGE[0] <= value <= _LVEF_RANGE[1]:
         return unclear(f"implausible ejection fraction: {span}", span=span)
+    comparator = comparators[0] if comparators else None
     return Parsed(
         kind="lvef",
         value=round(value, 1),
@@ -95,6 +97,7 @@ def parse_lvef(text: str) -> Parsed:
         note="; ".join(notes),
         start=text.find(span),
         end=text.find(span) + len(span),
+        extra={"comparator": comparator} if comparator else {},
     )
 
 

@@ -20,13 +20,34 @@ import functools
 import re
 
 from bot.parsing.nlp import as_date, entries, guard, has_hedge, lexicon, lower, mentions, negated_before, phrase_regex
-from bot.parsing.timing import find_times
+from bot.parsing.timing import bounds, find_times
 from bot.parsing.types import Parsed, unclear
 from bot.parsing.yes_no import parse_yes_no
 
 EXTENT_ORDER = ("metastatic", "unresectable", "locally_advanced", "resectable")
+# Reported as "no_evidence_of_disease" ("cancer free", "NED", "it was removed"): nothing left to treat.
+_EXTENT_RANK = {name: rank for rank, name in enumerate((*EXTENT_ORDER, "no_evidence_of_disease"))}
 # Any word ending in "sarcoma" is a sarcoma, except a carcinosarcoma.
 _ANY_SARCOMA = re.compile(r"\b(?!carcino)(\w{3,})sarcomas?\b")
+
+
+def _opens_answer(text: str, said) -> bool:
+    """Does the yes/no open the answer ("yes, osteosarcoma", "no - it's breast cancer")?"""
+    return said.start is not None and not re.search(r"\w", text[: said.start].replace("well", ""))
+
+
+_NO_DISEASE = re.compile(
+    r"\b(?:cancer[- ]free|tumou?r[- ]free|disease[- ]free|no\s+evidence\s+of\s+(?:disease|recurrence)(?!\s+(?:progression|in|at))|"
+    r"(?-i:NED)|in\s+(?:complete\s+)?remission|all\s+clear|no\s+(?:active|residual)\s+disease|no\s+sign\s+of\s+(?:it|cancer))\b",
+    re.I,
+)
+_REMOVED = re.compile(
+    r"\b(?:was|were|has\s+been|have\s+been|got|been)\s+(?:fully\s+|completely\s+|all\s+|successfully\s+)?"
+    r"(?:removed|cut\s+out|taken\s+out|excised|resected)\b"
+)
+_BENIGN = re.compile(
+    r"\b(?:benign|not\s+(?:a\s+)?(?:cancer|malignant|cancerous)|non[- ]?cancerous|not\s+a\s+sarcoma)\b|良性"
+)
 _SITE_WORDS = [(re.compile(r"soft[- ]tissue|软组织"), "soft_tissue"), (re.compile(r"\bbones?\b|骨"), "bone")]
 
 
@@ -92,7 +113,8 @@ def parse_diagnosis(text: str, today=None) -> Parsed:
 
     value: {"sarcoma": bool|None, "subtype": str|None (lexicon key, e.g.
     "osteosarcoma"), "site": "bone"|"soft_tissue"|None, "extent":
-    "metastatic"|"locally_advanced"|"unresectable"|"resectable"|None,
+    "metastatic"|"locally_advanced"|"unresectable"|"resectable"|
+    "no_evidence_of_disease"|None,
     "liver_mets": bool|None, "other_cancer": str|None (lexicon key, e.g.
     "breast_cancer"), "answer": None}. extra["extents"] lists every extent
     found, extra["negated_extents"] the denied ones ("hasn't spread").
@@ -155,13 +177,25 @@ def parse_diagnosis(text: str, today=None) -> Parsed:
         if name in found:
             value["extent"] = name
             break
+    no_disease = _NO_DISEASE.search(text)
+    if no_disease or (_REMOVED.search(low) and value["extent"] in (None, "resectable")):
+        # "cancer free", "NED", "it was removed": no disease left to treat now.
+        value["extent"] = "no_evidence_of_disease"
+        found.setdefault("no_evidence_of_disease", (no_disease or _REMOVED.search(low)).span())
     liver, liver_m = _liver(low)
     value["liver_mets"] = liver
     if liver:
         value["extent"] = "metastatic"
+    benign = _BENIGN.search(low)
+    if benign and value["sarcoma"] is not True and not named_cancers:
+        # "they said it's benign": no cancer at all, so not the trial's.
+        value["sarcoma"] = False
+        notes.append("benign: not a cancer")
+        conf = 0.85
+        span = span or None
     if value["sarcoma"] is None and value["extent"] is None and liver is None:
         return unclear("no diagnosis found")
-    if value["sarcoma"] is None:
+    if value["sarcoma"] is None and value["extent"] != "no_evidence_of_disease":
         conf, notes = 0.6, notes + ["sarcoma not named"]
     if has_hedge(text):
         conf, notes = min(conf, 0.6), notes + ["hedged"]
@@ -169,8 +203,8 @@ def parse_diagnosis(text: str, today=None) -> Parsed:
         conf, notes = min(conf, 0.7), notes + ["also says it can be removed"]
     s, e = _span_of(span, found, liver_m, len(text))
     extra = {
-        "extents": sorted(found, key=EXTENT_ORDER.index),
-        "negated_extents": sorted(negated, key=EXTENT_ORDER.index),
+        "extents": sorted(found, key=_EXTENT_RANK.get),
+        "negated_extents": sorted(negated, key=_EXTENT_RANK.get),
     }
     return Parsed(
         kind="diagnosis",
@@ -213,6 +247,10 @@ def parse_diagnosis_answer(text: str, today=None) -> Parsed:
     yn = parse_yes_no(text)
     detail = parse_diagnosis(text)
     answer = None if yn.unclear else yn.value
+    if answer is not None and not detail.unclear and not _opens_answer(text, yn):
+        # "LMS, no evidence of disease progression": a "no" inside a description is not
+        # the answer to the question; only a yes/no that opens the answer is.
+        answer = None
     if not detail.unclear:
         value = dict(detail.value)
         value["answer"] = answer
@@ -261,12 +299,18 @@ def _treated_rx():
 _SKIN = re.compile(r"\bskin\b|皮肤")
 
 
+@functools.lru_cache(maxsize=1)
+def _non_skin_rx():
+    return phrase_regex(lexicon().get("non_skin_sites", [])) or re.compile(r"(?!x)x")
+
+
 @guard("malignancy")
 def parse_other_malignancy(text: str, today=None) -> Parsed:
     """Any other cancer (the sarcoma does not count).
 
     value: {"answer": "yes"|"no"|"unknown", "cancer": str|None (lexicon key),
-    "exception": bool, "days_ago": int|None}. exception is True when every
+    "exception": bool, "days_ago": int|None} and, for an approximate date
+    ("2023", "about 3 years ago"), "approximate" and "days_ago_min"/"days_ago_max". exception is True when every
     named cancer is one the registry excepts (basal/squamous cell skin
     cancer, cervical carcinoma in situ); confidence drops when treatment is
     not stated, because the exception needs it "adequately treated".
@@ -282,11 +326,12 @@ def parse_other_malignancy(text: str, today=None) -> Parsed:
     hedged = has_hedge(text)
     yn = parse_yes_no(text, today)
 
-    def when(m) -> int | None:
+    def when(m) -> dict:
+        """days_ago of the time nearest the cancer, with its bounds when approximate ("2023")."""
         if not refs:
-            return None
+            return {"days_ago": None}
         near = min(refs, key=lambda r: abs(r.start - m.end) if r.start >= m.end else abs(m.start - r.end))
-        return near.days_ago(today)
+        return {"days_ago": near.days_ago(today), "approximate": bool(near.approximate), **bounds(near, today)}
 
     if pos:
         named = [m for m in pos if m.key != "cancer_unspecified"] or pos
@@ -300,7 +345,8 @@ def parse_other_malignancy(text: str, today=None) -> Parsed:
                 exception_flags.append(True)
             else:
                 exception_flags.append(False)
-                if m.key in ("skin_cancer_unspecified", "squamous_cell_carcinoma_unspecified"):
+                sited = m.key == "squamous_cell_carcinoma_unspecified" and _non_skin_rx().search(low)
+                if m.key in ("skin_cancer_unspecified", "squamous_cell_carcinoma_unspecified") and not sited:
                     conf = min(conf, 0.5)
                     notes.append("type/site not stated (basal or squamous cell skin cancer is an exception)")
         exception = all(exception_flags)
@@ -314,7 +360,7 @@ def parse_other_malignancy(text: str, today=None) -> Parsed:
         cancer = None if chosen.key == "cancer_unspecified" else chosen.key
         return Parsed(
             kind="malignancy",
-            value={"answer": "yes", "cancer": cancer, "exception": exception, "days_ago": when(chosen)},
+            value={"answer": "yes", "cancer": cancer, "exception": exception, **when(chosen)},
             span=chosen.text,
             confidence=conf,
             note="; ".join(notes),
@@ -338,9 +384,10 @@ def parse_other_malignancy(text: str, today=None) -> Parsed:
     if not yn.unclear:
         ref = refs[0] if refs else None
         days = ref.days_ago(today) if ref is not None and yn.value == "yes" else None
+        timing = {"approximate": bool(ref.approximate), **bounds(ref, today)} if days is not None else {}
         return Parsed(
             kind="malignancy",
-            value={"answer": yn.value, "cancer": None, "exception": False, "days_ago": days},
+            value={"answer": yn.value, "cancer": None, "exception": False, "days_ago": days, **timing},
             span=yn.span,
             confidence=yn.confidence,
             note=yn.note,

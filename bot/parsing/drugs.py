@@ -27,7 +27,7 @@ from bot.parsing.nlp import (
     negated_before,
     phrase_regex,
 )
-from bot.parsing.timing import find_times
+from bot.parsing.timing import bounds, find_times
 from bot.parsing.types import Parsed, unclear
 from bot.parsing.yes_no import parse_yes_no
 
@@ -56,18 +56,40 @@ _UNIT_MG = {
 }
 _COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "half": 0.5, "a half": 0.5, "½": 0.5}
 _STOPPED = re.compile(
-    r"\b(?:stopped|quit|finished|came off|come off|no longer|used to|was on|were on|"
-    r"previously|discontinued|ended|until)\b|停了|停药|以前|之前"
+    r"\b(?:stopped|quit|finished|completed|came off|come off|no longer|used to|was on|were on|"
+    r"previously|discontinued|ended|until|course of|last dose|premed\w*|taper(?:ed)?)\b|停了|停药|以前|之前"
+)
+_OTHER_TREATMENT_ONLY = re.compile(
+    r"\b(?:only|just)\s+(?:had\s+)?(?:chemo\w*|radiation|radiotherapy|surgery|operations?|immunotherapy)"
+    r"(?:\s*(?:,|and|&|\+)\s*(?:chemo\w*|radiation|radiotherapy|surgery|operations?|immunotherapy))*\b"
+)
+_PAST_USE = re.compile(r"\b(?:had|took|was given|were given|got|received|given|gave)\b|用过|吃过")
+# "on warfarin", "taking aspirin": the medicine is current whatever date follows.
+_ON_IT_BEFORE = re.compile(
+    r"(?<!progressed )(?<!progression )(?<!pd )(?<!failed )(?<!relapsed )(?<!response )(?<!sd )(?<!pr )"
+    r"\b(?:on|taking|takes|uses|using|still\s+on)\s+(?:a\s+|daily\s+|low[- ]dose\s+|regular\s+)?$"
 )
 _CURRENT = re.compile(
     r"\b(?:currently|still|now|at the moment|am on|i'?m on|is on|are on|taking|take|"
-    r"takes|using|on it)\b|正在|在吃|目前|现在"
+    r"takes|using|on it|started|starting|began|begun|commenced|initiated|since|been on|ongoing)\b|正在|在吃|目前|现在|开始"
 )
 _WINDOW = 45  # characters after a drug name searched for its dose, route, time
+# A medicine mentioned without its name: "another tablet, I can't remember the name".
+_UNNAMED = re.compile(
+    r"\b(?:(?:another|some|a|other|daily|targeted|new)\s+(?:\w+\s+)?(?:tablets?|pills?|medicines?|medications?|drugs?|capsules?)"
+    r"\b[^.;]{0,60}?(?:can'?t|cannot|don'?t|do\s+not|not\s+sure|forget|forgot)\s*(?:remember|recall|know|what|the\s+name)?"
+    r"|(?:can'?t|cannot|don'?t|do\s+not)\s+(?:remember|recall|know)\s+(?:the\s+)?(?:names?|what\s+(?:it|they)\s+(?:was|were)\s+called)"
+    r"|(?:names?|what\s+it\s+was\s+called)\s+(?:i\s+)?(?:can'?t|cannot|don'?t)\s+(?:remember|recall))"
+)
 
 
 def _drugs() -> dict:
     return lexicon().get("drugs", {})
+
+
+def classes_of(name: str) -> list:
+    """The lexicon's classes of a medicine (by its canonical name)."""
+    return list(_drugs().get(name, {}).get("classes", []))
 
 
 @functools.lru_cache(maxsize=1)
@@ -100,6 +122,11 @@ def _progression():
     return cased, cased_rx, plain, phrase_regex(plain)
 
 
+_NO_RESULT_AFTER = re.compile(
+    r"\s*(?:[:=-]\s*)?(?:is\s+|was\s+)?(?:unknown|unclear|not\s+(?:known|assessed|evaluated|available|done)|pending|n/?a|\?)"
+)
+
+
 def _parse_progression(text: str):
     """True (progressed), False (stable / responding) or None; with notes."""
     low = lower(text)
@@ -117,6 +144,8 @@ def _parse_progression(text: str):
         for m in cased_rx.finditer(text):
             if not any(s <= m.start() < e for s, e, _ in hits):
                 hits.append((m.start(), m.end(), cased[m.group(0)]))
+    # "response unknown", "PD not assessed": a response word with no result is no result.
+    hits = [h for h in hits if not _NO_RESULT_AFTER.match(low, h[1])]
     cats = {c for *_, c in hits}
     if not cats:
         return None, None, ""
@@ -125,6 +154,39 @@ def _parse_progression(text: str):
         first = next(h for h in hits if h[2] == "progressed")
         return True, first, "mixed response words" if "stable" in cats else ""
     return False, hits[0], ""
+
+
+def _without_echoes(drugs: list, ms: list) -> list:
+    """ "budesonide inhaler": the kind word right after a named medicine of its class is
+    that medicine, not a second one."""
+    spans = {entries(m, "DRUG")[0].key: (m.start, m.end) for m in ms if not m.negated}
+    kept = []
+    for drug in drugs:
+        if drug.get("unspecified"):
+            start, _ = spans.get(drug["name"], (None, None))
+            named_before = any(
+                not other.get("unspecified")
+                and set(other["classes"]) & set(drug["classes"])
+                and start is not None
+                and 0 <= start - spans.get(other["name"], (0, -99))[1] <= 3
+                for other in drugs
+            )
+            if named_before:
+                continue
+        kept.append(drug)
+    return kept
+
+
+def _dose_without_name(low: str) -> float | None:
+    """The daily dose in an answer naming no medicine ("5 mg a day", "75mg once daily")."""
+    doses = _doses(low, 0, len(low))
+    if len(doses) != 1:
+        return None
+    mg, k, m = doses[0]
+    table, rx = _freq()
+    f = rx.search(low, m.end()) if rx else None
+    per_day = table.get(re.sub(r"[\s-]+", " ", f.group(0))) if f else 1.0
+    return round(mg * k * (per_day or 1.0), 3)
 
 
 def _clause_end(text: str, start: int, stop: int) -> int:
@@ -220,8 +282,15 @@ def _drug_entry(text: str, low: str, m, nxt: int, prv: int, today, refs, notes: 
         status = "stopped"
     elif cu:
         status = "current"
+    if _ON_IT_BEFORE.search(low[max(0, m.start - 20) : m.start]) and not st:
+        status = "current"
+    if status is None and days is not None and days > 0 and _PAST_USE.search(sentence):
+        status = "stopped"  # "I had dexamethasone with my chemo three weeks ago": a past dose
     factor = spec.get("prednisolone_factor")
+    timing = {"approximate": bool(near[0].approximate), **bounds(near[0], today)} if near else {}
     return {
+        **timing,
+        "prednisolone_factor": float(factor) if factor else None,
         "name": name,
         "matched": m.text,
         "daily_dose_mg": daily,
@@ -229,6 +298,7 @@ def _drug_entry(text: str, low: str, m, nxt: int, prv: int, today, refs, notes: 
         "days_ago": days,
         "prednisolone_equivalent_mg": round(daily * float(factor), 1) if factor and daily is not None else None,
         "classes": list(spec.get("classes", [])),
+        "unspecified": bool(spec.get("unspecified", False)),
         "tki": bool(spec.get("tki", False)),
         "status": status,
         "span": text[m.start : ev_end],
@@ -242,10 +312,16 @@ def parse_drugs(text: str, today=None) -> Parsed:
 
     value: {"answer": "yes"|"no"|"unknown",
             "drugs": [{"name", "matched", "daily_dose_mg", "route", "days_ago",
-                       "prednisolone_equivalent_mg", "classes", "tki", "status", "span"}],
+                       "prednisolone_equivalent_mg", "prednisolone_factor", "classes",
+                       "unspecified" (a kind named, not a medicine: "a TKI", "steroids"),
+                       "tki", "status", "span"} and, for an approximate time,
+                       "approximate", "days_ago_min", "days_ago_max"],
             "negated_drugs": [name, ...],
             "progression": True|False|None,
             "stated": "yes"|"no"|"unknown"|None}  (a plain yes/no beside named drugs)
+    plus, only when true or given: "unnamed": True (a medicine mentioned without
+    its name: "another tablet, I can't remember the name"), "dose_only_mg" (a
+    daily dose with no name: "5 mg a day", the follow-up to "which one, how much?").
     route: "oral"|"inhaled"|"nasal"|"injection"|None (usual route from the
     lexicon when unstated); status: "current"|"stopped"|None.
     """
@@ -261,7 +337,9 @@ def parse_drugs(text: str, today=None) -> Parsed:
             if name not in negated:
                 negated.append(name)
             continue
-        nxt = ms[i + 1].start if i + 1 < len(ms) else len(text)
+        # The next medicine bounds this one's dose and route; a kind word ("inhaler") does not.
+        later = [n for n in ms[i + 1 :] if not _drugs().get(entries(n, "DRUG")[0].key, {}).get("unspecified")]
+        nxt = later[0].start if later else len(text)
         prv = ms[i - 1].end if i > 0 else 0
         entry = _drug_entry(text, low, m, nxt, prv, today, refs, notes)
         if name in seen:  # "apatinib (Aitan)": one drug, keep what each mention adds
@@ -272,6 +350,7 @@ def parse_drugs(text: str, today=None) -> Parsed:
             continue
         seen[name] = entry
         drugs.append(entry)
+    drugs = _without_echoes(drugs, ms)
     ev_end = max([d.pop("_end") for d in drugs] or [0])
     negated = [n for n in negated if n not in seen]
     progression, prog_hit, prog_note = _parse_progression(text)
@@ -287,16 +366,69 @@ def parse_drugs(text: str, today=None) -> Parsed:
         conf = min(conf, 0.6)
         notes.append("hedged")
     stated = None  # the plain yes/no said beside the names ("no, only doxorubicin")
+    unnamed = bool(_UNNAMED.search(low))
+    dose_only = None
     if drugs:
         answer = "yes"
         span_s, span_e = ms[0].start, max(ms[-1].end, ev_end)
         said = parse_yes_no(text, today)
-        stated = None if said.unclear else said.value
+        # "I had sorafenib" is not a "yes" beside the names: only a real yes/no word is.
+        stated = None if said.unclear or said.note == "implicit yes" else said.value
     elif negated:
         answer = "no"
         span_s, span_e = ms[0].start, ms[-1].end
     else:
         yn = parse_yes_no(text, today)
+        dose_only = _dose_without_name(low)
+        if dose_only is not None:
+            # "5 mg a day" answering "which one, and how much?": the dose of the medicine named before.
+            return Parsed(
+                kind="drugs",
+                value={
+                    "answer": "yes",
+                    "drugs": [],
+                    "negated_drugs": [],
+                    "progression": None,
+                    "stated": None,
+                    "dose_only_mg": dose_only,
+                },
+                span=text.strip(),
+                confidence=0.8 if not hedged else 0.6,
+                note="a daily dose without a medicine name",
+                start=0,
+                end=len(text),
+            )
+        if unnamed and (yn.unclear or yn.value != "no"):
+            answer, conf = "yes", min(conf, 0.9)
+            notes.append("a medicine mentioned without its name")
+            return Parsed(
+                kind="drugs",
+                value={
+                    "answer": "unknown",
+                    "drugs": [],
+                    "negated_drugs": [],
+                    "progression": progression,
+                    "stated": None,
+                    "unnamed": True,
+                },
+                span=text.strip(),
+                confidence=conf,
+                note="; ".join(notes),
+                start=0,
+                end=len(text),
+            )
+        other_only = _OTHER_TREATMENT_ONLY.search(low)
+        if yn.unclear and progression is None and other_only:
+            # "only chemo and radiation so far": treatments named, none of them a medicine asked about.
+            return Parsed(
+                kind="drugs",
+                value={"answer": "no", "drugs": [], "negated_drugs": [], "progression": None, "stated": None},
+                span=other_only.group(0),
+                confidence=0.8 if not hedged else 0.6,
+                note="only other kinds of treatment named",
+                start=other_only.start(),
+                end=other_only.end(),
+            )
         if yn.unclear and progression is None:
             return unclear("no medicine, yes/no or response word found")
         if yn.unclear:
@@ -310,15 +442,12 @@ def parse_drugs(text: str, today=None) -> Parsed:
             span_s, span_e = yn.start or 0, yn.end or len(text)
     if prog_hit is not None:
         span_s, span_e = min(span_s, prog_hit[0]), max(span_e, prog_hit[1])
+    value = {"answer": answer, "drugs": drugs, "negated_drugs": negated, "progression": progression, "stated": stated}
+    if unnamed:
+        value["unnamed"] = True
     return Parsed(
         kind="drugs",
-        value={
-            "answer": answer,
-            "drugs": drugs,
-            "negated_drugs": negated,
-            "progression": progression,
-            "stated": stated,
-        },
+        value=value,
         span=text[span_s:span_e],
         confidence=conf,
         note="; ".join(notes),

@@ -12,10 +12,11 @@ An answer without event words falls back to ``parse_yes_no``.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 
 from bot.parsing.nlp import as_date, entries, guard, has_hedge, lexicon, lower, mentions, negated_before
-from bot.parsing.timing import find_times
+from bot.parsing.timing import bounds, find_times
 from bot.parsing.types import Parsed, unclear
 from bot.parsing.yes_no import parse_yes_no
 
@@ -30,6 +31,25 @@ def _drug_event_groups() -> dict:
         if groups:
             out[name] = groups
     return out
+
+
+# An event still going on ("on IV micafungin, ongoing") happened today.
+_ONGOING = re.compile(
+    r"\b(?:ongoing|currently|at the moment|right now|still on|still in|at present|"
+    r"still (?:getting|having|get|have|gets|has)|(?:i'?m|i am|am|is|are|he'?s|she'?s) (?:on|having|getting|receiving))\b"
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _not_counted() -> dict:
+    """event group -> the groups it is named as not being (lexicon ``not_for``)."""
+    return {group: set(spec.get("not_for") or ()) for group, spec in (lexicon().get("events") or {}).items()}
+
+
+def _counter_example(detail: dict, wanted: set) -> bool:
+    """A term the lexicon names as NOT one of the wanted groups (a flu shot is not a live vaccine)."""
+    groups = set(detail["groups"])
+    return bool(groups) and all(_not_counted().get(g, set()) & wanted for g in groups)
 
 
 def _groups(m) -> tuple:
@@ -77,6 +97,10 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
 
     value: {"answer": "yes"|"no"|"unknown", "days_ago": int|None,
             "term": str|None, "terms": [str, ...]}
+    and, when known: "named" (the event in the person's words, "NSTEMI"),
+    "approximate" (bool) and "days_ago_min"/"days_ago_max" (the bounds of an
+    approximate time or a named period: "in May", "about a month ago"; None
+    on an open side), "grade" (a graded finding: fecal occult blood "++" is 2).
     ``terms`` lists the event terms the answer is about (the ones that
     happened for "yes", the denied ones for "no"). For "no", ``days_ago`` is
     the period the denial covers when one is stated ("since the summer"),
@@ -96,7 +120,14 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
             relevance = "sure" if strong & wanted else "maybe" if weak & wanted else None
         found.append((m, relevance, sorted(strong | weak)))
     refs = find_times(text, today)
-    attached = _attach_times([m for m, _, _ in found], refs)
+    # Times go to the events asked about first ("a clot in my arm from my PICC line
+    # 5 weeks ago": the time is the clot's, not the line's).
+    relevant_idx = [i for i, (m, rel, _) in enumerate(found) if rel is not None and not m.negated]
+    if relevant_idx and len(relevant_idx) < len(found):
+        sub = _attach_times([found[i][0] for i in relevant_idx], refs)
+        attached = {relevant_idx[k]: v for k, v in sub.items()}
+    else:
+        attached = _attach_times([m for m, _, _ in found], refs)
     hedged = has_hedge(text, quantities=False)  # "about 6 weeks ago" is approximate, not doubtful
     yn = parse_yes_no(text, today)
     doubt = yn.value == "unknown" and not yn.unclear
@@ -149,9 +180,13 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
         if all(d["_rel"] == "maybe" for d in pos):
             conf = 0.5
             notes.append("may not count: " + ", ".join(d["span"] for d in pos))
-        if yn.value == "no" and not yn.unclear:
+        if yn.value == "no" and not yn.unclear and (yn.start or 0) <= min(d["_m"].start for d in pos):
+            # "No, but a heart attack in May" contradicts itself; "STEMI 2024, no events since" does not.
             conf = min(conf, 0.6)
             notes.append("said no but mentioned " + ", ".join(d["span"] for d in pos))
+        if chosen["_ref"] is None and _ONGOING.search(lower(text)):
+            chosen["days_ago"] = 0
+            notes.append("ongoing")
         if hedged or doubt:
             conf = min(conf, 0.5 if doubt else 0.6)
             notes.append("hedged")
@@ -173,6 +208,7 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
             conf,
             notes,
             extra,
+            today,
         )
 
     if neg:
@@ -197,6 +233,18 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
         )
 
     others = [d["term"] for d in details if not d["relevant"]]
+    if others and wanted and all(_counter_example(d, wanted) for d in details if not d["relevant"]):
+        # "a flu shot" asked about live vaccines: the lexicon names it as not one.
+        return Parsed(
+            kind="event",
+            value={"answer": "no", "days_ago": None, "term": None, "terms": []},
+            span=details[0]["span"],
+            confidence=0.85,
+            note=f"only {', '.join(others)}, which is not {', '.join(sorted(wanted))}",
+            start=details[0]["_m"].start,
+            end=details[0]["_m"].end,
+            extra=extra,
+        )
     if others and (yn.unclear or yn.note == "implicit yes"):
         # "I had a flu shot" asked about live vaccines: what they had is not
         # what was asked. Likely "no", but a person should look.
@@ -220,9 +268,12 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
             conf = min(conf, 0.6)
         if ref is not None and days is not None and days < 0:
             notes.append("future")
+        value = {"answer": yn.value, "days_ago": days, "term": None, "terms": []}
+        if days is not None:
+            value.update(approximate=bool(ref.approximate), **bounds(ref, today))
         return Parsed(
             kind="event",
-            value={"answer": yn.value, "days_ago": days, "term": None, "terms": []},
+            value=value,
             span=yn.span,
             confidence=conf,
             note="; ".join(notes),
@@ -248,9 +299,11 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
         notes = ["time given without yes/no; read as yes"]
         if ref.days_ago(today) < 0:
             notes.append("future")
+        value = {"answer": "yes", "days_ago": ref.days_ago(today), "term": None, "terms": []}
+        value.update(approximate=bool(ref.approximate), **bounds(ref, today))
         return Parsed(
             kind="event",
-            value={"answer": "yes", "days_ago": ref.days_ago(today), "term": None, "terms": []},
+            value=value,
             span=ref.text,
             confidence=min(0.6 if hedged else 0.75, ref.confidence),
             note="; ".join(notes),
@@ -269,13 +322,17 @@ def _unique(items) -> list:
     return out
 
 
-def _event(text, answer, days_ago, term, terms, m, ref, conf, notes, extra) -> Parsed:
+def _event(text, answer, days_ago, term, terms, m, ref, conf, notes, extra, today=None) -> Parsed:
     start, end = m.start, m.end
     if ref is not None:
         start, end = min(start, ref.start), max(end, ref.end)
+    value = {"answer": answer, "days_ago": days_ago, "term": term, "terms": terms, "named": m.text}
+    if ref is not None and today is not None and days_ago is not None:
+        value["approximate"] = bool(ref.approximate)
+        value.update(bounds(ref, today))
     return Parsed(
         kind="event",
-        value={"answer": answer, "days_ago": days_ago, "term": term, "terms": terms},
+        value=value,
         span=text[start:end],
         confidence=conf,
         note="; ".join(n for n in notes if n),

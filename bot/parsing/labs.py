@@ -20,6 +20,14 @@ Value of a ``Parsed(kind="lab")``::
 ``value`` and ``unit`` are both None when a unit-less number could only be
 compared with the ULN written beside it ("FT3 5.1 (ULN 6.8)" -> x_uln 0.75).
 ``comparator`` is set for "<20" or "ALT < 2.5 x ULN": the number is a bound.
+``approximate`` (only when True) marks "about 3.1": the rules allow a margin.
+The reference range a report prints before the value ("Hb (12.0-16.0) 8.7
+g/dL") gives ``uln``; a range with no value ("ANC 1.5-2.0") is unclear.
+Unclear results that name a test carry ``extra["mentioned"]``: the engine
+keeps them for staff.
+
+Analytes read only to work out another: ``wbc`` and ``neut_pct`` (ANC =
+WBC x neutrophil % when no ANC is given; the derived ANC says so in its note).
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.parsing.nlp import is_quantity_hedge, value_hedge_regex
 from bot.parsing.types import Parsed, unclear
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -47,7 +56,7 @@ ANALYTES: tuple = tuple(SPECS)
 # hedged, stays below 0.85 so scoring can route it to review.
 CONF_STATED = 0.95
 CONF_INFERRED = 0.8
-CONF_HEDGE_PENALTY = 0.2
+CONF_HEDGE_PENALTY = 0.35
 CONF_PANEL = 0.75
 
 _SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
@@ -130,6 +139,14 @@ def _match_unit(text: str, pos: int, lim: int):
 # Analyte names.
 
 _NAMES = {
+    "neut_pct": [
+        r"neutrophils?\s*(?:%|percent(?:age)?|\(%\))",
+        r"NEUT\s*%",
+        r"%\s*neut(?:rophil)?s?",
+        r"neut(?:rophil)?s?\s*\(%\)",
+        r"neut\s*%",
+    ],
+    "wbc": [r"WBC", r"white\s+(?:blood\s+)?(?:cells?|cell\s+count|count)", r"leu[ck]ocytes?", r"TLC"],
     "anc": [
         r"ANC",
         r"absolute\s+neutrophils?(?:\s+count)?",
@@ -153,6 +170,10 @@ _NAMES = {
     "pt": [r"(?-i:PT)", r"prothrombin\s+time"],
     "aptt": [r"a?PTT", r"activated\s+partial\s+thromboplastin\s+time", r"partial\s+thromboplastin\s+time"],
     "urine_protein_24h": [
+        r"24[\s-]*(?:h|hr|hrs|hours?)\s+(?:urine\s+|urinary\s+)?protein(?:\s+quantification)?",
+        r"24[\s-]*(?:h|hr|hrs|hours?)\s+urine\s+protein\s+quantification",
+        # "proteinuria 2+, 24h 1.1 g": a 24-hour figure written straight after the dipstick
+        r"24[\s-]*(?:h|hr|hrs|hours?)(?=\s*[:=]?\s*\d+(?:\.\d+)?\s*(?:g|mg|grams?)\b)",
         r"24[\s-]*(?:h|hr|hrs|hours?)\s+(?:urine|urinary)\s+protein(?:\s+quantification)?",
         r"(?:urine|urinary)\s+protein\s+(?:\(\s*)?24[\s-]*(?:h|hr|hrs|hours?)(?:\s*\))?",
         r"24[\s-]*(?:h|hr|hrs|hours?)\s+proteinuria",
@@ -183,10 +204,11 @@ _SKIP_NAMES = [
     r"albumin\s*/\s*creatinine(?:\s+ratio)?",
     r"UPCR",
     r"UACR",
-    r"neutrophils?\s*%",
-    r"neutrophil\s+percentage",
-    r"NEUT\s*%",
     r"Hb\s*A1c",
+    r"HCT",
+    r"ha?ematocrit",
+    r"lymph(?:ocyte)?s?\s*%",
+    r"mono(?:cyte)?s?\s*%",
     r"T3(?!\d)",
     r"T4(?!\d)",
 ]
@@ -255,9 +277,7 @@ _GROUP_SEP_RE = re.compile(r"\s*(?:/|&|\+|,|\band\b)\s*", re.I)
 _CONNECT_RE = re.compile(
     r"(?:\s*(?:[:=]|\b(?:is|was|were|are|of|at|level|levels|count|value|result|now|currently|today)\b))*\s*", re.I
 )
-_HEDGE_RE = re.compile(
-    r"(?:about|around|approx(?:imately|\.)?|roughly|~|≈|circa|maybe|probably|perhaps|i\s+think)\s*", re.I
-)
+_HEDGE_RE = value_hedge_regex()
 _COMPARATOR_RE = re.compile(
     r"(?P<c><=|>=|=<|=>|≤|≥|<|>|less\s+than|lower\s+than|below|under|greater\s+than|more\s+than|"
     r"higher\s+than|above|over|at\s+least|at\s+most|up\s+to|within|not\s+more\s+than|"
@@ -302,6 +322,12 @@ _SCI = (
     r"(?!\s*(?:cells\s*)?(?:/|per\b))"
 )
 _NUMBER_RE = re.compile(_NUMBER + "(?:" + _SCI + ")?", re.I)
+# A bare power of ten ("10^3", "10**4", "10³") and log-scale values ("3.2 log IU/ml", "log10 3.2").
+_POWER_OF_TEN_RE = re.compile(
+    r"10\s*(?:\^|\*\*)\s*(?P<e>\d{1,2}(?:\.\d{1,2})?)(?![\d.])|10(?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})",
+)
+_LOG_BEFORE_RE = re.compile(r"log\s*(?:10)?\s*[:=]?\s*(?P<e>\d{1,2}(?:\.\d{1,2})?)(?![\d.])", re.I)
+_LOG_AFTER_RE = re.compile(r"\s*log(?:10|₁₀)?(?![A-Za-z])", re.I)
 _PAIR_SEP_RE = re.compile(r"\s*/\s*")
 _XULN_RE = re.compile(
     r"\s*(?:(?:[x×*]|(?:-\s*)?fold|times)\s*(?:the\s+)?(?:ULN|ULRR|upper\s+limits?(?:\s+of\s+normal)?|"
@@ -321,6 +347,7 @@ _ULN_RE = re.compile(
     re.I,
 )
 _CLOSE_RE = re.compile(r"\s*[)\]]")
+_STATUS_THEN_RE = re.compile(r"\s*,?\s*")
 # "ALT 120 U/L (3x ULN)": the value and its multiple of ULN side by side.
 _PAREN_XULN_RE = re.compile(r"\s*[(\[]\s*(?P<x>\d{1,3}(?:\.\d{1,3})?)\s*(?:[x×*]|times)?\s*ULN\s*[)\]]", re.I)
 _STATUS_NORMAL = (
@@ -346,6 +373,21 @@ _STATUS_RE = re.compile(
     + _STATUS_UNDETECTABLE
     + r"))(?![A-Za-z])",
     re.I,
+)
+# A reference range written where the value is expected: lab reports and
+# summaries often print it first ("Creatinine 0.7-1.4 mg/dl 2.3 mg/dl",
+# "Hb (12.0-16.0) 8.7 g/dL", "ALT (ULN 40) 120"). Its numbers are never the value.
+_LEADING_RANGE_RE = re.compile(
+    r"(?P<open>[(\[]\s*)?(?:(?P<label>" + _ULN_LABEL + r")\s*[:=]?\s*)?"
+    r"(?:(?P<lo>\d{1,6}(?:\.\d{1,4})?)\s*(?:-|–|—|to)\s*|(?P<lt><=|≤|<))?"
+    r"(?P<hi>\d{1,6}(?:\.\d{1,4})?)(?![\d.])",
+    re.I,
+)
+# A high/low flag printed between a value and its range ("8.7 L 12.0-16.0").
+_BARE_FLAG_RE = re.compile(r"\s*(?:(?-i:(?P<h>HH|H))|(?-i:(?P<l>LL|L))|(?P<star>\*))(?![A-Za-z0-9/])")
+# A range right after a value (and its flag): "2.3 H 0.7-1.4 mg/dL".
+_TRAILING_RANGE_RE = re.compile(
+    r"\s*(?P<lo>\d{1,6}(?:\.\d{1,4})?)\s*(?:-|–|—)\s*(?P<hi>\d{1,6}(?:\.\d{1,4})?)(?![\d.])"
 )
 _FLAG_RE = re.compile(r"\s*(?:\(\s*(?:(?P<h>H|HH|L|LL|high|low|abnormal)|(?P<n>N|normal))\s*\)|(?P<arrow>[↑↓]))", re.I)
 _UNKNOWN_VALUE_RE = re.compile(
@@ -380,7 +422,8 @@ class _Slot:
     unit_text: str = ""
     unknown_unit: str = ""
     comparator: str | None = None
-    hedged: bool = False
+    hedged: bool = False  # doubt before the value ("maybe 3.1"): lower confidence
+    approximate: bool = False  # an approximate amount ("about 3.1"): judged with a margin
     is_x_uln: bool = False
     stated_x_uln: float | None = None
     uln: float | None = None
@@ -391,6 +434,8 @@ class _Slot:
     notes: list = field(default_factory=list)
     value_start: int = 0
     value_end: int = 0
+    reference: str = ""  # a reference range written before the value ("(12.0-16.0) 8.7")
+    range_only: bool = False  # "ANC 1.5-2.0": two numbers, no one value
 
 
 def _to_float(m: re.Match) -> tuple:
@@ -409,7 +454,13 @@ def _to_float(m: re.Match) -> tuple:
     return value, note
 
 
+_INTENSIFIER_RE = re.compile(r"(?:very|quite|slightly|mildly|a\s+bit|really|extremely)\s+", re.I)
+
+
 def _read_status(text: str, pos: int, slot: _Slot, lim: int) -> bool:
+    intensifier = _INTENSIFIER_RE.match(text, pos, lim)
+    if intensifier:
+        pos = intensifier.end()
     m = _STATUS_RE.match(text, pos, lim)
     if not m:
         return False
@@ -429,11 +480,14 @@ def read_value_at(text: str, pos: int, count: int = 1, grades: bool = False) -> 
     # the regexes fast on any input (100,000 spaces after a number).
     lim = min(len(text), pos + _WINDOW)
     pos = _CONNECT_RE.match(text, pos, lim).end()
+    pos = _skip_leading_range(text, pos, slot, lim)
+    if slot.range_only:
+        return slot
     slot.value_start = pos
     # A status first: "below detection limit" must not be read as "<" + words.
     if not grades and _read_status(text, pos, slot, lim):
-        # "Hb low at 85 g/L": a number may follow the status.
-        after = read_value_at(text, slot.end, count, grades)
+        # "Hb low at 85 g/L", "viral load very low, under 100": a number may follow the status.
+        after = read_value_at(text, _STATUS_THEN_RE.match(text, slot.end, lim).end(), count, grades)
         if after is not None and after.numbers:
             after.status, after.start, after.value_start = slot.status, slot.start, slot.value_start
             return after
@@ -441,7 +495,11 @@ def read_value_at(text: str, pos: int, count: int = 1, grades: bool = False) -> 
     for _ in range(2):  # "about <3", "< about 3"
         m = _HEDGE_RE.match(text, pos, lim)
         if m:
-            slot.hedged, pos = True, m.end()
+            if is_quantity_hedge(m.group()):
+                slot.approximate = True
+            else:
+                slot.hedged = True
+            pos = m.end()
         m = _COMPARATOR_RE.match(text, pos, lim)
         if m and slot.comparator is None:
             slot.comparator = _COMPARATORS[re.sub(r"\s+", " ", m.group("c").lower())]
@@ -459,19 +517,38 @@ def read_value_at(text: str, pos: int, count: int = 1, grades: bool = False) -> 
                 slot.grade = 0.0
             slot.end = slot.value_end = m.end()
             return slot
-    m = _NUMBER_RE.match(text, pos, lim)
-    if not m:
+    power = _POWER_OF_TEN_RE.match(text, pos, lim) or _LOG_BEFORE_RE.match(text, pos, lim)
+    if power:
+        # "10^3 IU/ml" is a thousand, "3.2 log IU/ml" (or "log 3.2") is 10^3.2: never 10 or 3.2.
+        raw_exponent = power.groupdict().get("e") or power.group("sup").translate(_FROM_SUPERSCRIPT)
+        exponent = float(raw_exponent)
+        if exponent > 15:
+            return None
+        slot.numbers.append(_sig(10.0**exponent))
+        slot.notes.append(f"read {power.group(0).strip()} as 10^{exponent:g}")
+        pos = power.end()
+        m = None
+    else:
+        m = _NUMBER_RE.match(text, pos, lim)
+    if not m and not power:
         m = _UNKNOWN_VALUE_RE.match(text, pos, lim)
         if m:
             slot.unknown = True
             slot.end = slot.value_end = m.end()
             return slot
         return None
-    value, note = _to_float(m)
-    slot.numbers.append(value)
-    if note:
-        slot.notes.append(note)
-    pos = m.end()
+    if m:
+        value, note = _to_float(m)
+        log_after = _LOG_AFTER_RE.match(text, m.end(), lim)
+        if log_after and value <= 15:
+            slot.notes.append(f"read {m.group(0)} log as 10^{value:g}")
+            value = _sig(10.0**value)
+            pos = log_after.end()
+        else:
+            pos = m.end()
+        slot.numbers.append(value)
+        if note:
+            slot.notes.append(note)
     for _ in range(count - 1):
         sep = _PAIR_SEP_RE.match(text, pos, lim)
         nxt = _NUMBER_RE.match(text, sep.end(), lim) if sep else None
@@ -492,8 +569,15 @@ def read_value_at(text: str, pos: int, count: int = 1, grades: bool = False) -> 
             if m:
                 slot.unknown_unit, pos = m.group().strip(), m.end()
     slot.value_end = pos
-    _read_uln(text, pos, slot, lim)
-    pos = max(pos, slot.end)
+    flag = _BARE_FLAG_RE.match(text, pos, lim)
+    if flag and slot.unit_id is None and not slot.is_x_uln:
+        slot.status, pos = ("abnormal", flag.end())
+    if slot.uln is None:
+        _read_uln(text, pos, slot, lim)
+        pos = max(pos, slot.end)
+        if slot.uln is None and not slot.is_x_uln:
+            _read_trailing_range(text, pos, slot, lim)
+            pos = max(pos, slot.end)
     if slot.uln is None and not slot.is_x_uln:
         m = _PAREN_XULN_RE.match(text, pos, lim)
         if m:
@@ -504,6 +588,48 @@ def read_value_at(text: str, pos: int, count: int = 1, grades: bool = False) -> 
         pos = flag.end()
     slot.end = pos
     return slot
+
+
+def _skip_leading_range(text: str, pos: int, slot: _Slot, lim: int) -> int:
+    """A reference range where the value should be: record its upper limit as
+    the ULN and return where the value itself starts. A range with no value
+    after it ("ANC 1.5-2.0") marks the slot ``range_only``."""
+    m = _LEADING_RANGE_RE.match(text, pos, lim)
+    if not m or not (m.group("lo") or m.group("lt") or (m.group("open") and m.group("label"))):
+        return pos
+    end = m.end()
+    unit = _match_unit(text, end, lim)
+    unit_id = None
+    if unit:
+        unit_id, _, end = unit
+    if m.group("open"):
+        close = _CLOSE_RE.match(text, end, lim)
+        if not close:
+            return pos
+        end = close.end()
+    after = _CONNECT_RE.match(text, end, lim).end()
+    if not _NUMBER_RE.match(text, after, lim):
+        if m.group("lo") and not m.group("open") and not m.group("label"):
+            slot.range_only, slot.end = True, end
+            slot.notes.append(f"a range ({text[pos:end].strip()}), not one value")
+        return pos
+    slot.uln, slot.uln_unit_id = float(m.group("hi")), unit_id
+    slot.reference = text[pos:end].strip()
+    slot.notes.append(f"reference range {slot.reference} written before the value")
+    return after
+
+
+def _read_trailing_range(text: str, pos: int, slot: _Slot, lim: int) -> None:
+    """ "2.3 H 0.7-1.4 mg/dL": a bare range after the value is its reference range."""
+    m = _TRAILING_RANGE_RE.match(text, pos, lim)
+    if not m or float(m.group("hi")) <= float(m.group("lo")):
+        return
+    slot.uln = float(m.group("hi"))
+    end = m.end()
+    unit = _match_unit(text, end, lim)
+    if unit:
+        slot.uln_unit_id, _, end = unit
+    slot.end = end
 
 
 def _read_uln(text: str, pos: int, slot: _Slot, lim: int) -> None:
@@ -524,6 +650,10 @@ def _read_uln(text: str, pos: int, slot: _Slot, lim: int) -> None:
         close = _CLOSE_RE.match(text, end, lim)
         if close:
             end = close.end()
+            if slot.uln_unit_id is None:
+                after = _match_unit(text, end, lim)
+                if after:
+                    slot.uln_unit_id, _, end = after
     slot.end = end
 
 
@@ -559,18 +689,22 @@ def _lab(
         confidence -= CONF_HEDGE_PENALTY
         notes.append("value hedged")
     original = text[slot.value_start : slot.value_end].strip()
+    value_dict = {
+        "analyte": analyte,
+        "value": value,
+        "unit": spec["canonical"] if unit is _CANONICAL else unit,
+        "original": original,
+        "uln": uln,
+        "x_uln": x_uln,
+        "status": status if status is not None else slot.status,
+        "comparator": slot.comparator,
+    }
+    if slot.approximate:
+        value_dict["approximate"] = True
+        notes.append("approximate value")
     return Parsed(
         kind="lab",
-        value={
-            "analyte": analyte,
-            "value": value,
-            "unit": spec["canonical"] if unit is _CANONICAL else unit,
-            "original": original,
-            "uln": uln,
-            "x_uln": x_uln,
-            "status": status if status is not None else slot.status,
-            "comparator": slot.comparator,
-        },
+        value=value_dict,
         span=text[start : slot.end],
         confidence=round(confidence, 2),
         note="; ".join(notes),
@@ -594,6 +728,8 @@ def _interpret(analyte: str, raw: float | None, slot: _Slot, text: str, start: i
     label = spec["label"]
     if slot.unknown:
         return _unclear(f"{label}: value not available", text, start, slot)
+    if slot.range_only:
+        return _unclear(f"{label}: a range was given, not one value", text, start, slot)
     if analyte == "urine_protein":
         return _interpret_urine_protein(raw, slot, text, start)
     if raw is None:  # a status only: "FT4 normal", "HBV DNA undetectable"
@@ -639,6 +775,17 @@ def _interpret(analyte: str, raw: float | None, slot: _Slot, text: str, start: i
             if len(by_uln) == 1:
                 candidates = by_uln
                 notes.append(f"unit not stated; read as {by_uln[0]} from the value and its ULN")
+        if len(candidates) != 1 and slot.status in ("normal", "abnormal") and slot.uln is None:
+            # "FT3 4.5 (normal)": the unit is not clear, the lab's own flag is.
+            return _lab(
+                analyte,
+                slot,
+                text,
+                start,
+                unit=None,
+                confidence=0.85,
+                notes=[f"unit not stated; reported {slot.status} by its flag"],
+            )
         if len(candidates) != 1:
             if slot.uln is not None and slot.uln > 0 and (slot.uln_unit_id is None):
                 # The ratio to a ULN in the same (unknown) unit is still exact.
@@ -775,7 +922,9 @@ def parse_labs(text: str) -> dict:
     """Every lab value in ``text``: {analyte: Parsed}. Never raises.
 
     Analytes not mentioned are absent; a mention whose value cannot be read
-    (wrong unit, implausible, ambiguous) maps to an ``unclear`` Parsed.
+    (wrong unit, implausible, ambiguous, a range instead of a value) maps to
+    an ``unclear`` Parsed with ``extra["mentioned"]`` True. An ANC not given
+    is worked out from a WBC and a neutrophil percentage when both are.
     """
     if not isinstance(text, str) or not text:
         return {}
@@ -785,7 +934,83 @@ def parse_labs(text: str) -> dict:
             # "urine protein 0.8 g/24h" is filed as the 24-hour quantification.
             analyte = parsed.value["analyte"]
         found.setdefault(analyte, []).append(parsed)
-    return {a: _merge(a, ps) for a, ps in found.items()}
+    merged = {a: _merge(a, ps) for a, ps in found.items()}
+    derived = _anc_from_differential(merged)
+    if derived is not None:
+        merged["anc"] = derived
+    return {a: (_with(p, extra={**p.extra, "mentioned": True}) if p.unclear else p) for a, p in merged.items()}
+
+
+def _anc_from_differential(found: dict) -> Parsed | None:
+    """ANC = WBC x neutrophil % / 100, when no ANC is given (inferred: staff see how)."""
+    wbc, share = found.get("wbc"), found.get("neut_pct")
+    if "anc" in found or wbc is None or share is None or wbc.unclear or share.unclear:
+        return None
+    count, percent = wbc.value["value"], share.value["value"]
+    if count is None or percent is None:
+        return None
+    start, end = min(wbc.start or 0, share.start or 0), max(wbc.end or 0, share.end or 0)
+    original = f"{wbc.value['original']}, {share.value['original']}"
+    return Parsed(
+        kind="lab",
+        value={
+            "analyte": "anc",
+            "value": _sig(count * percent / 100),
+            "unit": SPECS["anc"]["canonical"],
+            "original": original,
+            "uln": None,
+            "x_uln": None,
+            "status": None,
+            "comparator": None,
+        },
+        span=f"{wbc.span}; {share.span}",
+        confidence=min(CONF_INFERRED, wbc.confidence, share.confidence),
+        note=f"ANC worked out from WBC x neutrophil % ({original})",
+        start=start,
+        end=end,
+    )
+
+
+# Bare values are read only at steps asking for a few tests: at a full panel a
+# lone number could be anything.
+MAX_EXPECTED_FOR_BARE = 3
+
+
+def parse_expected(text: str, expects=()) -> dict:
+    """``parse_labs`` at a step that asks for ``expects``; a value written without
+    its test's name ("0.9 mg/dL" when asked for creatinine, "1.7" for INR,
+    "2+" for urine protein) is read for the one expected test it fits. A bare
+    value that fits several expected tests is unclear for each (kept for
+    staff, never guessed)."""
+    found = parse_labs(text)
+    missing = [a for a in expects if a not in found and a in SPECS]
+    if not missing or len(expects) > MAX_EXPECTED_FOR_BARE or not isinstance(text, str):
+        return found
+    leftover = list(text)
+    for parsed in found.values():
+        if parsed.start is not None and parsed.end is not None:
+            leftover[parsed.start : parsed.end] = " " * (parsed.end - parsed.start)
+    rest = "".join(leftover)
+    if not _DIGIT_OR_WORD_RE.search(rest) or (found and not re.search(r"\d|[+±]", rest)):
+        return found
+    readings = {a: _parse_lab(rest, a) for a in missing}
+    fitting = {a: p for a, p in readings.items() if not p.unclear}
+    if len(fitting) == 1:
+        analyte, parsed = next(iter(fitting.items()))
+        found[analyte] = _with(
+            parsed,
+            note="; ".join(filter(None, [parsed.note, f"read as {SPECS[analyte]['label']} (the test asked for)"])),
+        )
+    elif len(fitting) > 1:
+        names = " or ".join(SPECS[a]["label"] for a in fitting)
+        for analyte in fitting:
+            found[analyte] = Parsed(
+                kind="unclear",
+                span=rest.strip()[:200],
+                note=f"a value without a test name: {names}?",
+                extra={"mentioned": True},
+            )
+    return found
 
 
 def _scan(text: str):
@@ -844,7 +1069,18 @@ def _read_group(text: str, start: int, group: list, slot: _Slot):
         elif target != "skip":
             analytes.append((target, False))
     if len(analytes) != len(group) and slot.numbers and len(slot.numbers) > 1:
-        return  # the numbers were meant for names we skip or panels: unsafe
+        # "Hb/Hct 8.7/26": which number is which is unsafe to guess; keep it for staff.
+        for analyte, _ in analytes:
+            yield (
+                analyte,
+                _unclear(
+                    f"{SPECS[analyte]['label']}: its value is written together with a test not read here",
+                    text,
+                    start,
+                    slot,
+                ),
+            )
+        return
     for analyte, from_panel in analytes:
         if from_panel is True:
             # A panel ("LFTs normal") carries only a status or a multiple of ULN.
@@ -860,6 +1096,10 @@ def _read_group(text: str, start: int, group: list, slot: _Slot):
             yield analyte, parsed
         else:
             parsed = _group_member(text, start, analytes, analyte, slot)
+            if analyte == "anc" and slot.unit_id == "%":
+                # "neutrophils 55%": a share, not a count
+                analyte = "neut_pct"
+                parsed = _interpret("neut_pct", slot.numbers[0] if slot.numbers else None, slot, text, start)
             if from_panel == "egfr" and not parsed.unclear:
                 parsed = _with(
                     parsed,
@@ -1021,6 +1261,32 @@ def default_uln(analyte: str, sex: str | None = None) -> tuple:
         high = max(uln, key=lambda k: uln[k])
         return float(uln[high]), (f"{source}; sex not given, used the higher ({high}) limit")
     return float(uln), source
+
+
+def default_uln_options(analyte: str, sex: str | None = None, age: float | None = None) -> tuple:
+    """([possible ULNs], where they came from) for a result given without its lab's ULN.
+
+    One ULN when it does not depend on sex or the sex is known; both the
+    female and the male limit when it does and the sex is not known (the
+    scorer passes or fails only when both agree). An entry marked
+    ``adults_only`` has no default under 18 (LookupError): children's limits
+    are lower and vary with age, so the laboratory's own ULN is needed.
+    Raises KeyError for an analyte the reference file does not cover.
+    """
+    ranges = _reference_ranges()
+    if analyte not in ranges:
+        raise KeyError(f"no default ULN for {analyte!r} in {_reference_ranges_path().name}")
+    entry = ranges[analyte]
+    if entry.get("adults_only") and age is not None and age < 18:
+        raise LookupError(f"the default {analyte} ULN is for adults; a child's needs the laboratory's own ULN")
+    uln = entry["uln"]
+    source = f"{_reference_ranges_path().name} ({entry.get('source', 'no source given')})"
+    if not isinstance(uln, dict):
+        return [float(uln)], source
+    key = {"m": "male", "f": "female", "man": "male", "woman": "female"}.get((sex or "").lower(), (sex or "").lower())
+    if key in uln:
+        return [float(uln[key])], f"{source}; {key} limit"
+    return sorted(float(v) for v in uln.values()), f"{source}; sex not known: every limit"
 
 
 def read_lab_at(text: str, pos: int, analyte: str) -> Parsed | None:

@@ -65,6 +65,8 @@ def clean(text) -> str:
 
 def lower(text: str) -> str:
     """Lower-case without changing length ('İ'.lower() has two chars)."""
+    if text.isascii():
+        return text.lower()  # ASCII lower-casing never changes the length
     out = []
     for ch in text:
         lo = ch.lower()
@@ -199,6 +201,29 @@ def hedge_regex(quantities: bool = True) -> re.Pattern:
     qty = sorted((w for w in words("quantity_hedges") if w), key=len, reverse=True)
     qty_rx = "|".join(re.escape(w) for w in qty)
     return re.compile(rf"(?:{plain.pattern})|(?<![\w'])(?:{qty_rx}){_QUANTITY}")
+
+
+@functools.cache
+def value_hedge_regex() -> re.Pattern:
+    """A hedge written just before a value ("about 3.1", "~140/90", "maybe 5"),
+    matched at a position: the lab and vital-sign readers mark such a value
+    approximate. Same vocabulary as ``has_hedge`` (lexicon ``hedges`` and
+    ``quantity_hedges``): one place for hedge words."""
+    phrases = sorted({w for w in words("quantity_hedges") + words("hedges") if w}, key=len, reverse=True)
+    body = "|".join(r"[\s\-]+".join(re.escape(part) for part in p.split()) for p in phrases)
+    return re.compile(rf"(?:{body})(?![a-z])\.?\s*", re.I)
+
+
+def is_quantity_hedge(word: str) -> bool:
+    """Is ``word`` ("about", "~", "approx.") an approximation rather than doubt?"""
+    cleaned = " ".join(lower(word).strip().rstrip(".").split())
+    return cleaned in {w.rstrip(".") for w in words("quantity_hedges")} or cleaned in ("≈", "approximately")
+
+
+def is_approximate(text: str) -> bool:
+    """An approximation of an amount or a time ("about 45", "around 130/85"), which
+    makes a value approximate but is not doubt about the fact itself."""
+    return bool(hedge_regex(True).search(lower(text))) and not has_hedge(text, quantities=False)
 
 
 def has_hedge(text: str, quantities: bool = True) -> bool:
@@ -365,7 +390,8 @@ def _build_nlp():
     ts = termset("en_clinical").get_patterns()
     ts["preceding_negations"] = sorted(set(ts["preceding_negations"]) | set(neg.get("preceding", [])))
     ts["following_negations"] = sorted(set(ts["following_negations"]) | set(neg.get("following", [])))
-    ts["pseudo_negations"] = sorted(set(ts["pseudo_negations"]) | set(neg.get("pseudo", [])))
+    not_pseudo = set(neg.get("not_pseudo", []))
+    ts["pseudo_negations"] = sorted((set(ts["pseudo_negations"]) | set(neg.get("pseudo", []))) - not_pseudo)
     ts["termination"] = sorted(set(ts["termination"]) | set(neg.get("termination", [])))
     nlp.add_pipe("negex", config={"neg_termset": ts})
     return nlp
@@ -434,7 +460,15 @@ def _latin_mentions(text: str):
             and doc[cue_end].is_punct
         ):
             return False
-        gap = [t for t in doc[cue_end : ent.start] if not t.is_punct and t.i not in ent_tokens and t.lower_ not in glue]
+        between = doc[cue_end : ent.start]
+        gap = [t for t in between if not t.is_punct and t.i not in ent_tokens and t.lower_ not in glue]
+        # "never had apatinib or anlotinib, progressed on pazopanib": a comma followed by a
+        # new verb ends the negation; a list ("no chemo, RT or surgery") does not.
+        for t in between:
+            if t.text in (",", ";") and any(
+                not g.is_punct and g.i not in ent_tokens and g.lower_ not in glue and g.i > t.i for g in between
+            ):
+                return False
         return len(gap) <= _MAX_GAP
 
     for ent in doc.ents:
@@ -446,7 +480,13 @@ def _latin_mentions(text: str):
             negated = any(c[2] <= ent.start and cue_reaches(c[1], c[2], ent) for c in preceding)
             if not negated:
                 lo, hi = boundary(ent.start)
-                negated = any(ent.end <= c[1] < hi and c[1] - ent.end <= 3 for c in following)
+                # "chemo: none", "MI - denied"; never across a comma ("sarcoma, never had TKIs").
+                negated = any(
+                    ent.end <= c[1] < hi
+                    and c[1] - ent.end <= 3
+                    and not any(t.text in (",", ";") for t in doc[ent.end : c[1]])
+                    for c in following
+                )
         sent = ent.sent
         first = terms[0]
         yield Mention(

@@ -89,6 +89,14 @@ def find_numbers(text: str) -> list:
         value = words_to_number(m.group(0))
         if value is not None:
             add(value, m.start(), m.end())
+            continue
+        # "nine and three quarters": two numbers joined by "and", not one.
+        offset = m.start()
+        for part in re.split(r"(\s+and\s+)", m.group(0)):
+            value = words_to_number(part) if part.strip() and part.strip() != "and" else None
+            if value is not None:
+                add(value, offset, offset + len(part))
+            offset += len(part)
     for m in _DIGIT_RX.finditer(low):
         try:
             add(float(m.group(0).replace(",", "")), m.start(), m.end())

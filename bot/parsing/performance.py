@@ -14,7 +14,7 @@ import re
 
 from bot.parsing.nlp import guard, has_hedge, lexicon, lower, negated_before
 from bot.parsing.numbers import WORD_NUMBER, words_to_number
-from bot.parsing.types import UNCLEAR, Parsed, unclear
+from bot.parsing.types import Parsed, unclear
 from bot.parsing.yes_no import parse_yes_no
 
 _SCORE = rf"(?P<n>\d+(?:\.\d+)?|{WORD_NUMBER})"
@@ -64,7 +64,8 @@ def _ecog(value: int, self_report: bool, text: str, s: int, e: int, conf: float,
 
 @guard("ecog")
 def parse_ecog(text: str, today=None) -> Parsed:
-    """ECOG performance status. value: {"ecog": 0-4, "self_report": bool}."""
+    """ECOG performance status. value: {"ecog": 0-4, "self_report": bool}; a range
+    ("ECOG 0-1") gives the worse grade as "ecog" and the better as "ecog_min"."""
     low = lower(text)
     m = _KPS.search(low)
     if m:
@@ -93,12 +94,18 @@ def parse_ecog(text: str, today=None) -> Parsed:
         if a == 5:
             return unclear("ECOG 5 means dead; check the answer", span=span)
         if b is not None and b != a:
+            # "ECOG 0-1": both grades; the rule passes it if the worse one passes.
             lo, hi = sorted((int(a), int(b)))
+            parsed = _ecog(hi, False, text, m.start(), m.end(), 0.95, f"ECOG given as a range ({lo}-{hi})")
             return Parsed(
-                kind=UNCLEAR,
-                span=span,
-                note=f"ECOG given as a range ({lo}-{hi})",
-                extra={"ecog_min": lo, "ecog_max": hi},
+                parsed.kind,
+                {**parsed.value, "ecog_min": lo},
+                parsed.span,
+                parsed.confidence,
+                parsed.note,
+                parsed.start,
+                parsed.end,
+                {"ecog_min": lo, "ecog_max": hi},
             )
         return _ecog(int(a), False, text, m.start(), m.end(), 0.95)
     hits = []
@@ -123,6 +130,16 @@ def parse_ecog(text: str, today=None) -> Parsed:
 def _amputation_rx():
     spec = lexicon().get("amputation", {})
     return ([re.compile(p) for p in spec.get("yes", [])], [re.compile(p) for p in spec.get("no", [])])
+
+
+@guard("amputation")
+def parse_amputation_mention(text: str, today=None) -> Parsed:
+    """An amputation (or limb-sparing surgery) named in a longer answer ("ECOG 2,
+    s/p AKA"); unclear when none is named, never a yes/no guess."""
+    parsed = parse_amputation(text)
+    if parsed.unclear or parsed.note in ("limb-sparing surgery", "negated amputation") or parsed.extra:
+        return parsed
+    return unclear("no amputation named")
 
 
 @guard("amputation")

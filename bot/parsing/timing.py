@@ -16,6 +16,7 @@ dateparser is only a last resort for short answers none of the rules read.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -247,6 +248,18 @@ def _iso(m, today, low):
     return _period(*_month_range(y, mo), today, m.group(0), m.start(), m.end())
 
 
+@_rule(r"(?<![\d/.])(?P<n>\d{1,2})\s*/\s*(?P<u>52|12|7)\s*(?P<ago>ago|prior|previously|before|back)\b")
+def _slash_notation(m, today, low):
+    """ "2/52 ago", "3/12 ago", "5/7 ago": weeks, months, days in clinical notes."""
+    unit = {"52": "week", "12": "month", "7": "day"}[m.group("u")]
+    n = float(m.group("n"))
+    d, approx = _shift(today, n, unit)
+    ref = TimeRef(d, m.start(), m.end(), m.group(0), approx)
+    if approx:
+        _unit_resolution(ref, n, unit, today)
+    return ref
+
+
 @_rule(r"(?<![\d/.-])(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>(?:19|20)\d{2}|\d{2})(?![\d/.-])")
 def _numeric_date(m, today, low):
     a, b, y = int(m.group("a")), int(m.group("b")), int(m.group("y"))
@@ -271,6 +284,42 @@ def _numeric_date(m, today, low):
         return ref
     d = dmy or mdy
     return TimeRef(d, m.start(), m.end(), m.group(0)) if d else None
+
+
+@_rule(
+    r"(?<![\d/.:-])(?:on\s+)?(?P<a>\d{1,2})/(?P<b>\d{1,2})"
+    r"(?![\d/.:%-]|\s*(?:mmhg|mm\s*hg|u/l|iu|tabs?\b|tablets?|pills?|doses?|of\b|mg|ml))"
+)
+def _day_month_no_year(m, today, low):
+    """ "on 10/28", "28/10": a date this year (or last, if that is still to come);
+    day/month order decided when only one reading is a date, else approximate."""
+    a, b = int(m.group("a")), int(m.group("b"))
+    readings = []
+    for month, day in ((a, b), (b, a)):
+        for year in (today.year, today.year - 1):
+            d = _valid(year, month, day)
+            if d is not None and d <= today:
+                readings.append(d)
+                break
+    readings = sorted(set(readings))
+    if not readings:
+        return None
+    if len(readings) == 1:
+        return TimeRef(readings[0], m.start(), m.end(), m.group(0), confidence=0.85, note="date without a year")
+    ref = TimeRef(
+        readings[-1],
+        m.start(),
+        m.end(),
+        m.group(0),
+        True,
+        readings[0],
+        readings[-1],
+        "point",
+        "day/month order ambiguous",
+        0.6,
+    )
+    ref.extra["alternatives"] = [d.isoformat() for d in readings]
+    return ref
 
 
 @_rule(
@@ -341,7 +390,7 @@ def _season(m, today, low):
 
 
 @_rule(
-    r"\b(?:(?P<pre>in|since|during|back\s+in|around|from|early|late|mid|year|of)[\s-]+)?(?P<y>(?:19|20)\d{2})(?![\d/.:,-]|\s*(?:mg|ml|kg|g)\b)\b"
+    r"\b(?:(?P<pre>in|since|during|back\s+in|around|from|early|late|mid|year|of)[\s-]+)?(?P<y>(?:19|20)\d{2})(?![\d]|[/.:,-]\d|\s*(?:mg|ml|kg|g)\b)\b"
     r"|(?P<cy>(?:19|20)\d{2})\s*年"
 )
 def _year(m, today, low):
@@ -471,7 +520,7 @@ def _relative_period(m, today, low):
     + _NUM
     + r")\s*(?P<u>"
     + _UNIT
-    + r")\b\.?\s*(?P<ago>ago|back|before\s+now|earlier|previously)\b"
+    + r")\b\.?\s*(?P<ago>ago|back|before\s+now|earlier|previously|prior|before)\b"
 )
 def _ago(m, today, low):
     n, fuzzy = _count(m.group("n"))
@@ -485,8 +534,23 @@ def _ago(m, today, low):
         confidence=0.8 if fuzzy else 0.95,
         note="vague count" if fuzzy else "",
     )
+    if approx and not m.group("mod"):
+        _unit_resolution(ref, n, m.group("u"), today)
     _apply_mod(ref, m.group("mod"), today)
     return ref
+
+
+def _unit_resolution(ref: TimeRef, n: float, unit: str, today: date) -> None:
+    """ "7 months ago", "2 years ago": said to the nearest month or year, so half
+    of one either side (not a share of the whole time)."""
+    u = unit.lower()
+    if u.startswith(("mo", "mth")) or u == "m":
+        half = timedelta(days=15)
+    elif u.startswith("y"):
+        half = timedelta(days=182)
+    else:
+        return
+    ref.earliest, ref.latest = ref.date - half, min(today, ref.date + half)
 
 
 @_rule(
@@ -554,7 +618,9 @@ def _apply_mod(ref: TimeRef, mod: str | None, today: date) -> None:
         slack = timedelta(days=max(1, round((today - ref.date).days * 0.25)))
         ref.earliest, ref.latest = ref.date - slack, min(today, ref.date + slack)
         ref.note = f"{mod}: approximate"
-    elif mod in ("over", "more than", "at least", "just over"):
+    elif mod in ("over", "more than", "just over"):
+        ref.latest, ref.note = ref.date - timedelta(days=1), f"{mod}: more than this long ago"
+    elif mod == "at least":
         ref.latest, ref.note = ref.date, f"{mod}: at least this long ago"
     elif mod in ("less than", "under", "just under", "almost", "nearly"):
         ref.earliest, ref.latest, ref.note = ref.date, today, f"{mod}: at most this long ago"
@@ -564,8 +630,15 @@ def _apply_mod(ref: TimeRef, mod: str | None, today: date) -> None:
 
 # --------------------------------------------------------------- public
 def find_times(text: str, today=None) -> list:
-    """Every time expression in ``text`` as a TimeRef, in text order."""
-    today = as_date(today)
+    """Every time expression in ``text`` as a TimeRef, in text order.
+
+    Remembered per (text, today): several parsers read the times of one
+    answer. The TimeRefs are shared: callers read them, never change them."""
+    return list(_find_times(text, as_date(today)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _find_times(text: str, today: date) -> tuple:
     low = lower(text)
     refs: list = []
     taken = [False] * (len(text) + 1)
@@ -584,7 +657,7 @@ def find_times(text: str, today=None) -> list:
                 taken[i] = True
             refs.append(ref)
     refs.sort(key=lambda r: r.start)
-    return refs
+    return tuple(refs)
 
 
 _DATEPARSER_HINT = re.compile(r"\d|ago|last|next|week|month|year|day|" + _MONTH_RX)
@@ -638,7 +711,24 @@ def _bare_duration(text: str, today: date) -> TimeRef | None:
 
 
 def to_value(ref: TimeRef, today: date) -> dict:
-    return {"days_ago": ref.days_ago(today), "date": ref.date.isoformat(), "approximate": bool(ref.approximate)}
+    """A time as stored in fact values: days ago, the date, whether approximate and,
+    for an approximate time or a named period, the bounds in days ago
+    (``days_ago_min``/``days_ago_max``; None on an open side)."""
+    value = {"days_ago": ref.days_ago(today), "date": ref.date.isoformat(), "approximate": bool(ref.approximate)}
+    value.update(bounds(ref, today))
+    return value
+
+
+def bounds(ref: TimeRef | None, today: date) -> dict:
+    """``days_ago_min``/``days_ago_max`` of an approximate time ({} for an exact day)."""
+    if ref is None or not (ref.approximate or ref.earliest or ref.latest):
+        return {}
+    if ref.earliest is None and ref.latest is None:
+        return {}  # approximate, bounds unknown: the rules widen it
+    return {
+        "days_ago_min": (today - ref.latest).days if ref.latest else None,
+        "days_ago_max": (today - ref.earliest).days if ref.earliest else None,
+    }
 
 
 def ref_extra(ref: TimeRef, today: date) -> dict:
@@ -658,8 +748,10 @@ def ref_extra(ref: TimeRef, today: date) -> dict:
 def parse_when(text: str, today=None) -> Parsed:
     """When something happened.
 
-    value: {"days_ago": int, "date": "YYYY-MM-DD", "approximate": bool};
-    future dates have negative days_ago and note "future". With several
+    value: {"days_ago": int, "date": "YYYY-MM-DD", "approximate": bool} and,
+    for an approximate time or a named period, "days_ago_min"/"days_ago_max"
+    (None on an open side: "over a year ago"); future dates have negative
+    days_ago and note "future". With several
     times, the most recent past one is used (it decides "within N weeks").
     """
     today = as_date(today)

@@ -25,7 +25,9 @@ from bot.parsing import labs
 from bot.parsing.types import Parsed, unclear
 
 _MAX_LEN = 20000
-CONF_TEST, CONF_LOOSE, CONF_PATIENT = 0.95, 0.75, 0.6
+# A person's plain statement ("I have HIV", "no hepatitis") is taken as said
+# (issue 11: a first-person statement is not a hedge); real hedges lower it further.
+CONF_TEST, CONF_LOOSE, CONF_PATIENT = 0.95, 0.75, 0.8
 
 _HEP = r"hep(?:atitis)?[\s-]*"
 # Alternation order matters: at one position the first alternative wins, so
@@ -128,6 +130,8 @@ def parse_virology(text: str) -> Parsed:
             sep = _GROUP_SEP_RE.match(text, group[-1].end())
             if not sep or sep.end() != mentions[i + 1].start():
                 break
+            if mentions[i + 1].lastgroup in _QUANTITIES and group[-1].lastgroup not in _QUANTITIES:
+                break  # "hepatitis B, DNA 200 IU/ml": the amount belongs to the DNA, not a shared status
             i += 1
             group.append(mentions[i])
         i += 1
@@ -147,6 +151,28 @@ def parse_virology(text: str) -> Parsed:
         start=start,
         end=end,
     )
+
+
+_QUANTITIES = ("vl", "hbv_dna", "hcv_rna", "hiv_vl")
+_LOOSE_NAMES = ("hep_b", "hep_c", "hep_bc", "hiv")
+# Words after a virus name that make it a test, not an infection the person has.
+_NOT_HAD_AFTER = re.compile(
+    r"^\W{0,3}(?:\w+\W+){0,2}?(?:tests?|tested|pending|status|screen\w*|unknown|not\s+done|results?|vaccin\w*|"
+    r"immuni[sz]\w*|serology|\?)",
+    re.I,
+)
+
+
+def _named_as_had(text: str, group: list) -> bool:
+    """A virus named without a result or a negation ("hepatitis B, DNA 200") is
+    one the person has: loose names only, never a test name with no result."""
+    if any(m.lastgroup not in _LOOSE_NAMES for m in group) or "?" in text:
+        return False
+    if _ANY_NEGATION_RE.search(text) or _PAST_BEFORE_RE.search(_prefix(text, group[0].start())):
+        return False
+    if re.search(r"\b(?:test|tested|screen|pending|unknown|result)", group[-1].group(), re.I):
+        return False
+    return not _NOT_HAD_AFTER.match(text[group[-1].end() : group[-1].end() + 40])
 
 
 def _prefix(text: str, start: int) -> str:
@@ -175,6 +201,8 @@ def _read_group(text: str, group: list, result: _Result, context):
         polarity = "hedged" if _ANY_NEGATION_RE.search(prefix) else "positive"
     if status and _NEG_BEFORE_RE.search(prefix) and polarity == "positive":
         polarity = None  # "not HIV positive" is not worth guessing at
+    if polarity is None and _named_as_had(text, group):
+        polarity = "positive"  # "hepatitis B" as the answer to "which one?": the person has it
     patient = bool(_FIRST_PERSON_RE.search(prefix))
     end = status.end() if status else last.end()
     # The evidence includes a cue before the names ("no hepatitis").

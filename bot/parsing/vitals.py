@@ -4,7 +4,9 @@ Each parser returns one ``Parsed``; a value that is missing, implausible,
 given more than once with different numbers, or whose unit cannot be told
 from its size is ``unclear`` with the reason (the bot never guesses).
 
-- ``parse_blood_pressure`` -> kind "blood_pressure", value {"systolic": int, "diastolic": int}
+- ``parse_blood_pressure`` -> kind "blood_pressure", value {"systolic": int, "diastolic": int},
+  plus "systolic_max"/"diastolic_max" when the reading is a range: by decade
+  ("130s over 80s": 130-139/80-89) or approximate ("around 140/90": up to 145/95)
 - ``parse_temperature``    -> kind "temperature", value: float °C
 - ``parse_weight``         -> kind "weight", value: float kg
 - ``parse_height``         -> kind "height", value: float cm
@@ -14,22 +16,20 @@ from __future__ import annotations
 
 import re
 
+from bot.parsing.nlp import has_hedge, is_approximate
 from bot.parsing.types import Parsed, unclear
 
 CONF_STATED = 0.95
 CONF_INFERRED = 0.8
-_HEDGE_RE = re.compile(
-    r"(?<![A-Za-z])(?:about|around|approx(?:imately|\.)?|roughly|~|maybe|probably|"
-    r"i\s+think|not\s+sure|something\s+like)(?![A-Za-z])",
-    re.I,
-)
+APPROXIMATE_MMHG = 5  # "around 140/90" may be up to 145/95
 _MAX_LEN = 5000  # a vital sign answer is short; longer text is read only this far
 _NUM = r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)(?![\d]|[.,]\d)"
 
 
 def _conf(text: str, base: float) -> float:
-    # A hedged answer stays below 0.8 so scoring sends it to review.
-    return round(base - 0.2, 2) if _HEDGE_RE.search(text) else base
+    # A real hedge ("I think", "not sure") stays below 0.8 so scoring sends it
+    # to review; "about 130/85" is an approximate reading, not doubt.
+    return round(base - 0.2, 2) if has_hedge(text, quantities=False) else base
 
 
 def _guard(text) -> str | None:
@@ -84,13 +84,50 @@ _KPA_RE = re.compile(r"\d\s*kpa", re.I)
 _BP_CUE_RE = _cue(r"BP|NIBP|blood\s+pressure|pressure")
 
 
+# Readings by decade, as people say them: "130s over 80s", "SBP 140s, DBP 80s", "150s/90s".
+_BP_DECADES_RE = re.compile(
+    r"(?<![\d.])(?P<sys>[1-2]\d)0'?s\s*(?:/|over)\s*(?P<dia>[4-9]|1[0-2])0'?s(?![\w])"
+    r"|systolic\s*(?:bp|blood\s+pressure)?\s*(?:in\s+the\s+)?(?P<sys2>[1-2]\d)0'?s[\s,;and]*"
+    r"diastolic\s*(?:bp|blood\s+pressure)?\s*(?:in\s+the\s+)?(?P<dia2>[4-9]|1[0-2])0'?s"
+    r"|\bSBP\s*(?:in\s+the\s+)?(?P<sys3>[1-2]\d)0'?s[\s,;and]*DBP\s*(?:in\s+the\s+)?(?P<dia3>[4-9]|1[0-2])0'?s",
+    re.I,
+)
+
+
+def _decade_reading(text: str) -> Parsed | None:
+    m = _BP_DECADES_RE.search(text)
+    if not m:
+        return None
+    tens_s = int(m["sys"] or m["sys2"] or m["sys3"])
+    tens_d = int(m["dia"] or m["dia2"] or m["dia3"])
+    systolic, diastolic = tens_s * 10, tens_d * 10
+    return Parsed(
+        kind="blood_pressure",
+        value={
+            "systolic": systolic,
+            "diastolic": diastolic,
+            "systolic_max": systolic + 9,
+            "diastolic_max": diastolic + 9,
+        },
+        span=m.group(),
+        confidence=_conf(text, CONF_STATED),
+        note=f"read by decade: {systolic}-{systolic + 9}/{diastolic}-{diastolic + 9}",
+        start=m.start(),
+        end=m.end(),
+    )
+
+
 def parse_blood_pressure(text: str) -> Parsed:
-    """ "150/95", "150 over 95", "BP 150/95 mmHg", "around 130/85 on meds"."""
+    """ "150/95", "150 over 95", "BP 150/95 mmHg", "around 130/85 on meds", and by
+    decade: "130s over 80s" (value adds systolic_max/diastolic_max: 139/89)."""
     text = _guard(text)
     if text is None:
         return unclear("no blood pressure given")
     if _KPA_RE.search(text):
         return unclear("blood pressure in kPa: please give it in mmHg")
+    decades = _decade_reading(text)
+    if decades is not None and not _BP_RE.search(text):
+        return decades
     readings = [(int(m["sys"]), int(m["dia"]), m) for m in _BP_RE.finditer(text)]
     # With a "BP" or "mmHg" next to some readings, the others ("AST/ALT 35/40"
     # in a pasted summary) are not blood pressures.
@@ -106,9 +143,13 @@ def parse_blood_pressure(text: str) -> Parsed:
     systolic, diastolic, m = readings[0]
     if not (60 <= systolic <= 300 and 30 <= diastolic <= 200 and systolic > diastolic):
         return unclear(f"implausible blood pressure: {systolic}/{diastolic}", span=m.group())
+    value = {"systolic": systolic, "diastolic": diastolic}
+    if is_approximate(text):
+        # "around 140/90": a few mmHg either way.
+        value.update(systolic_max=systolic + APPROXIMATE_MMHG, diastolic_max=diastolic + APPROXIMATE_MMHG)
     return Parsed(
         kind="blood_pressure",
-        value={"systolic": systolic, "diastolic": diastolic},
+        value=value,
         span=m.group(),
         confidence=_conf(text, CONF_STATED),
         start=m.start(),

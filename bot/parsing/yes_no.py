@@ -93,6 +93,34 @@ def _hits(norm: str, rx):
     return [(m.start(), m.end(), m.group(0)) for m in rx.finditer(norm)] if rx else []
 
 
+@functools.lru_cache(maxsize=1)
+def _doubt_regex():
+    phrase_cat, *_ = _tables()
+    return phrase_regex([p for p, c in phrase_cat.items() if c in ("unknown", "hedged_yes", "hedged_no")])
+
+
+def _doubt_overrides(norm: str, hits: list, phrase_cat: dict) -> list:
+    """ "I don't remember": the plain "I don't" found first must not hide the
+    "don't remember" that overlaps it. A doubt phrase overlapping a plain yes
+    or no and reaching past it replaces it."""
+    rx = _doubt_regex()
+    if rx is None:
+        return hits
+    out = list(hits)
+    plain = [h for h in hits if phrase_cat.get(h[2]) in ("yes", "no", "weak_yes")]
+    # Only a doubt phrase starting inside a plain hit can overlap it: look there, word by word.
+    starts = sorted({i for s, e, _ in plain for i in range(s, e) if i == 0 or not norm[i - 1].isalnum()})
+    for start in starts:
+        m = rx.match(norm, start)
+        if not m:
+            continue
+        s, e = m.start(), m.end()
+        overlapped = [h for h in out if h[0] < e and s < h[1] and phrase_cat.get(h[2]) in ("yes", "no", "weak_yes")]
+        if overlapped and all(e > h[1] for h in overlapped):
+            out = [h for h in out if h not in overlapped] + [(s, e, m.group(0))]
+    return sorted(out)
+
+
 def _result(text, index, start, end, cat, phrase, extra_note=""):
     value, conf, note = _CATEGORIES[cat]
     conf = _OVERRIDES.get(phrase, conf)
@@ -103,7 +131,14 @@ def _result(text, index, start, end, cat, phrase, extra_note=""):
 
 @guard("yes_no")
 def parse_yes_no(text: str, today=None) -> Parsed:
-    """A yes/no/don't-know answer. ``today`` is unused (uniform signature)."""
+    """A yes/no/don't-know answer. ``today`` is unused (uniform signature).
+
+    Remembered per text: several parsers read the yes/no of the same answer."""
+    return _parse_yes_no(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _parse_yes_no(text: str) -> Parsed:
     phrase_cat, strong_rx, weak_rx, fuzzy = _tables()
     norm, index = _normalise(text)
     if not norm.strip():
@@ -136,6 +171,7 @@ def parse_yes_no(text: str, today=None) -> Parsed:
                     )
         return unclear("no yes/no answer found")
 
+    hits = _doubt_overrides(norm, hits, phrase_cat)
     cats = [(s, e, p, phrase_cat.get(p.replace("-", " "), phrase_cat.get(p, "yes"))) for s, e, p in hits]
     values = {_CATEGORIES[c][0] for *_, c in cats}
     if len(values) == 1:

@@ -41,28 +41,61 @@ class Applied:
     changed: bool = True
 
 
-def parse_step(step: Step, text: str, today: date) -> dict[str, Parsed]:
-    """Every fact the step's parsers read in the text (unclear ones included)."""
-    worded = _answer_word(step, text)
-    if worded is not None:
-        return {step.primary_fact: worded}
+def run_parser(name: str, text: str, today: date, step: Step | None = None, trial: Trial | None = None):
+    """A parser named in the trial file. Lab parsers also get the analytes the step asks
+    for (a bare "0.9 mg/dL" when asked for creatinine); the summary parser gets the
+    trial's mapping of findings onto its facts."""
+    parser = PARSERS[name]
+    if getattr(parser, "reads_expected", False):
+        return parser(text, today, expects=step.expects if step else ())
+    if getattr(parser, "reads_summary_mapping", False):
+        from bot.trial import get_trial
+
+        return parser(text, today, mapping=(trial or get_trial()).summary)
+    return parser(text, today)
+
+
+def parse_step(step: Step, text: str, today: date, trial: Trial | None = None) -> dict[str, Parsed]:
+    """Every fact the step's parsers read in the text (unclear ones included).
+
+    The step's own answer words ("tox resolved", "willing to attend") answer it when
+    its parser cannot; when both read the text and disagree, the answer is unclear
+    (staff check it) rather than either guess."""
     results: dict[str, Parsed] = {}
     for fact, parser in step.parse.items():
         try:
-            parsed = PARSERS[parser](text, today)
+            parsed = run_parser(parser, text, today, step, trial)
         except Exception as error:  # noqa: BLE001 - a parser bug must never lose the answer
             parsed = Parsed("unclear", note=f"parser error: {type(error).__name__}")
         if isinstance(parsed, dict):
             results.update(parsed)
         else:
             results[fact] = parsed
+    worded = _answer_word(step, text)
+    if worded is not None:
+        primary = results.get(step.primary_fact)
+        said = None if primary is None or primary.unclear else _answer_of(primary.value)
+        if primary is None or primary.unclear:
+            results[step.primary_fact] = worded
+        elif said is not None and said != worded.value:
+            results[step.primary_fact] = Parsed(
+                "unclear", note=f"the answer reads both {said} and {worded.value}", span=worded.span
+            )
     return results
+
+
+def _answer_of(value) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("answer"), str):
+        return value["answer"]
+    return None
 
 
 def _answer_word(step: Step, text: str) -> Parsed | None:
     """The step's own yes/no words ("tox resolved" answers the toxicity question yes);
     the longest phrase found wins, so "not measurable" beats "measurable"."""
-    if not step.answer_words or step.parse.get(step.primary_fact) != "yes_no":
+    if not step.answer_words:
         return None
     lowered = " ".join(text.lower().split())
     best: tuple[int, str, str] | None = None
@@ -102,19 +135,23 @@ def apply_answer(trial: Trial, state: ScreeningState, text: str, today: date) ->
     if step_id is None or step_id not in trial.steps:
         return Applied(state, changed=False)
     step = trial.steps[step_id]
-    results = parse_step(step, text, today)
+    results = parse_step(step, text, today, trial)
     clear = clear_facts(results)
     if step.id == SUMMARY_STEP:
-        return _apply_summary(trial, state, step, clear, text)
+        applied = _apply_summary(trial, state, step, clear, text)
+        keep_unreadable_values(applied.state, step, results, text)
+        return applied
     if clear or (step.expects and _NOT_AVAILABLE.search(text)):
         store_facts(state, step, clear, text)
+        keep_unreadable_values(state, step, results, text)
         applied = Applied(state)
     else:
         attempts = state.attempts.get(step.id, 0) + 1
         state.attempts[step.id] = attempts
         if attempts < REASK_LIMIT:
             return Applied(state, [say("reask", hint=step.hint, example=step.example)], reasked=True)
-        store_unclear(state, step, text, results.get(step.primary_fact))
+        if not keep_unreadable_values(state, step, results, text):
+            store_unclear(state, step, text, results.get(step.primary_fact))
         applied = Applied(state, [say("recorded_unclear")])
     state.mark_answered(step.id)
     state.current = None
@@ -164,6 +201,23 @@ def store_unclear(state: ScreeningState, step: Step, text: str, parsed: Parsed |
         record = fact_record(parsed or Parsed("unclear"), text, step.id, "answer")
         record["unclear"] = True
         state.facts[fact] = record
+
+
+def keep_unreadable_values(state: ScreeningState, step: Step, results: dict[str, Parsed], text: str) -> bool:
+    """Keep the values a parser found but could not read ("Hb 9 g/L", a QTc by Bazett) as
+    not-understood facts, so their criterion goes to review with the person's words instead
+    of silently staying pending. A clear value already known is not replaced."""
+    kept = False
+    for fact, parsed in results.items():
+        if not (parsed.unclear and parsed.extra.get("mentioned")):
+            continue
+        known = state.facts.get(fact)
+        if known is not None and not known.get("unclear"):
+            continue
+        answer = text if step.id != SUMMARY_STEP else (parsed.span or text)
+        state.facts[fact] = fact_record(parsed, answer, step.id, "answer")
+        kept = True
+    return kept
 
 
 def guardian_refused(state: ScreeningState) -> bool:

@@ -16,7 +16,6 @@ from bot.parsing.yes_no import parse_yes_no
 from bot.screening.answers import Applied
 from bot.screening.say import say
 from bot.screening.state import Contact, ScreeningState
-from bot.texts import phrases
 
 CONSENT, DETAILS, NAME, METHOD, TIME = (
     "contact_consent",
@@ -92,14 +91,14 @@ def _is_reply_word(text: str) -> bool:
 
 def consent_answer(text: str) -> bool | None:
     """Yes / no to being contacted; free forms count ("go ahead and ring me", "please do")."""
-    lowered = " ".join(text.lower().split())
-    if any(p in lowered for p in phrases("contact_no")):
-        return False
+    from bot.dialogue.understanding import leaning
+
     details = read_details(text)
     if details.phone or details.email:
-        return True
-    if any(p in lowered for p in phrases("contact_yes")):
-        return True
+        return True  # giving a number is agreeing to be called on it
+    leans = leaning(text, "contact_yes", "contact_no")  # whole words, the longest phrase wins
+    if leans is not None:
+        return leans
     answer = parse_yes_no(text)
     if answer.unclear or answer.value == "unknown":
         return None

@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from bot.parsing.registry import PARSERS
-from bot.screening.answers import SUMMARY_STEP, Applied, clear_facts, parse_step
+from bot.screening.answers import SUMMARY_STEP, Applied, clear_facts, parse_step, run_parser
 from bot.screening.say import say
 from bot.screening.state import CONTACT, CRITERIA, DONE, ScreeningState, fact_record
 from bot.trial import Step, Trial
@@ -30,12 +30,12 @@ def apply_correction(trial: Trial, state: ScreeningState, text: str, today: date
     """Change whatever earlier answer the message corrects; say what changed (or that nothing did)."""
     state = state.copy()
     cleaned = _CORRECTION_WORDS.sub("", _NOT_VALUE.sub(" ", text)).strip(" ,.，。")
-    found = _facts_named(state, cleaned, today)
+    found = _facts_named(trial, state, cleaned, today)
     step = None
     if not found:
         step = last_answered_step(trial, state)
         if step is not None:
-            found = clear_facts(parse_step(step, cleaned, today))
+            found = clear_facts(parse_step(step, cleaned, today, trial))
     changes = []
     for fact, parsed in found.items():
         old = state.facts.get(fact)
@@ -59,9 +59,11 @@ def apply_correction(trial: Trial, state: ScreeningState, text: str, today: date
     return Applied(state, [say("correction_done", changes=changes)])
 
 
-def _facts_named(state: ScreeningState, text: str, today: date) -> dict:
+def _facts_named(trial: Trial, state: ScreeningState, text: str, today: date) -> dict:
     """Facts the message states explicitly and that were answered before."""
-    found = {fact: parsed for fact, parsed in PARSERS["summary"](text, today).items() if fact in state.facts}
+    found = {
+        fact: parsed for fact, parsed in run_parser("summary", text, today, trial=trial).items() if fact in state.facts
+    }
     if "age" in state.facts and "age" not in found:
         age = PARSERS["age"](text, today)
         if not age.unclear and _AGE_WORDS.search(text):

@@ -20,7 +20,6 @@ from bot.parsing.yes_no import parse_yes_no
 from bot.screening.answers import SUMMARY_STEP, Applied, clear_facts, parse_step, store_facts
 from bot.screening.say import say
 from bot.screening.state import ScreeningState
-from bot.texts import phrases
 from bot.trial import Step, Trial
 
 _CLAUSES = re.compile(r"[;\n。；]+|,(?!\d)|，|\.(?!\d)|\bbut\b|\bexcept\b|但是|但|除了")
@@ -95,9 +94,10 @@ def _mentions(clause: str, keyword: str) -> bool:
 
 
 def says_none(text: str, clauses: list[str]) -> bool:
+    from bot.dialogue.understanding import matched
+
     """ "none apply", "none, LVEF 62%", "no to all", "无": the first clause is a plain no."""
-    lowered = " ".join(text.lower().split())
-    if any(p in lowered for p in phrases("none_of_these")):
+    if matched(text, "none_of_these"):
         return True
     if not clauses:
         return False

@@ -2,7 +2,7 @@
 trying the dashboard as a coordinator would (``python -m bot.staff
 seed-demo``), and for the tests.
 
-Every screening is a real conversation through :class:`bot.engine.Screening`
+Every screening is a real conversation through the screening core (:mod:`bot.screening`)
 (the answers drawn from pools of what patients, carers and referring
 physicians write: clear, hedged, knock-outs, unclear), so the stored values,
 verdicts, reasons, review items and pending checks are what the bot really
@@ -201,50 +201,48 @@ def _when(rng: random.Random, now: datetime) -> datetime:
 
 
 def screening_record(rng: random.Random, now: datetime | None = None, today: date | None = None) -> dict:
-    """One demo screening through the engine, moved back in time."""
-    from bot.engine import Screening
+    """One demo screening through the screening core, moved back in time."""
+    from bot.screening.record import build_record
+    from bot.screening.state import STOPPED, ScreeningState
+    from bot.screening.turns import answer_current, start
     from bot.trial import get_trial
 
     trial = get_trial()
     now = now or datetime.now(timezone.utc)
+    today = today or now.date()
     role = rng.choices(["patient", "caregiver", "physician"], weights=[55, 20, 25])[0]
     conversation = f"{DEMO_PREFIX}{uuid.UUID(int=rng.getrandbits(128)).hex[:16]}"
     declined = rng.random() < 0.05
-    screening = Screening(
-        trial, Screening.new_state(trial, conversation, role, consented=not declined), today=today or now.date()
-    )
-    screening.state["screening_id"] = uuid.UUID(int=rng.getrandbits(128)).hex
+    state = ScreeningState.new(trial.id, conversation, role, consented=not declined)
+    state.screening_id = uuid.UUID(int=rng.getrandbits(128)).hex
     pools = POOLS[role]
     stop_after = rng.randint(2, 12) if rng.random() < 0.1 else None
     transcript, answered = [], 0
     contact_answers = {
         "contact_consent": "yes" if rng.random() < 0.85 else "no",
+        "contact_details": f"{rng.choice(NAMES)}, {_phone(rng)}, {rng.choice(TIMES) or 'any time'}",
         "contact_name": rng.choice(NAMES),
         "contact_method": _phone(rng),
         "contact_time": rng.choice(TIMES) or "any time",
     }
-    for _ in range(120):
-        if declined:
-            break
-        question = screening.next_question()
-        if question is None:
-            break
+    question = None if declined else start(trial, state, today)
+    while question is not None and answered < 120:
         if stop_after is not None and answered >= stop_after:
-            screening.stop()
+            state.phase = STOPPED
             break
         if question.step_id in contact_answers:
             text = contact_answers[question.step_id]
         else:
             pool = pools.get(question.step_id)
             text = _pick(rng, pool) if pool else "not sure"
-        transcript.append({"speaker": "bot", "text": question.text})
+        transcript.append({"speaker": "bot", "text": question.text or question.step_id})
         transcript.append({"speaker": "user", "text": text})
-        reply = screening.answer(text)
-        transcript.extend({"speaker": "bot", "text": m} for m in reply.messages if isinstance(m, str))
+        applied, question = answer_current(trial, state, text, today)
+        state = applied.state
         answered += 1
     if not declined and rng.random() < 0.04:
-        screening.request_callback()
-    record = screening.record(transcript)
+        state.contact.callback_requested = True
+    record = build_record(trial, state, transcript)
     return _move_in_time(record, _when(rng, now), rng)
 
 

@@ -144,7 +144,7 @@ M003_STAFF_ACCOUNTS = [
     )""",
 ]
 
-# The whole screening state (bot/engine.py) as the action server last saved
+# The whole conversation state (bot/dialogue, bot/screening) as the action server last saved
 # it, so Rasa's conversation needs to carry only a reference to it
 # (actions/adapter.py). Each save is a new revision; the newest few are kept.
 M004_SCREENING_STATES = [

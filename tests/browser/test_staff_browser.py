@@ -232,14 +232,14 @@ def test_a_coordinator_works_a_lead_and_exports_todays_call_list(dashboard, desk
     page.get_by_text("One lead matches.").wait_for()
     row = page.locator("tr.lead-row")
     assert row.count() == 1 and "Ann Example" in row.inner_text()
-    assert "To check: Having been treated with apatinib or anlotinib" in row.inner_text()
+    assert "To check: Prior apatinib/anlotinib" in row.inner_text()
     row.get_by_role("link", name="Ann Example").click()
 
     # The lead page leads with who to call and what to check; markup stays text.
     page.get_by_role("heading", name="Who to call").wait_for()
     assert page.get_by_role("link", name="+86 139 1111 2222").is_visible()
     check = page.locator("section", has=page.get_by_role("heading", name="What to check"))
-    assert "Having been treated with apatinib or anlotinib" in check.inner_text()
+    assert "Prior apatinib/anlotinib" in check.inner_text()
     assert page.get_by_text(XSS).first.is_visible() and page.locator("main img").count() == 0
     assert page.dialogs == [] and "prior_tki" not in page.locator("main").inner_text()
     measure(page, dashboard, "lead", 1280)

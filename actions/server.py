@@ -13,7 +13,10 @@ doors closed (SECURITY.md "Internal calls"):
   bare 500 (rasa_sdk's handler logs the request and sends its body back:
   the whole conversation);
 - request bodies up to ``MAX_BODY`` (a long conversation's tracker is well
-  under 1 MB).
+  under 1 MB);
+- the lead store's writes are audited as "action-server"
+  (bot/store/leads.py), and a damaged SQLite lead store stops the start with
+  one line naming the file.
 
 Same options as ``rasa run actions`` where they apply: ``--port`` (5055),
 ``--actions`` (this package), ``--debug``. Listens on ``SANIC_HOST``
@@ -26,6 +29,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk import utils
@@ -37,6 +41,8 @@ from sanic.request import Request
 
 from bot import safe_logging
 from bot.local_secrets import SecretError, bearer_matches, secret
+from bot.sqlite_files import DamagedDatabase, check_sqlite_file
+from bot.store import config, leads
 
 logger = logging.getLogger("actions.server")
 TOKEN_NAME = "ACTION_SERVER_TOKEN"
@@ -89,6 +95,13 @@ def build_app(token: str, package: str = "actions") -> Sanic:
     return app
 
 
+def check_lead_store() -> None:
+    """A damaged SQLite lead store stops the start with one line naming it."""
+    target = config.lead_db_path()
+    if isinstance(target, Path):
+        check_sqlite_file(target, "the lead store (LEAD_DB)")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-p", "--port", type=int, default=DEFAULT_SERVER_PORT, help="port (default 5055)")
@@ -107,11 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     utils.update_sanic_log_level()
     safe_logging.withhold_warning_text()
     try:
+        check_lead_store()
         token = secret(TOKEN_NAME)
         app = build_app(token, args.actions)
-    except SecretError as error:
+    except (SecretError, DamagedDatabase) as error:
         print(f"action server: {error}", file=sys.stderr)
         return 2
+    leads.set_process_actor("action-server")  # who the lead store's audit rows name
 
     @app.listener("after_server_start")
     async def now_serving(_app: Sanic, _loop: Any) -> None:

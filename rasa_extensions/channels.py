@@ -119,13 +119,15 @@ def _watch_rasa_errors() -> None:
 
 
 async def take_turn(
-    on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage, replies: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Run one turn whose output channel collects its replies into ``replies``;
-    the replies to give the person. A failure (an exception, or an action
-    error Rasa logged and carried on after) gives :data:`TRY_AGAIN` alone:
-    what the turn had said is dropped, because the turn was not completed. It
-    is logged with the error's type, never the text."""
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage, said: Callable[[], bool]
+) -> str | None:
+    """Run one turn whose output channel holds its replies until it is over
+    (``said()``: whether it holds any). None: give the person those replies.
+    Otherwise the one text to give instead: :data:`TRY_AGAIN` when the turn
+    failed (an exception, or an action error Rasa logged and carried on
+    after; what it had said is dropped, the turn was not completed), logged
+    with the error's type, never the text; :data:`NO_REPLY` when it said
+    nothing."""
     _watch_rasa_errors()
     turn = _Turn()
     context = _current_turn.set(turn)
@@ -140,11 +142,11 @@ async def take_turn(
         _current_turn.reset(context)
     if turn.failure is not None:
         logger.error("a turn failed (%s); the person was asked to try again", turn.failure)
-        return [{"recipient_id": message.sender_id, "text": TRY_AGAIN}]
-    if not replies:
+        return TRY_AGAIN
+    if not said():
         logger.warning("a turn ended without a reply; the person was asked to say it another way")
-        return [{"recipient_id": message.sender_id, "text": NO_REPLY}]
-    return list(replies)
+        return NO_REPLY
+    return None
 
 
 class SafeRestInput(InputChannel):
@@ -216,6 +218,9 @@ class SafeRestInput(InputChannel):
             sender, text = self._extract_sender(body), self._extract_message(body)
             collector = CollectingOutputChannel()
             message = UserMessage(text, collector, sender, input_channel=self.name())
-            return response.json(await take_turn(on_new_message, message, collector.messages))
+            instead = await take_turn(on_new_message, message, lambda: bool(collector.messages))
+            if instead is not None:
+                return response.json([{"recipient_id": sender, "text": instead}])
+            return response.json(collector.messages)
 
         return webhook

@@ -95,18 +95,25 @@ _current_turn: ContextVar[_Turn | None] = ContextVar("current_turn", default=Non
 
 
 class _FailureWatch(logging.Handler):
-    """Rasa carries on after an action fails (the action server is down, an
-    action raised): it logs the exception and the turn ends without the
-    action's events. Such a log record, emitted while a turn of ours runs (the
-    same asyncio task, so the same context), marks that turn as failed."""
+    """Rasa carries on after some failures: an action that fails (the action
+    server is down, an action raised) is logged with its exception and the
+    turn ends without its events; a conversation store that cannot be read or
+    written (a full disk) is logged and replaced, for that turn, by an empty
+    in-memory one (Rasa's FailSafeTrackerStore). Such a log record, emitted
+    while a turn of ours runs (the same asyncio task, so the same context),
+    marks that turn as failed."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.ERROR)
 
     def emit(self, record: logging.LogRecord) -> None:
         turn = _current_turn.get()
-        if turn is not None and turn.failure is None and record.exc_info and record.exc_info[0] is not None:
+        if turn is None or turn.failure is not None:
+            return
+        if record.exc_info and record.exc_info[0] is not None:
             turn.failure = record.exc_info[0].__name__
+        elif record.name == "rasa.core.tracker_store":
+            turn.failure = "ConversationStoreError"
 
 
 _watch = _FailureWatch()

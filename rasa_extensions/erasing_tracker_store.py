@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -43,7 +44,13 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
             try:
                 check_sqlite_file(kwargs["db"], "the conversation store (TRACKER_DB)")
             except DamagedDatabase as error:
-                rasa.shared.utils.cli.print_error_and_exit(str(error))
+                # Sanic turns an exception (SystemExit too) raised while the server
+                # starts into a traceback: say it in one line and stop at once
+                # (nothing is serving yet, nothing to clean up).
+                rasa.shared.utils.cli.print_error(f"Rasa server: {error}")
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(2)
             _create_private_file(kwargs["db"])
         super().__init__(*args, **kwargs)
         if sqlite:

@@ -172,6 +172,22 @@ def history_messages(events: Iterable[Any], limit: int = HISTORY_LIMIT) -> list[
     return messages[-limit:]
 
 
+class _PendingTasksAtExit(logging.Filter):
+    """When the server stops, asyncio prints two lines for every socket still
+    open ("Task was destroyed but it is pending!" and the task): one line
+    with their number is enough."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Task was destroyed but it is pending"):
+            self.dropped += 1
+            return self.dropped == 1
+        return True
+
+
 def _malformed(error: Exception) -> None:
     throttle.log(
         logger,
@@ -325,6 +341,8 @@ class SessionSocketIOInput(SocketIOInput):
         )
         self.sio = sio
         quiet_frames(sio)
+        if not any(isinstance(f, _PendingTasksAtExit) for f in logging.getLogger("asyncio").filters):
+            logging.getLogger("asyncio").addFilter(_PendingTasksAtExit())
         namespace = self.namespace
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
 

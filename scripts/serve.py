@@ -491,7 +491,7 @@ def tail(path: Path, lines: int = 30) -> str:
 
 def report_death(svc: Service) -> None:
     code = svc.proc.returncode if svc.proc else None
-    say(f"{svc.title} stopped unexpectedly (exit code {code}). Last lines of {svc.log_path.relative_to(ROOT)}:")
+    say(f"{svc.title} stopped unexpectedly (exit code {code}). Last lines of {shown(svc.log_path)}:")
     print("-" * 72)
     print(tail(svc.log_path))
     print("-" * 72, flush=True)
@@ -559,7 +559,7 @@ def wait_ready(services: list[Service]) -> bool:
                 print()
             for svc in late:
                 what = f"did not answer on port {svc.port}" if svc.port is not None else "did not start"
-                say(f"{svc.title} {what} within {svc.timeout:.0f}s. Last lines of {svc.log_path.relative_to(ROOT)}:")
+                say(f"{svc.title} {what} within {svc.timeout:.0f}s. Last lines of {shown(svc.log_path)}:")
                 print("-" * 72)
                 print(tail(svc.log_path))
                 print("-" * 72, flush=True)
@@ -693,7 +693,7 @@ def main() -> int:
         say(f"model {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model}")
         for svc in services:
             where = f"on port {svc.port}" if svc.port is not None else "in the background"
-            say(f"starting {svc.title} {where} (log: {svc.log_path.relative_to(ROOT)})")
+            say(f"starting {svc.title} {where} (log: {shown(svc.log_path)})")
             start(svc, base_env)
 
         if not wait_ready(services):

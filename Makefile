@@ -20,6 +20,10 @@ export RASA_TELEMETRY_ENABLED ?= false
 export ACTION_HOST ?= localhost
 export ACTION_PORT ?= 5055
 export TRACKER_DB ?= $(CURDIR)/var/tracker.db
+# The action server's secret: scripts/serve.py sets the real one; empty here
+# (the action server refuses an empty one) so that `rasa test core` can read
+# endpoints.yml without an action server.
+export ACTION_SERVER_TOKEN ?=
 
 # CI=true (set by CI): also print timings of each phase.
 IS_CI := $(filter-out false 0,$(CI))

@@ -53,6 +53,7 @@ def message_of(tracker: Tracker) -> Message:
         confidence=float(intent.get("confidence") or 0.0),
         entities=tuple(latest.get("entities") or ()),
         language=language,
+        confirmed="delete" if metadata.get("confirmed") == "delete" else None,
     )
 
 

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from web.chat.settings import env_int
+from bot.env import env_int
 
 SLOW_DOWN = "You're sending messages faster than I can answer. Please wait a few seconds, then send your answer again."
 

@@ -38,16 +38,16 @@ from benchmark.resources import PeakMemory, cpu_seconds, machine_busy_seconds, o
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "var" / "bench"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bot import env  # noqa: E402 - needs the project root on the path, added just above
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
     try:
-        return int(value)
-    except ValueError:
-        raise SystemExit(f"bench: {name} must be a whole number, not {value!r}") from None
+        return env.env_int(name, default)
+    except env.SettingsError as error:
+        raise SystemExit(f"bench: {error}") from None
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -141,7 +141,12 @@ def measure(
         if warmups:
             with progress.phase(f"warming up {label} ({len(warmups)} conversations)"):
                 warm = load.drive(
-                    warmups, target.urls, min(args.concurrency, len(warmups)), args.max_turns, args.turn_timeout
+                    warmups,
+                    target.urls,
+                    min(args.concurrency, len(warmups)),
+                    args.max_turns,
+                    args.turn_timeout,
+                    headers=target.headers,
                 )
             for failure in warm.failures:
                 progress.say(f"  warm-up error: {failure.error} {failure.detail}")
@@ -172,7 +177,14 @@ def measure(
         try:
             with profiling.py_spy(args.py_spy, target.pids(), BENCH_DIR / "profiles", target.name) as profiles:
                 result = load.drive(
-                    measured, target.urls, args.concurrency, args.max_turns, args.turn_timeout, on_done, on_turn
+                    measured,
+                    target.urls,
+                    args.concurrency,
+                    args.max_turns,
+                    args.turn_timeout,
+                    on_done,
+                    on_turn,
+                    headers=target.headers,
                 )
         finally:
             bar.close()

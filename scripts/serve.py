@@ -7,18 +7,24 @@ Run with the project's virtual environment (``make run`` does this)::
 
 Services (each port overridable by an environment variable):
 
-    action server   rasa run actions --actions actions      ACTION_PORT (5055)
+    action server   python -m actions.server                 ACTION_PORT (5055)
     Rasa server     rasa run --model ... (REST + socket.io)  RASA_PORT   (5005)
     chat page       python -m web.chat      (if it exists)   CHAT_PORT   (8080)
     staff dashboard python -m web.staff     (if it exists)   STAFF_PORT  (8081)
     notifier        python -m bot.staff notify-retry --every NOTIFY_EVERY (60 s)
 
-Everything binds to BIND_HOST (127.0.0.1). Logs go to var/log/<service>.log.
+Everything binds to BIND_HOST (127.0.0.1). Data, logs and generated secrets
+live in VAR_DIR (var/, 0700); logs in var/log/<service>.log (0600). The
+internal secrets (ACTION_SERVER_TOKEN for the action server, REST_TOKEN for
+the REST channel, CHAT_SESSION_SECRET) come from the environment or are
+generated owner-only under var/ (bot/local_secrets.py) and handed to the
+services. Both stores are checked before anything starts: a damaged SQLite
+file stops the run with one line naming it.
 Ctrl-C (or SIGTERM) stops all of them; if one of them dies, its last log lines
 are printed and the others are stopped.
 
-Standard library only (bot/local_secrets.py, which it uses for the shared
-secrets, is too).
+Standard library only (bot/env.py, bot/local_secrets.py and
+bot/sqlite_files.py, which it uses, are too).
 """
 
 from __future__ import annotations
@@ -40,7 +46,12 @@ from pathlib import Path
 from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
-LOG_DIR = ROOT / "var" / "log"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot import env as settings  # noqa: E402 - standard library only; needs ROOT on the path
+from bot import local_secrets  # noqa: E402
+from bot.sqlite_files import DamagedDatabase, check_sqlite_file  # noqa: E402
 
 DEFAULTS = {
     "BIND_HOST": "127.0.0.1",
@@ -50,11 +61,34 @@ DEFAULTS = {
     "CHAT_PORT": "8080",
     "STAFF_PORT": "8081",
     "NOTIFY_EVERY": "60",
-    "TRACKER_DB": str(ROOT / "var" / "tracker.db"),
+    "VAR_DIR": str(ROOT / "var"),
     "TF_CPP_MIN_LOG_LEVEL": "2",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     "RASA_TELEMETRY_ENABLED": "false",
 }
+# Where the data is, unless set: under VAR_DIR (filled in by apply_defaults).
+VAR_DEFAULTS = {"TRACKER_DB": "tracker.db", "LEAD_DB": "leads.db", "SECRETS_DIR": "secrets"}
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def var_dir() -> Path:
+    return Path(os.environ["VAR_DIR"])
+
+
+def log_dir() -> Path:
+    return var_dir() / "log"
+
+
+def apply_defaults() -> None:
+    """Fill in every unset (or empty) setting: DEFAULTS, then the paths under VAR_DIR."""
+    for key, value in DEFAULTS.items():
+        if not os.environ.get(key):
+            os.environ[key] = value
+    os.environ["VAR_DIR"] = str(Path(os.environ["VAR_DIR"]).expanduser().resolve())
+    for key, name in VAR_DEFAULTS.items():
+        if not os.environ.get(key):
+            os.environ[key] = str(var_dir() / name)
+
 
 STOP_GRACE_SECONDS = 10
 RUN_MARKER = "===== "  # starts each run's section of a log file
@@ -76,6 +110,7 @@ class Service:
     timeout: float
     url_path: str = "/"
     extra_env: dict = field(default_factory=dict)
+    health_headers: dict = field(default_factory=dict)
     proc: subprocess.Popen | None = None
     log_file: IO[bytes] | None = None
     ready: bool = False
@@ -83,22 +118,19 @@ class Service:
 
     @property
     def log_path(self) -> Path:
-        return LOG_DIR / f"{self.name}.log"
+        return log_dir() / f"{self.name}.log"
 
 
 def say(msg: str) -> None:
     print(f"serve: {msg}", flush=True)
 
 
-def env_int(name: str) -> int:
-    value = os.environ[name]
+def env_port(name: str) -> int:
+    """A port setting (bot/env.py), as a start-up error when it is unusable."""
     try:
-        port = int(value)
-    except ValueError:
-        raise StartupError(f"{name}={value!r} is not a port number") from None
-    if not 0 < port < 65536:
-        raise StartupError(f"{name}={value} is not a valid port (1-65535)")
-    return port
+        return settings.env_port(name, int(DEFAULTS[name]))
+    except settings.SettingsError as exc:
+        raise StartupError(str(exc)) from None
 
 
 def local_host() -> str:
@@ -183,26 +215,74 @@ def chat_origins_for(chat_port: int) -> list[str]:
     return origins
 
 
-def project_secret(name: str) -> str:
+def project_secret(name: str, path: Path | None = None) -> str:
     """A secret shared by the services (bot/local_secrets.py: the environment
-    variable, else a random value kept in var/secrets/NAME)."""
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    from bot.local_secrets import SecretError, secret
-
+    variable, else a random value kept owner-only in var/secrets/NAME)."""
     try:
-        return secret(name)
-    except SecretError as exc:
+        return local_secrets.secret(name, path)
+    except local_secrets.SecretError as exc:
         raise StartupError(str(exc)) from None
 
 
-def secret_location(name: str) -> str:
-    from bot.local_secrets import secrets_dir
+def secret_location(name: str, path: Path | None = None) -> str:
+    return local_secrets.where(name, path)
 
-    if os.environ.get(name):
-        return f"the environment variable {name}"
-    path = secrets_dir() / name
-    return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+def internal_secrets() -> dict[str, str]:
+    """The secrets every service gets in its environment: the same values on
+    every replica when they come from the environment (docs/deployment.md)."""
+    return {
+        # The chat page signs socket tokens that the Rasa server's socket.io
+        # channel checks: both get the same key.
+        "CHAT_SESSION_SECRET": project_secret("CHAT_SESSION_SECRET"),
+        # The Rasa server sends it to the action server (endpoints.yml).
+        "ACTION_SERVER_TOKEN": project_secret("ACTION_SERVER_TOKEN"),
+        # Trusted callers of the REST channel (DESIGN.md: var/rest_token).
+        "REST_TOKEN": project_secret("REST_TOKEN", local_secrets.rest_token_path()),
+    }
+
+
+def plain_http_chat_cookie() -> str | None:
+    """The chat cookie is Secure by default; a newcomer's browser on
+    http://localhost must still keep it. When the chat page is served on
+    loopback only and CHAT_COOKIE_SECURE is unset, the run sets it to 0 and
+    says so (None: nothing changed)."""
+    if os.environ.get("CHAT_COOKIE_SECURE", "").strip():
+        return None
+    if os.environ["BIND_HOST"] not in LOOPBACK:
+        return None
+    os.environ["CHAT_COOKIE_SECURE"] = "0"
+    return (
+        "the chat page is on loopback over plain HTTP, so its session cookie is not marked Secure "
+        "(CHAT_COOKIE_SECURE=0); behind HTTPS it is Secure by default"
+    )
+
+
+def prepare_var() -> None:
+    """var/ and var/log/ owner-only (data, logs and secrets are health data or keys)."""
+    for folder in (var_dir(), log_dir()):
+        try:
+            local_secrets.private_dir(folder)
+        except OSError as exc:
+            raise StartupError(f"cannot create {folder}: {exc.strerror}") from None
+    for path in log_dir().glob("*.log"):
+        try:
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+        except OSError:
+            pass
+
+
+def check_stores() -> None:
+    """A damaged SQLite store stops the run before anything starts, naming the file."""
+    for variable, what in (("LEAD_DB", "the lead store"), ("TRACKER_DB", "the conversation store")):
+        target = os.environ[variable]
+        if "://" in target:
+            continue  # PostgreSQL: its own server checks it
+        try:
+            check_sqlite_file(Path(target), f"{what} ({variable})")
+        except DamagedDatabase as exc:
+            raise StartupError(str(exc)) from None
 
 
 def printable(cmd: list[str]) -> str:
@@ -222,7 +302,7 @@ def build_chat_page() -> None:
 def build_services(args: argparse.Namespace) -> list[Service]:
     py = sys.executable
     host = os.environ["BIND_HOST"]
-    chat_port = env_int("CHAT_PORT")
+    chat_port = env_port("CHAT_PORT")
     chat_origins = chat_origins_for(chat_port)
 
     services = [
@@ -230,14 +310,16 @@ def build_services(args: argparse.Namespace) -> list[Service]:
             name="actions",
             title="action server",
             port_var="ACTION_PORT",
-            port=env_int("ACTION_PORT"),
-            cmd=[py, "-m", "rasa", "run", "actions", "--port", os.environ["ACTION_PORT"], "--actions", "actions"],
+            port=env_port("ACTION_PORT"),
+            cmd=[py, "-m", "actions.server", "--port", str(env_port("ACTION_PORT"))],
             health_path="/health",
             expect_text="ok",
             timeout=args.timeout,
             url_path="/webhook",
-            # rasa_sdk has no --interface option; it reads SANIC_HOST.
+            # Like rasa_sdk, the action server reads its interface from SANIC_HOST.
             extra_env={"SANIC_HOST": host},
+            # It answers nothing without the shared secret, its health check included.
+            health_headers={"Authorization": f"Bearer {project_secret('ACTION_SERVER_TOKEN')}"},
         ),
     ]
     rasa_cmd = [
@@ -270,7 +352,7 @@ def build_services(args: argparse.Namespace) -> list[Service]:
             name="rasa",
             title="Rasa server",
             port_var="RASA_PORT",
-            port=env_int("RASA_PORT"),
+            port=env_port("RASA_PORT"),
             cmd=rasa_cmd,
             # /status needs --enable-api; GET / answers "Hello from Rasa: <version>".
             health_path="/",
@@ -290,7 +372,7 @@ def build_services(args: argparse.Namespace) -> list[Service]:
                 name=name,
                 title=title,
                 port_var=port_var,
-                port=env_int(port_var),
+                port=env_port(port_var),
                 cmd=[py, "-m", module],
                 health_path=health,
                 expect_text=None,
@@ -304,13 +386,20 @@ def build_services(args: argparse.Namespace) -> list[Service]:
             title="staff notifier",
             port_var=None,
             port=None,
-            cmd=[py, "-m", "bot.staff", "notify-retry", "--every", str(env_int("NOTIFY_EVERY"))],
+            cmd=[py, "-m", "bot.staff", "notify-retry", "--every", str(notify_every())],
             health_path=None,
             expect_text=None,
             timeout=30,
         )
     )
     return services
+
+
+def notify_every() -> int:
+    try:
+        return settings.env_int("NOTIFY_EVERY", int(DEFAULTS["NOTIFY_EVERY"]))
+    except settings.SettingsError as exc:
+        raise StartupError(str(exc)) from None
 
 
 def check_ports(services: list[Service]) -> None:
@@ -342,7 +431,7 @@ def _die_with_parent() -> None:
 
 def start(svc: Service, base_env: dict) -> None:
     env = dict(base_env, **svc.extra_env)
-    svc.log_file = open(svc.log_path, "ab")
+    svc.log_file = private_file(svc.log_path)
     svc.log_file.write(f"\n{RUN_MARKER}{time.strftime('%Y-%m-%d %H:%M:%S')} serve.py: {printable(svc.cmd)}\n".encode())
     svc.log_file.flush()
     svc.started_at = time.monotonic()
@@ -363,7 +452,7 @@ def answers(svc: Service) -> bool:
         return svc.proc is not None and svc.proc.poll() is None and time.monotonic() - svc.started_at > 1.0
     url = f"http://{local_host()}:{svc.port}{svc.health_path}"
     try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=svc.health_headers), timeout=2) as resp:
             body = resp.read(4096).decode("utf-8", "replace")
             status = resp.status
     except urllib.error.HTTPError as exc:  # it answers, e.g. 401/404 on a login page
@@ -402,7 +491,7 @@ def tail(path: Path, lines: int = 30) -> str:
 
 def report_death(svc: Service) -> None:
     code = svc.proc.returncode if svc.proc else None
-    say(f"{svc.title} stopped unexpectedly (exit code {code}). Last lines of {svc.log_path.relative_to(ROOT)}:")
+    say(f"{svc.title} stopped unexpectedly (exit code {code}). Last lines of {shown(svc.log_path)}:")
     print("-" * 72)
     print(tail(svc.log_path))
     print("-" * 72, flush=True)
@@ -470,7 +559,7 @@ def wait_ready(services: list[Service]) -> bool:
                 print()
             for svc in late:
                 what = f"did not answer on port {svc.port}" if svc.port is not None else "did not start"
-                say(f"{svc.title} {what} within {svc.timeout:.0f}s. Last lines of {svc.log_path.relative_to(ROOT)}:")
+                say(f"{svc.title} {what} within {svc.timeout:.0f}s. Last lines of {shown(svc.log_path)}:")
                 print("-" * 72)
                 print(tail(svc.log_path))
                 print("-" * 72, flush=True)
@@ -484,7 +573,17 @@ def wait_ready(services: list[Service]) -> bool:
         time.sleep(0.5)
 
 
-def print_urls(services: list[Service]) -> None:
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+def private_file(path: Path):
+    from bot.safe_logging import private_file as open_private
+
+    return open_private(path)
+
+
+def print_urls(services: list[Service], notes: list[str], rest_token: str, rest_where: str) -> None:
     host = public_host()
     by_name = {s.name: s for s in services}
     print()
@@ -494,12 +593,15 @@ def print_urls(services: list[Service]) -> None:
     if "staff" in by_name:
         print(f"  staff dashboard     http://{host}:{by_name['staff'].port}/")
     rasa_port = by_name["rasa"].port
-    print(f"  Rasa REST channel   POST http://{host}:{rasa_port}/webhooks/rest/webhook")
+    print(f"  Rasa REST channel   POST http://{host}:{rasa_port}/webhooks/rest/webhook  (trusted callers only)")
     print(f"  Rasa socket.io      http://{host}:{rasa_port}/socket.io")
-    print(f"  action server       http://{host}:{by_name['actions'].port}/webhook")
+    print(f"  action server       http://{host}:{by_name['actions'].port}/webhook  (the Rasa server only)")
     if "notifier" in by_name:
         print(f"  staff notifier      sends due notifications every {os.environ['NOTIFY_EVERY']} s")
-    print(f"Logs: {LOG_DIR.relative_to(ROOT)}/*.log   Conversations: {os.environ['TRACKER_DB']}")
+    print(f"Logs: {shown(log_dir())}/*.log   Conversations: {os.environ['TRACKER_DB']}")
+    print(f"REST channel: send 'Authorization: Bearer {rest_token}' (REST_TOKEN, from {rest_where})")
+    for note in notes:
+        print(f"Note: {note}")
     for reminder in deployment_reminders():
         print(f"Before going live: {reminder}")
     print("Press Ctrl-C to stop.", flush=True)
@@ -541,10 +643,7 @@ def main() -> int:
     if args.model:
         args.model = str(Path(args.model).resolve())
 
-    for key, value in DEFAULTS.items():
-        os.environ.setdefault(key, value)
-        if os.environ[key] == "":
-            os.environ[key] = value
+    apply_defaults()
     os.chdir(ROOT)
 
     services: list[Service] = []
@@ -566,37 +665,41 @@ def main() -> int:
                 f"rasa is not installed for {sys.executable}.\n"
                 "       Run `make run` (or `make setup` and then .venv/bin/python scripts/serve.py)."
             )
+        prepare_var()
+        notes = [note for note in (plain_http_chat_cookie(),) if note]
         services = build_services(args)
         check_ports(services)
+        check_stores()
         if not (ROOT / "actions" / "__init__.py").is_file() and not (ROOT / "actions.py").is_file():
             raise StartupError("the actions package (actions/__init__.py) is not written yet")
         model = current_model(args.model)
         for svc in services:
             svc.cmd = [str(model) if part == MODEL_PLACEHOLDER else part for part in svc.cmd]
-        LOG_DIR.mkdir(parents=True, exist_ok=True)
-        Path(os.environ["TRACKER_DB"]).parent.mkdir(parents=True, exist_ok=True)
+        for variable in ("TRACKER_DB", "LEAD_DB"):
+            if "://" not in os.environ[variable]:
+                local_secrets.private_dir(Path(os.environ[variable]).parent)
 
         base_env = dict(os.environ)
         base_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
         # For the web pages: where the Rasa server is.
         base_env.setdefault("RASA_URL", f"http://{public_host()}:{os.environ['RASA_PORT']}")
-        # The chat page signs socket tokens that the Rasa server's socket.io
-        # channel checks: both get the same key and the same allowed origins.
-        base_env["CHAT_SESSION_SECRET"] = project_secret("CHAT_SESSION_SECRET")
-        base_env["CHAT_ORIGINS"] = ",".join(chat_origins_for(env_int("CHAT_PORT")))
+        rest_where = secret_location("REST_TOKEN", local_secrets.rest_token_path())
+        base_env.update(internal_secrets())
+        # The chat page and the socket.io channel accept the same origins.
+        base_env["CHAT_ORIGINS"] = ",".join(chat_origins_for(env_port("CHAT_PORT")))
         if any(svc.name == "chat" for svc in services):
             build_chat_page()
 
         say(f"model {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model}")
         for svc in services:
             where = f"on port {svc.port}" if svc.port is not None else "in the background"
-            say(f"starting {svc.title} {where} (log: {svc.log_path.relative_to(ROOT)})")
+            say(f"starting {svc.title} {where} (log: {shown(svc.log_path)})")
             start(svc, base_env)
 
         if not wait_ready(services):
             stop_all(services)
             return 1
-        print_urls(services)
+        print_urls(services, notes, base_env["REST_TOKEN"], rest_where)
 
         while True:
             dead = first_dead(services)

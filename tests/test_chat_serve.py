@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
+import sqlite3
+import stat
 import sys
 from pathlib import Path
 
@@ -20,9 +23,19 @@ def serve(monkeypatch, tmp_path):
     spec.loader.exec_module(module)
     for key, value in module.DEFAULTS.items():
         monkeypatch.setenv(key, value)
-    for key in ("RASA_ENABLE_API", "RASA_API_TOKEN", "CHAT_ORIGINS"):
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    for key, name in module.VAR_DEFAULTS.items():
+        monkeypatch.setenv(key, str(tmp_path / "var" / name))
+    for key in (
+        "RASA_ENABLE_API",
+        "RASA_API_TOKEN",
+        "CHAT_ORIGINS",
+        "ACTION_SERVER_TOKEN",
+        "REST_TOKEN",
+        "CHAT_SESSION_SECRET",
+        "CHAT_COOKIE_SECURE",
+    ):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("SECRETS_DIR", str(tmp_path / "secrets"))
     return module
 
 
@@ -40,8 +53,8 @@ def test_the_rasa_http_api_is_only_ever_on_with_a_token_that_is_never_logged(ser
     cmd = rasa_command(serve)
     token = cmd[cmd.index("--auth-token") + 1]
     assert "--enable-api" in cmd and len(token) >= 32
-    assert token == (tmp_path / "secrets" / "RASA_API_TOKEN").read_text().strip()
-    assert str(tmp_path / "secrets" / "RASA_API_TOKEN") in capsys.readouterr().out  # says where it is kept
+    assert token == (tmp_path / "var" / "secrets" / "RASA_API_TOKEN").read_text().strip()
+    assert str(tmp_path / "var" / "secrets" / "RASA_API_TOKEN") in capsys.readouterr().out  # says where it is kept
     assert token not in serve.printable(cmd) and "--auth-token ***" in serve.printable(cmd)
     monkeypatch.setenv("RASA_API_TOKEN", "short")
     with pytest.raises(serve.StartupError):
@@ -81,3 +94,84 @@ def test_start_up_reminds_what_a_site_must_set_before_going_live(serve, monkeypa
     StaffAccounts().create_user("alice", "Correct-Horse-42-battery", by="test")
     monkeypatch.setenv("TRIAL_CONTACT_PHONE", "+86 371 6558 7000")
     assert serve.deployment_reminders() == []
+
+
+# ---------------------------------------------------------------- internal secrets, var/, stores
+
+
+def test_the_action_server_is_ours_and_its_health_check_sends_the_secret(serve, tmp_path):
+    services = {s.name: s for s in serve.build_services(argparse.Namespace(timeout=10))}
+    actions = services["actions"]
+    assert actions.cmd[1:3] == ["-m", "actions.server"] and actions.cmd[-2:] == ["--port", "5055"]
+    token = (tmp_path / "var" / "secrets" / "ACTION_SERVER_TOKEN").read_text().strip()
+    assert actions.health_headers == {"Authorization": f"Bearer {token}"} and len(token) >= 32
+    assert token not in serve.printable(actions.cmd)
+
+
+def test_internal_secrets_are_made_owner_only_and_the_environment_wins(serve, tmp_path, monkeypatch):
+    values = serve.internal_secrets()
+    assert set(values) == {"CHAT_SESSION_SECRET", "ACTION_SERVER_TOKEN", "REST_TOKEN"}
+    assert len(set(values.values())) == 3
+    rest_file = tmp_path / "var" / "rest_token"  # where DESIGN.md says the run command puts it
+    assert rest_file.read_text().strip() == values["REST_TOKEN"]
+    assert stat.S_IMODE(rest_file.stat().st_mode) == 0o600
+    secrets_dir = tmp_path / "var" / "secrets"
+    assert stat.S_IMODE(secrets_dir.stat().st_mode) == 0o700
+    for name in ("CHAT_SESSION_SECRET", "ACTION_SERVER_TOKEN"):
+        assert stat.S_IMODE((secrets_dir / name).stat().st_mode) == 0o600
+    assert serve.internal_secrets() == values  # the same on the next start
+    monkeypatch.setenv("REST_TOKEN", "r" * 40)  # every replica gets the same value from the environment
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "a" * 40)
+    again = serve.internal_secrets()
+    assert again["REST_TOKEN"] == "r" * 40 and again["ACTION_SERVER_TOKEN"] == "a" * 40
+    assert "environment variable REST_TOKEN" in serve.secret_location("REST_TOKEN")
+
+
+def test_var_and_its_logs_are_owner_only(serve, tmp_path):
+    var = tmp_path / "var"
+    (var / "log").mkdir(parents=True)
+    os.chmod(var, 0o755)
+    os.chmod(var / "log", 0o755)
+    old_log = var / "log" / "rasa.log"
+    old_log.write_text("an earlier run\n")
+    os.chmod(old_log, 0o644)
+    serve.prepare_var()
+    for path, mode in ((var, 0o700), (var / "log", 0o700), (old_log, 0o600)):
+        assert stat.S_IMODE(path.stat().st_mode) == mode, path
+    with serve.private_file(var / "log" / "new.log") as log:
+        log.write(b"x")
+    assert stat.S_IMODE((var / "log" / "new.log").stat().st_mode) == 0o600
+
+
+def test_plain_http_cookies_only_for_loopback_and_only_when_unset(serve, monkeypatch):
+    note = serve.plain_http_chat_cookie()
+    assert "CHAT_COOKIE_SECURE=0" in note and os.environ["CHAT_COOKIE_SECURE"] == "0"
+    monkeypatch.setenv("CHAT_COOKIE_SECURE", "1")
+    assert serve.plain_http_chat_cookie() is None and os.environ["CHAT_COOKIE_SECURE"] == "1"
+    monkeypatch.delenv("CHAT_COOKIE_SECURE")
+    monkeypatch.setenv("BIND_HOST", "0.0.0.0")
+    assert serve.plain_http_chat_cookie() is None and "CHAT_COOKIE_SECURE" not in os.environ
+
+
+def test_a_damaged_store_stops_the_start_naming_the_file(serve, tmp_path):
+    var = tmp_path / "var"
+    var.mkdir()
+    serve.check_stores()  # missing files are fine: they are created
+    (var / "leads.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(serve.StartupError) as refused:
+        serve.check_stores()
+    assert str(var / "leads.db") in str(refused.value) and "LEAD_DB" in str(refused.value)
+    (var / "leads.db").unlink()
+    sqlite3.connect(var / "tracker.db").execute("CREATE TABLE events (id INTEGER)").connection.commit()
+    serve.check_stores()
+    data = bytearray((var / "tracker.db").read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # the first page's content, after the header
+    (var / "tracker.db").write_bytes(bytes(data))
+    with pytest.raises(serve.StartupError, match="tracker.db"):
+        serve.check_stores()
+
+
+def test_a_bad_port_is_a_start_up_error(serve, monkeypatch):
+    monkeypatch.setenv("CHAT_PORT", "eighty")
+    with pytest.raises(serve.StartupError, match="CHAT_PORT"):
+        serve.build_services(argparse.Namespace(timeout=10))

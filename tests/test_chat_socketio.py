@@ -7,83 +7,19 @@ import urllib.error
 import urllib.request
 
 import aiohttp
-import jwt
 import pytest
 import socketio
-from web_servers import WebServers, shared_web_servers
+from socket_client import TURN_SECONDS, SocketUser, conversation_in
+from web_servers import BrowserSession, shared_web_servers
 
 from rasa_extensions.channels import TRY_AGAIN
 
 pytestmark = pytest.mark.slow
-TURN_SECONDS = 60
-
-if not hasattr(aiohttp, "ClientWSTimeout"):
-    # python-engineio 4.15's client passes aiohttp>=3.10's ClientWSTimeout(ws_close=...);
-    # Rasa 3.6 pins aiohttp 3.9, whose ws_connect takes that close timeout as a number.
-    aiohttp.ClientWSTimeout = lambda ws_close=10.0, ws_receive=None: ws_close
 
 
 @pytest.fixture(scope="module")
 def servers(pytestconfig, tmp_path_factory):
     return shared_web_servers(pytestconfig, tmp_path_factory)
-
-
-def conversation_in(token: str) -> str:
-    return jwt.decode(token, options={"verify_signature": False})["sub"]
-
-
-class SocketUser:
-    """One browser tab on the socket: what it is sent, and a way to take turns."""
-
-    def __init__(self, servers: WebServers, token: str | None, origin: str | None = "chat page"):
-        self.servers, self.token = servers, token
-        self.origin = servers.origin if origin == "chat page" else origin
-        self.bot: list = []
-        self.turns_ended = 0
-        self._turn_end = asyncio.Event()
-        self._history: asyncio.Future = asyncio.get_running_loop().create_future()
-        self.confirmed: str | None = None
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.sio.on("bot_uttered", self.bot.append)
-        self.sio.on("turn_end", self._ended)
-        self.sio.on("history", self._got_history)
-        self.sio.on("session_confirm", self._confirmed)
-
-    def _ended(self, *_args) -> None:
-        self.turns_ended += 1
-        self._turn_end.set()
-
-    def _got_history(self, items) -> None:
-        if not self._history.done():
-            self._history.set_result(items)
-
-    def _confirmed(self, conversation) -> None:
-        self.confirmed = conversation
-
-    async def connect(self) -> SocketUser:
-        await self.sio.connect(
-            self.servers.rasa_url,
-            transports=["websocket"],
-            wait_timeout=15,
-            auth={"token": self.token} if self.token is not None else None,
-            headers={"Origin": self.origin} if self.origin else {},
-        )
-        return self
-
-    async def open_session(self, **data) -> list:
-        await self.sio.emit("session_request", data)
-        return await asyncio.wait_for(self._history, TURN_SECONDS)
-
-    async def say(self, message, **extra) -> list:
-        """Send one message and return the bot's texts of that turn."""
-        start = len(self.bot)
-        self._turn_end.clear()
-        await self.sio.emit("user_uttered", {"message": message, **extra})
-        await asyncio.wait_for(self._turn_end.wait(), TURN_SECONDS)
-        return [m.get("text", "") for m in self.bot[start:]]
-
-    async def close(self) -> None:
-        await self.sio.disconnect()
 
 
 def run(coroutine):
@@ -258,4 +194,126 @@ def test_a_flood_from_one_conversation_is_asked_to_slow_down_and_the_chat_recove
         await flooder.close()
 
     run(scenario())
-    assert "sending messages too fast" in (servers.workdir / "rasa.log").read_text(errors="replace")
+    assert "chat messages arrive too fast" in (servers.workdir / "rasa.log").read_text(errors="replace")
+
+
+# ---------------------------------------------------------------- sessions end on the server
+
+
+def test_a_cleared_chat_is_refused_everywhere_its_cookie_and_tokens_went(servers):
+    async def scenario():
+        browser = servers.browser_session()
+        token = browser.token()
+        cookie = browser.cookie()
+        tab = await SocketUser(servers, token).connect()
+        await tab.open_session()
+        await tab.say("hi")
+        browser.forget()  # "Clear this chat from this browser"
+        # The old cookie, copied before: a new conversation, not the old one.
+        replayed = BrowserSession.with_cookie(servers.chat_url, cookie)
+        assert conversation_in(replayed.token()) != conversation_in(token)
+        assert replayed.cookie() != cookie
+        # A socket token issued before (still within its ten minutes): refused.
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await SocketUser(servers, token).connect()
+        # The tab that was still open (another tab of the same browser): ended, nothing processed.
+        await tab.sio.emit("user_uttered", {"message": "I'm the patient"})
+        await asyncio.wait_for(tab.ended.wait(), TURN_SECONDS)
+        await asyncio.sleep(1)
+        assert not tab.sio.connected
+        assert not any("Before any health question" in (m.get("text") or "") for m in tab.bot)
+
+    run(scenario())
+
+
+def test_delete_my_data_ends_the_session_and_the_next_load_starts_afresh(servers):
+    async def scenario():
+        browser = servers.browser_session()
+        token = browser.token()
+        user = await SocketUser(servers, token).connect()
+        await user.open_session()
+        for line in ("hi", "I'm the patient", "I agree", "I'm 45"):
+            await user.say(line)
+        said = await user.say("delete my data")
+        if not any("deleted everything" in t for t in said):  # asked to confirm first
+            last = user.bot[-1]
+            yes = next(r["payload"] for r in last.get("quick_replies", []) if "yes" in r["title"].lower())
+            said = await user.say(yes)
+        assert any("deleted everything" in t for t in said), said
+        await asyncio.wait_for(user.ended.wait(), TURN_SECONDS)
+        fresh = browser.token()  # the same browser, the same cookie jar
+        assert conversation_in(fresh) != conversation_in(token)
+        again = await SocketUser(servers, fresh).connect()
+        assert await again.open_session() == []
+        await again.close()
+        return conversation_in(token)
+
+    erased = run(scenario())
+    assert not any(s["conversation_id"] == erased for s in servers.export())
+
+
+def test_malformed_frames_get_one_line_each_and_the_chat_carries_on(servers):
+    import json as json_module
+
+    marker = "HIV-MARKER-malformed"
+    frames = [
+        "xyz",
+        "4{bad",
+        "42[",
+        f'40/{marker},{{"token":"x"}}',
+        f'42/{marker},["user_uttered",{{}}]',
+        "9",
+        "",
+        "42" + "[" * 3000,
+        f'42["user_uttered",{{"message":"{marker}"',
+        b"\x00\xff",
+    ]
+    log = servers.workdir / "rasa.log"
+    before = log.stat().st_size
+
+    async def scenario():
+        token = servers.browser_session().token()
+        url = f"ws://127.0.0.1:{servers.rasa_port}/socket.io/?EIO=4&transport=websocket"
+        async with aiohttp.ClientSession() as session:
+            for frame in frames:
+                async with session.ws_connect(url, headers={"Origin": servers.origin}) as ws:
+                    await ws.receive(timeout=10)  # engine.io open
+                    await ws.send_str("40" + json_module.dumps({"token": token}))
+                    await ws.receive(timeout=10)  # socket.io connect
+                    await (ws.send_bytes(frame) if isinstance(frame, bytes) else ws.send_str(frame))
+                    try:
+                        await ws.receive(timeout=1)
+                    except asyncio.TimeoutError:
+                        pass
+        user = await SocketUser(servers, servers.browser_session().token()).connect()  # still serving
+        await user.open_session()
+        assert any("pre-screening assistant" in t for t in await user.say("hi"))
+        await user.close()
+
+    run(scenario())
+    with open(log, "rb") as handle:
+        handle.seek(before)
+        written = handle.read().decode("utf-8", "replace")
+    assert "Traceback" not in written and marker not in written
+    assert len([line for line in written.splitlines() if "malformed" in line or "error (" in line]) <= len(frames)
+
+
+def test_connections_per_address_are_limited_and_counted_down(servers):
+    from rasa_extensions.socketio_channel import DEFAULT_CONNECTIONS_PER_ADDRESS
+
+    async def scenario():
+        open_sockets = []
+        try:
+            for _ in range(DEFAULT_CONNECTIONS_PER_ADDRESS):
+                open_sockets.append(await SocketUser(servers, servers.browser_session().token()).connect())
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                await SocketUser(servers, servers.browser_session().token()).connect()
+        finally:
+            for user in open_sockets:
+                await user.close()
+        await asyncio.sleep(1)
+        again = await SocketUser(servers, servers.browser_session().token()).connect()  # closed ones count no more
+        await again.close()
+
+    run(scenario())
+    assert "too many from one address" in (servers.workdir / "rasa.log").read_text(errors="replace")

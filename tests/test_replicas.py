@@ -10,6 +10,7 @@ replica is killed in the middle and the conversations go on on the other.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
@@ -61,9 +62,11 @@ def replicas(shared_stores, tmp_path_factory):
     if model is None:
         pytest.fail("no trained model in models/: run `make train` (make test does it)")
     started = []
+    # Every replica gets the same internal secrets (docs/deployment.md).
+    keys = {name: secrets.token_urlsafe(32) for name in ("ACTION_SERVER_TOKEN", "REST_TOKEN", "CHAT_SESSION_SECRET")}
     try:
         for name in ("a", "b"):  # one after the other: the first creates the tables
-            replica = Servers(tmp_path_factory.mktemp(f"replica-{name}"), model, **shared_stores)
+            replica = Servers(tmp_path_factory.mktemp(f"replica-{name}"), model, **shared_stores, **keys)
             started.append(replica.start())
         yield started
     finally:

@@ -96,18 +96,47 @@ def test_start_over_and_stop_over_rest(servers):
     assert outcomes == ["incomplete", "incomplete"]  # the abandoned attempt is kept, then the stopped one
 
 
-def _post(servers, body: bytes):
-    import urllib.error
-    import urllib.request
+def _post(servers, body: bytes, headers: dict | None = None):
+    status, text, _ = servers.post(servers.rest_url, body, servers.rest_headers if headers is None else headers)
+    return status, text
 
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{servers.rasa_port}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+
+def test_rest_needs_the_token_and_refuses_without_reading_the_body(servers):
+    body = json.dumps({"sender": "rest-intruder", "message": "correction: my age is 46"}).encode()
+    token = servers.env["REST_TOKEN"]
+    for headers in (
+        {"Content-Type": "application/json"},
+        {"Content-Type": "text/plain"},  # what a cross-site form could send without a preflight
+        {"Content-Type": "application/json", "Authorization": "Bearer wrong-token-wrong-token-wrong-token"},
+        {"Content-Type": "application/json", "Authorization": f"Basic {token}"},
+        {"Content-Type": "application/json", "Authorization": f"Bearer {token}x"},
+    ):
+        status, text, response_headers = servers.post(servers.rest_url, body, headers)
+        assert status == 401 and response_headers.get("WWW-Authenticate") == "Bearer", (headers, status, text)
+    status, _, _ = servers.post(servers.rest_url.rsplit("/", 1)[0] + "/", None, {}, method="GET")
+    assert status == 401  # the channel's health URL too
+    assert not any(s["conversation_id"] == "rest-intruder" for s in servers.export())
+    log = servers.log("rasa")
+    assert log.count("refused a REST request without a valid token") >= 5
+    assert "Traceback" not in log.split("refused a REST request")[-1][:2000]
+    assert token not in log
+
+
+def test_a_body_over_the_limit_is_refused_with_413_and_a_long_message_is_cut(servers):
+    from rasa_extensions.channels import rest_body_limit
+
+    limit = rest_body_limit()
+    assert 4_000 < limit < 32_000  # a few KB
+    huge = json.dumps({"sender": "rest-huge", "message": "x" * 100_000}).encode()
+    status, _ = _post(servers, huge)
+    assert status == 413
+    status, _, _ = servers.post(servers.rest_url, b"x" * 200_000, {"Content-Type": "text/plain"})
+    assert status == 401  # no token: refused before the size matters
+    # Every character escaped (\\uXXXX) still fits: 2,000 Chinese characters are one message.
+    chinese = json.dumps({"sender": "rest-long", "message": "骨" * 2000}, ensure_ascii=True).encode()
+    assert len(chinese) > 12_000
+    status, text = _post(servers, chinese)
+    assert status == 200 and json.loads(text), text
 
 
 def test_malformed_requests_get_a_clear_400(servers):
@@ -139,7 +168,7 @@ def test_hostile_messages_are_answered_and_stored_as_text(servers):
         "😀🙃" * 20,
         "\u202eevil\x00\x07",
         "مرحبا كم عمري",
-        "x" * 100_000,
+        "x" * 3_000,
     ):
         said = servers.send("rest-hostile", text)
         assert said, text  # always some answer, never a crash

@@ -8,6 +8,7 @@ import io
 import json
 import multiprocessing
 import os
+import re
 import sqlite3
 import stat
 import tempfile
@@ -524,7 +525,7 @@ def test_resolve_recomputes_outcome_and_records_history_and_audit(lead, db_path)
     assert got["outcome_history"][-1]["by"] == "dr. li"
     [resolved] = got["review_items"]
     assert resolved["status"] == "resolved" and resolved["resolved_at"]
-    [audit] = lead.audit_log()
+    [audit] = lead.audit_log(action="resolve")
     assert (audit["actor"], audit["action"], audit["target"]) == ("dr. li", "resolve", rec["screening_id"])
     assert "anlotinib" not in json.dumps(audit) and "prior_tki" not in json.dumps(audit)
 
@@ -982,3 +983,35 @@ def test_states_go_with_the_conversation_and_declined_ones_are_never_kept(lead):
     lead.delete_conversation("erase-state", by="dpo")
     assert lead.load_state(rec["screening_id"], "a") is None
     assert count(lead, "screening_states") == 0
+
+
+# --------------------------------------------------------------------------
+# Every write of the action server is audited (ids and counts only)
+# --------------------------------------------------------------------------
+def test_every_save_and_the_erasure_are_audited_with_the_process_actor_and_counts_only(lead, monkeypatch):
+    from bot.store import leads as leads_module
+
+    monkeypatch.setattr(leads_module, "_process_actor", "action-server")
+    store_of_action_server = LeadStore(lead.target)
+    rec = make_record("conv-audit", contact={"name": "Ann Example", "phone": "138 0013 8000"})
+    store_of_action_server.save_screening(rec, state={"screening_id": rec["screening_id"], "x": "HIV"}, revision="r1")
+    store_of_action_server.save_screening(rec)
+    saves = store_of_action_server.audit_log(action="save-screening")
+    assert len(saves) == 2 and {a["actor"] for a in saves} == {"action-server"}
+    assert {a["target"] for a in saves} == {rec["screening_id"]}
+    assert "state=none" in saves[0]["detail"] and "state=kept" in saves[1]["detail"]  # newest first
+    assert all(re.fullmatch(r"answers=\d+, review_items=\d+, transcript=\d+, state=\w+", a["detail"]) for a in saves)
+    store_of_action_server.delete_conversation("conv-audit", by="participant")
+    [erased] = store_of_action_server.audit_log(action="delete")
+    assert erased["actor"] == "action-server" and erased["target"] == "conv-audit"
+    assert erased["detail"].startswith("requested by participant;") and "screenings=1" in erased["detail"]
+    text = json.dumps(store_of_action_server.audit_log())
+    for private in ("Ann Example", "138 0013 8000", "HIV", "anlotinib", "I'm 45", "prior_tki", "uncertain"):
+        assert private not in text
+    # A staff member's erasure keeps the staff member as the actor (the CLI and the dashboard set no process actor).
+    monkeypatch.setattr(leads_module, "_process_actor", None)
+    staff_store = LeadStore(lead.target)
+    staff_store.save_screening(make_record("conv-staff"))
+    staff_store.delete_conversation("conv-staff", by="dpo")
+    assert [a["actor"] for a in staff_store.audit_log(action="delete")][0] == "dpo"
+    assert staff_store.audit_log(action="save-screening")[0]["actor"] == "bot"

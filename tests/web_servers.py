@@ -12,6 +12,7 @@ import json
 import secrets
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -40,6 +41,10 @@ class WebServers(Servers):
                 "RASA_URL": self.rasa_url,
                 "CHAT_SESSION_SECRET": secrets.token_urlsafe(32),
                 "CHAT_ORIGINS": f"{self.chat_url},http://localhost:{self.chat_port}",
+                "CHAT_COOKIE_SECURE": "0",  # plain HTTP on loopback, as `make run` sets it
+                # Every test's browsers come from 127.0.0.1: no hourly limit on new
+                # sessions here (tests/test_probes.py checks it with the defaults).
+                "CHAT_SESSIONS_PER_HOUR": "0",
                 "SECRETS_DIR": str(workdir / "secrets"),
                 "PYTHONPATH": str(ROOT),
             }
@@ -80,6 +85,28 @@ class BrowserSession:
 
     def token(self) -> str:
         return self.session()["token"]
+
+    def cookie(self) -> str | None:
+        """The session cookie's value, as an eavesdropper or a shared computer's next user would copy it."""
+        return next((c.value for c in self.cookies if c.name.endswith("chat_session")), None)
+
+    def forget(self) -> None:
+        """ "Clear this chat from this browser"."""
+        request = urllib.request.Request(f"{self.chat_url}/api/session", method="DELETE")
+        with self.opener.open(request, timeout=10) as response:
+            assert response.status == 200
+
+    @classmethod
+    def with_cookie(cls, chat_url: str, value: str) -> BrowserSession:
+        """Another browser that was given (or guessed) a cookie value."""
+        browser = cls(chat_url)
+        host = urllib.parse.urlsplit(chat_url).hostname
+        browser.cookies.set_cookie(
+            http.cookiejar.Cookie(
+                0, "chat_session", value, None, False, host, False, False, "/", True, False, None, False, None, None, {}
+            )
+        )
+        return browser
 
 
 def start_web_servers(tmp_path_factory) -> WebServers:

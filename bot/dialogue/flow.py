@@ -8,7 +8,7 @@ happens on a guess: delete, stop and start over wait for an explicit yes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.dialogue import endings
@@ -496,13 +496,17 @@ class _Turn:
             self.say("stopped_nothing_saved")
             self._end("stopped")
             return
+        if self.message.confirmed == kind:
+            self.conv.confirm = kind  # confirmed on the page already: act now
+            self._on_confirmation(confirmed=True)
+            return
         self.conv.confirm = kind
         self.say("confirm_" + kind, buttons="confirm_" + kind + "_buttons")
 
-    def _on_confirmation(self) -> None:
+    def _on_confirmation(self, confirmed: bool = False) -> None:
         kind, self.conv.confirm = self.conv.confirm, None
         confirm_labels = [label.lower() for label in choices("confirm_" + kind + "_buttons", self.language)[:1]]
-        if not (whole(self.text, "confirm_yes") or self.text.strip().lower() in confirm_labels):
+        if not (confirmed or whole(self.text, "confirm_yes") or self.text.strip().lower() in confirm_labels):
             self.say("confirm_cancelled")
             self._resume()
             return

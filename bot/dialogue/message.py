@@ -20,6 +20,9 @@ class Message:
     confidence: float = 0.0
     entities: tuple = ()
     language: str | None = None
+    # A destructive request the person already confirmed outside the chat (the chat
+    # page's own "Yes, delete my data" button): no second question.
+    confirmed: str | None = None
 
     def entity(self, name: str) -> str | None:
         for entity in self.entities:

@@ -24,13 +24,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from bot.env import max_message_chars
 from bot.parsing.types import Parsed, unclear
 
 LEXICON_PATH = Path(__file__).resolve().parent.parent / "data" / "lexicon.yaml"
 
 # Answers longer than this are not chat answers; refusing them keeps every
 # parser fast and avoids guessing inside a pasted document.
-MAX_CHARS = 3000
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 # Control characters (except tab/newline) carry no meaning in an answer.
@@ -106,7 +106,7 @@ def guard(kind_hint: str) -> Callable:
                 return unclear("no answer given")
             if not isinstance(text, str):
                 text = str(text)
-            if len(text) > MAX_CHARS:
+            if len(text) > max_message_chars():
                 return unclear(f"answer too long to interpret ({len(text)} characters)")
             if looks_like_code(text):
                 return unclear("answer contains markup or code")
@@ -420,7 +420,7 @@ _MAX_GAP = 4  # non-glue words a negation cue can reach over (NegEx uses ~5)
 
 def mentions(text: str) -> tuple:
     """Lexicon terms in ``text`` with negation; cached per text."""
-    if not text or len(text) > MAX_CHARS:
+    if not text or len(text) > max_message_chars():
         return ()
     return _mentions(clean(text))
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import re
 
+from bot.env import max_message_chars
 from bot.parsing.nlp import has_hedge, is_approximate
 from bot.parsing.types import Parsed, unclear
 
 CONF_STATED = 0.95
 CONF_INFERRED = 0.8
 APPROXIMATE_MMHG = 5  # "around 140/90" may be up to 145/95
-_MAX_LEN = 5000  # a vital sign answer is short; longer text is read only this far
 _NUM = r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)(?![\d]|[.,]\d)"
 
 
@@ -35,7 +35,7 @@ def _conf(text: str, base: float) -> float:
 def _guard(text) -> str | None:
     if not isinstance(text, str) or not text.strip():
         return None
-    return text[:_MAX_LEN]
+    return text[: max_message_chars()]  # the one text limit (bot/env.py)
 
 
 def _float(s: str) -> float:

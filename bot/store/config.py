@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bot.env import SettingsError, env_float, env_int
 from bot.store.errors import InvalidInput
 from bot.store.sql import is_url
 
@@ -40,23 +41,14 @@ def tracker_db_path() -> str | Path:
 
 
 def retention_days() -> int:
-    raw = os.environ.get("RETENTION_DAYS", "").strip()
-    if not raw:
-        return DEFAULT_RETENTION_DAYS
     try:
-        days = int(raw)
-    except ValueError:
-        raise InvalidInput(f"RETENTION_DAYS must be a whole number of days, got {raw!r}") from None
-    if days < 1:
-        raise InvalidInput(f"RETENTION_DAYS must be at least 1, got {days}")
-    return days
+        return env_int("RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
+    except SettingsError as error:
+        raise InvalidInput(str(error)) from None
 
 
 def lock_timeout_from_env() -> float:
-    raw = os.environ.get("LEAD_DB_LOCK_TIMEOUT", "").strip()
-    if not raw:
-        return DEFAULT_LOCK_TIMEOUT
     try:
-        return max(0.0, float(raw))
-    except ValueError:
-        raise InvalidInput(f"LEAD_DB_LOCK_TIMEOUT must be a number of seconds, got {raw!r}") from None
+        return env_float("LEAD_DB_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
+    except SettingsError as error:
+        raise InvalidInput(str(error)) from None

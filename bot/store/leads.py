@@ -77,6 +77,15 @@ SORTS = {
     "outcome": f"CASE s.outcome {_OUTCOME_ORDER} ELSE 99 END, s.started_utc DESC",
 }
 STATES_KEPT = 3  # revisions of a screening's state kept: Rasa lags at most one behind
+DEFAULT_ACTOR = "bot"
+_process_actor: str | None = None
+
+
+def set_process_actor(name: str | None) -> None:
+    """Who this process's writes are by, in the audit log (the action server
+    says "action-server" when it starts); stores built afterwards use it."""
+    global _process_actor
+    _process_actor = name
 
 
 class LeadStore:
@@ -89,8 +98,10 @@ class LeadStore:
         *,
         lock_timeout: float | None = None,
         tracker_db: str | os.PathLike | None = None,
+        actor: str | None = None,
     ):
         target = path if path is not None else config.lead_db_path()
+        self.actor = actor or _process_actor or DEFAULT_ACTOR
         self.url: str | None = str(target) if is_url(target) else None
         self.path: Path | None = None if self.url else Path(target)
         self.dialect = dialect_of(target)
@@ -208,8 +219,9 @@ class LeadStore:
         its decision (and that decision still counts if the criterion is
         still ``uncertain``); an open one no longer uncertain is removed.
         With ``state`` and ``revision``, the screening's whole state is kept
-        too (:meth:`load_state`), in the same transaction. Returns the outcome
-        stored.
+        too (:meth:`load_state`), in the same transaction, and so is an audit
+        row (the store's actor, the screening id and counts). Returns the
+        outcome stored.
         """
         row, answers, items, transcript = split_record(record)
         if (state is None) != (revision is None):
@@ -218,8 +230,17 @@ class LeadStore:
 
         def run(db: Database) -> str:
             outcome = _save(db, row, answers, items, transcript)
-            if state_json is not None and row["outcome"] != DECLINED:
+            kept_state = state_json is not None and row["outcome"] != DECLINED
+            if kept_state:
                 _save_state(db, row["screening_id"], str(revision), state_json)
+            self.audit(
+                db,
+                self.actor,
+                "save-screening",
+                row["screening_id"],
+                f"answers={len(answers)}, review_items={len(items)}, transcript={len(transcript)}, "
+                f"state={'kept' if kept_state else 'none'}",
+            )
             return outcome
 
         return self.run(run, write=True)
@@ -700,6 +721,7 @@ class LeadStore:
                 )
             }
             counts = _delete_screenings(db, ids)
+            counts["chat_sessions"] = end_chat_sessions(db, sorted(convs - kept))
             counts["tracker_events"] = tracker.delete_events(
                 tracker_target,
                 sorted(convs - kept),
@@ -717,7 +739,10 @@ class LeadStore:
 
     def delete_conversation(self, conversation_id: str, by: str, tracker_db: Any = None) -> dict:
         """Right to erasure: every row about the conversation, in both
-        databases. The audit keeps the conversation id and counts only."""
+        databases, and its chat-page sessions (the browser's cookie no longer
+        opens it). The audit keeps the conversation id and counts only; its
+        actor is ``by``, or this store's actor (the action server, for a
+        person's own "delete my data") with ``by`` in the detail."""
         if not conversation_id:
             raise InvalidInput("conversation id is empty")
         by = (by or "").strip()
@@ -731,10 +756,13 @@ class LeadStore:
                 for r in db.execute("SELECT screening_id FROM screenings WHERE conversation_id = ?", [conversation_id])
             ]
             counts = _delete_screenings(db, ids)
+            counts["chat_sessions"] = end_chat_sessions(db, [conversation_id])
             counts["tracker_events"] = tracker.delete_events(
                 tracker_target, [conversation_id], timeout=self.lock_timeout
             )
-            self.audit(db, by, "delete", conversation_id, _counts_text(counts))
+            actor = by if self.actor == DEFAULT_ACTOR else self.actor
+            detail = _counts_text(counts) if actor == by else f"requested by {by[:100]}; {_counts_text(counts)}"
+            self.audit(db, actor, "delete", conversation_id, detail)
             return counts
 
         return self.run(run, write=True)
@@ -1224,6 +1252,17 @@ def _delete_screenings(db: Database, ids: list[str]) -> dict:
     return counts
 
 
+def end_chat_sessions(db: Database, conversation_ids: Sequence[str]) -> int:
+    """End the chat-page sessions of these conversations (bot/store/chat_sessions.py),
+    inside the caller's transaction; how many ended."""
+    ended = 0
+    for chunk in chunks([c for c in conversation_ids if str(c).startswith("web-")]):
+        ended += db.execute(
+            f"DELETE FROM chat_sessions WHERE conversation_id IN ({placeholders(len(chunk))})", list(chunk)
+        ).rowcount
+    return ended
+
+
 def _counts_text(counts: Mapping[str, Any]) -> str:
-    keys = ("screenings", *SCREENING_TABLES, "tracker_events")
+    keys = ("screenings", *SCREENING_TABLES, "chat_sessions", "tracker_events")
     return ", ".join(f"{k}={counts.get(k, 0)}" for k in keys)

@@ -235,6 +235,29 @@ M006_STAFF_SECOND_FACTOR = [
     )""",
 ]
 
+# The chat page's sessions (bot/store/chat_sessions.py): the browser holds a
+# random token, the table only its SHA-256, the conversation it opens and when
+# it ends (idle and absolute). Revoked sessions are deleted. Session starts are
+# counted per client address (a keyed hash, never the address) for an hour.
+M007_CHAT_SESSIONS = [
+    """CREATE TABLE chat_sessions (
+        session_id      TEXT PRIMARY KEY,   -- random; named in the socket token
+        token_hash      TEXT NOT NULL UNIQUE,
+        conversation_id TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        last_seen_at    TEXT NOT NULL,
+        expires_at      TEXT NOT NULL
+    )""",
+    "CREATE INDEX chat_sessions_conversation ON chat_sessions(conversation_id)",
+    "CREATE INDEX chat_sessions_expires ON chat_sessions(expires_at)",
+    """CREATE TABLE chat_session_starts (
+        id          {id},
+        address_key TEXT NOT NULL,
+        at          TEXT NOT NULL
+    )""",
+    "CREATE INDEX chat_session_starts_address ON chat_session_starts(address_key, at)",
+]
+
 # Ordered; meta.schema_version == number of applied entries.
 MIGRATIONS: list[list] = [
     M001_INITIAL,
@@ -243,6 +266,7 @@ MIGRATIONS: list[list] = [
     M004_SCREENING_STATES,
     M005_FOLLOW_UP,
     M006_STAFF_SECOND_FACTOR,
+    M007_CHAT_SESSIONS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

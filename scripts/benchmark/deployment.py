@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -56,9 +57,9 @@ def tail(path: Path, chars: int = 3000) -> str:
         return "(no log)"
 
 
-def answers(url: str) -> bool:
+def answers(url: str, headers: dict[str, str] | None = None) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=2) as response:
             return response.status == 200
     except (OSError, ValueError):  # URLError and HTTPError are OSErrors
         return False
@@ -89,12 +90,16 @@ class Server:
     health_url: str
     log_path: Path
     timeout: float = 300
+    health_headers: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = field(default=None, init=False)
     startup_seconds: float | None = field(default=None, init=False)
 
     def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
+        from bot.local_secrets import private_dir  # the bench puts the project root on the path
+        from bot.safe_logging import private_file
+
+        private_dir(self.log_path.parent)  # server logs: owner-only, like make run's
+        with private_file(self.log_path) as log:
             log.write(f"\n=== bench {time.strftime('%Y-%m-%d %H:%M:%S')}: {' '.join(self.cmd)}\n".encode())
             log.flush()
             started = time.monotonic()
@@ -109,7 +114,7 @@ class Server:
                 preexec_fn=_die_with_parent,
             )
         deadline = started + self.timeout
-        while not answers(self.health_url):
+        while not answers(self.health_url, self.health_headers):
             if self.process.poll() is not None:
                 raise StartError(
                     f"{self.name} exited with code {self.process.returncode} while starting; "
@@ -133,11 +138,13 @@ class Server:
 
 @dataclass
 class Deployment:
-    """Servers started in order; turns go to `urls`."""
+    """Servers started in order; turns go to `urls`, with `headers` (our REST
+    channel needs its token; the starter bot's takes anyone)."""
 
     name: str
     servers: list[Server]
     urls: list[str]
+    headers: dict[str, str] = field(default_factory=dict)
 
     def start(self, on_server=lambda server: None) -> None:
         """Start each server and wait until it answers; on_server(server) is called before each."""
@@ -209,16 +216,26 @@ def webhook_url(server: Server) -> str:
     return server.health_url.rstrip("/") + "/webhooks/rest/webhook"
 
 
-def _our_env(action_port: int, stores: dict[str, str]) -> dict[str, str]:
-    """Our servers' environment: the project on the path, quiet, the given stores."""
+def internal_secrets() -> dict[str, str]:
+    """Fresh internal secrets for one benchmarked set-up (the same for all its replicas)."""
+    return {name: secrets.token_urlsafe(32) for name in ("ACTION_SERVER_TOKEN", "REST_TOKEN", "CHAT_SESSION_SECRET")}
+
+
+def _our_env(action_port: int, stores: dict[str, str], keys: dict[str, str]) -> dict[str, str]:
+    """Our servers' environment: the project on the path, quiet, the given stores and secrets."""
     return {
         **os.environ,
         **QUIET_ENV,
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
         "ACTION_HOST": "127.0.0.1",
         "ACTION_PORT": str(action_port),
+        **keys,
         **stores,
     }
+
+
+def _rest_headers(keys: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {keys['REST_TOKEN']}"}
 
 
 def _action_server(name: str, env: dict[str, str], log_dir: Path) -> Server:
@@ -228,21 +245,29 @@ def _action_server(name: str, env: dict[str, str], log_dir: Path) -> Server:
         cwd=ROOT,
         env=env,
         log_path=log_dir / f"{name}.log",
-        cmd=[RASA, "run", "actions", "--actions", "actions", "--port", port],
+        cmd=[sys.executable, "-m", "actions.server", "--port", port],
         health_url=f"http://127.0.0.1:{port}/health",
+        health_headers={"Authorization": f"Bearer {env['ACTION_SERVER_TOKEN']}"},
     )
 
 
 def single_node(model: Path, workdir: Path, log_dir: Path, extra_env: dict[str, str] | None = None) -> Deployment:
     """Our bot as `make run` starts it: one action server, one Rasa server,
     SQLite lead store and tracker store (in workdir)."""
+    keys = internal_secrets()
     env = _our_env(
         free_port(),
-        {"LEAD_DB": str(workdir / "leads.db"), "TRACKER_DB": str(workdir / "tracker.db"), **(extra_env or {})},
+        {
+            "LEAD_DB": str(workdir / "leads.db"),
+            "TRACKER_DB": str(workdir / "tracker.db"),
+            "VAR_DIR": str(workdir),
+            **(extra_env or {}),
+        },
+        keys,
     )
     actions = _action_server("actions", env, log_dir)
     rasa = _rasa_server("rasa", model, ROOT, env, ROOT / "endpoints.yml", ROOT / "credentials.yml", log_dir)
-    return Deployment("ours", [actions, rasa], [webhook_url(rasa)])
+    return Deployment("ours", [actions, rasa], [webhook_url(rasa)], _rest_headers(keys))
 
 
 def starter_bot(project: Path, model: Path, workdir: Path, log_dir: Path) -> Deployment:
@@ -261,10 +286,13 @@ def two_replicas(model: Path, log_dir: Path, tracker_db: str, lead_db: str, lock
     docs/deployment.md describes; turns go to both Rasa replicas in turn."""
     servers: list[Server] = []
     urls: list[str] = []
+    keys = internal_secrets()  # the same secrets on both replicas (docs/deployment.md)
     for name in ("a", "b"):
-        env = _our_env(free_port(), {"TRACKER_DB": tracker_db, "LEAD_DB": lead_db, "LOCK_STORE_URL": lock_store_url})
+        env = _our_env(
+            free_port(), {"TRACKER_DB": tracker_db, "LEAD_DB": lead_db, "LOCK_STORE_URL": lock_store_url}, keys
+        )
         servers.append(_action_server(f"actions-{name}", env, log_dir))
         rasa = _rasa_server(f"rasa-{name}", model, ROOT, env, ROOT / "endpoints.yml", ROOT / "credentials.yml", log_dir)
         servers.append(rasa)  # started after its action server; replica a creates the tables
         urls.append(webhook_url(rasa))
-    return Deployment("replicas", servers, urls)
+    return Deployment("replicas", servers, urls, _rest_headers(keys))

@@ -58,7 +58,7 @@ class _TurnError(Exception):
 
 
 async def _post(session: aiohttp.ClientSession, url: str, sender: str, message: str) -> list[str]:
-    async with session.post(url, json={"sender": sender, "message": message}) as response:
+    async with session.post(url, json={"sender": sender, "message": message}) as response:  # session headers: the token
         body = await response.read()
         if response.status != 200:
             raise _TurnError(f"HTTP {response.status}", body[:200].decode("utf-8", "replace"))
@@ -125,6 +125,7 @@ async def _drive(
     turn_timeout: float,
     on_done: Callable[[LoadResult], None],
     on_turn: Callable[[LoadResult], None],
+    headers: dict[str, str],
 ) -> LoadResult:
     result = LoadResult()
     queue: asyncio.Queue[Conversation] = asyncio.Queue()
@@ -134,7 +135,7 @@ async def _drive(
     timeout = aiohttp.ClientTimeout(total=turn_timeout)
     connector = aiohttp.TCPConnector(limit=max(concurrency, 1) * 2, force_close=False)
 
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector, headers=headers) as session:
 
         async def worker() -> None:
             while True:
@@ -159,13 +160,24 @@ def drive(
     turn_timeout: float,
     on_done: Callable[[LoadResult], None] | None = None,
     on_turn: Callable[[LoadResult], None] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
     """Run every conversation to its end, `concurrency` at a time; blocking.
-    on_done / on_turn are called after each finished conversation / answered turn."""
+    on_done / on_turn are called after each finished conversation / answered turn;
+    every turn is sent with `headers` (our REST channel's token)."""
 
     def nothing(_result: LoadResult) -> None:
         pass
 
     return asyncio.run(
-        _drive(conversations, urls, concurrency, max_turns, turn_timeout, on_done or nothing, on_turn or nothing)
+        _drive(
+            conversations,
+            urls,
+            concurrency,
+            max_turns,
+            turn_timeout,
+            on_done or nothing,
+            on_turn or nothing,
+            headers or {},
+        )
     )

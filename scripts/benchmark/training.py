@@ -26,9 +26,12 @@ RASA_VERSION = version("rasa")
 def _run(cmd, cwd: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> float:
     """Run a command to its end with output to log_path; seconds it took. Raises on failure;
     on Ctrl-C its process group is stopped."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    from bot.local_secrets import private_dir  # the bench puts the project root on the path
+    from bot.safe_logging import private_file
+
+    private_dir(log_path.parent)
     env = {**os.environ, **QUIET_ENV, "VENV": str(VENV), **(extra_env or {})}
-    with open(log_path, "ab") as log:
+    with private_file(log_path) as log:
         log.write(f"\n=== bench {time.strftime('%Y-%m-%d %H:%M:%S')}: {' '.join(map(str, cmd))}\n".encode())
         log.flush()
         started = time.monotonic()

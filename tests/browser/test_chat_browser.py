@@ -371,3 +371,53 @@ def test_the_page_fits_small_screens_and_zoom_without_sideways_scrolling(patient
         assert inside(person.page.locator(selector)), selector
     person.screenshot(name)
     assert person.dialogs == [] and person.errors == []
+
+
+def test_after_delete_my_data_the_next_message_starts_a_new_conversation_keeping_the_text(patient):
+    person = patient()
+    person.open()
+    person.click_or_type("I'm the patient")
+    person.click_or_type("I agree")
+    first = person.conversation_id()
+    page = person.page
+    page.get_by_role("button", name="Delete my data", exact=True).click()
+    before = len(person.bot_texts())
+    page.get_by_role("button", name="Yes, delete my data").click()
+    said = person.wait_for_turn(before)
+    if not any("deleted everything" in text for text in said):  # a confirmation step first
+        said = person.click_or_type("Yes, delete my data")
+    assert any("deleted everything" in text for text in said)
+    page.wait_for_function("() => document.getElementById('connection').dataset.state === 'ended'")
+    assert "deleted everything" in " ".join(person.bot_texts())  # still on screen until the person goes on
+    page.locator("#message").fill("I'm the patient")
+    page.locator("#message").press("Enter")
+    # A new conversation: the old one is gone from the screen, the greeting is back, the text is kept.
+    page.wait_for_function(
+        """() => document.getElementById('connection').dataset.state === 'connected'
+               && document.querySelectorAll('#log .msg-user').length === 0
+               && document.querySelectorAll('#log .msg-bot').length > 0"""
+    )
+    assert page.locator("#message").input_value() == "I'm the patient"
+    assert person.conversation_id() != first
+    before = len(person.bot_texts())
+    page.locator("#message").press("Enter")
+    said = person.wait_for_turn(before)
+    assert any("Before any health question" in text for text in said), said
+    assert person.dialogs == [] and person.errors == []
+
+
+def test_clearing_the_chat_in_one_tab_ends_it_in_the_others(patient, chromium):
+    person = patient()
+    person.open()
+    person.click_or_type("I'm the patient")
+    other_tab = person.context.new_page()  # the same browser: the same cookie
+    other_tab.goto(person.servers.chat_url + "/")
+    other_tab.wait_for_function("() => document.querySelectorAll('#log .msg-user').length === 1")
+    with person.page.expect_navigation():
+        person.page.get_by_role("button", name="Clear this chat from this browser").click()
+    other_tab.locator("#message").fill("I agree")
+    other_tab.locator("#message").press("Enter")
+    other_tab.wait_for_function("() => document.getElementById('connection').dataset.state === 'ended'")
+    # The other tab's conversation went nowhere: its "I agree" was not processed.
+    assert not any("How old are you" in t for t in other_tab.locator("#log .msg-bot .msg-text").all_text_contents())
+    assert other_tab.locator("#message").input_value() == "I agree"  # kept, not lost

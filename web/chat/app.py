@@ -1,28 +1,44 @@
 """The chat page server (Flask): the trial page and the browser's session.
 
 GET /             the hospital's trial page with the chat widget
-GET /api/session  sets the browser's random session cookie once (HttpOnly,
-                  SameSite=Strict) and returns a short-lived socket token for its
-                  conversation, plus where the Rasa server is
-DELETE /api/session  forgets the cookie: this browser starts a new conversation
+GET /api/session  the browser's session: its cookie is looked up in the
+                  server-side sessions (bot/store/chat_sessions.py); a live
+                  one goes on, anything else (no cookie, an unknown, expired
+                  or ended one) gets a new session and a new cookie. Returns a
+                  short-lived socket token for its conversation, plus where
+                  the Rasa server is. 429 when this address started too many
+                  sessions this hour.
+DELETE /api/session  "Clear this chat": the session ends on the server and
+                  the cookie is removed; this browser starts a new conversation
+
+The cookie is HttpOnly, SameSite=Strict and, unless CHAT_COOKIE_SECURE=0
+(plain-HTTP local use: `make run` sets it for loopback), Secure with the
+``__Host-`` prefix.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 
+from bot import safe_logging
 from bot.local_secrets import secret
+from bot.store import LeadStoreError
+from bot.store.chat_sessions import ChatSessions, TooManySessions, max_age_seconds
 from bot.trial import Trial, get_trial
 from web.chat import session_tokens as tokens
+from web.chat.clients import address_key, client_address
 from web.chat.security import add_security_headers, content_security_policy
-from web.chat.settings import DEFAULT_COOKIE_MAX_AGE, env_flag, env_int, max_message_chars, rasa_url
+from web.chat.settings import env_flag, max_message_chars, rasa_url
 
 HERE = Path(__file__).resolve().parent
 SOCKET_CLIENT = HERE / "static" / "vendor" / "socket.io.min.js"
+logger = logging.getLogger(__name__)
+throttle = safe_logging.Throttle(per_minute=10)
 
 
 @dataclass(frozen=True)
@@ -38,15 +54,14 @@ class ChatSettings:
         return cls(
             rasa_url=rasa_url(),
             session_secret=secret("CHAT_SESSION_SECRET"),
-            cookie_max_age=env_int("CHAT_COOKIE_MAX_AGE", DEFAULT_COOKIE_MAX_AGE),
-            cookie_secure=env_flag("CHAT_COOKIE_SECURE"),
+            cookie_max_age=max_age_seconds(),
+            cookie_secure=env_flag("CHAT_COOKIE_SECURE", True),
             max_message_chars=max_message_chars(),
         )
 
     @property
     def cookie_name(self) -> str:
-        # __Host- cookies must be Secure, and then no subdomain can plant one
-        # (which would put a victim into a conversation the planter knows).
+        # __Host- cookies must be Secure, and then no subdomain can plant one.
         return "__Host-chat_session" if self.cookie_secure else "chat_session"
 
 
@@ -66,11 +81,39 @@ def page_context(trial: Trial) -> dict:
     }
 
 
-def create_app(settings: ChatSettings | None = None) -> Flask:
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def create_app(settings: ChatSettings | None = None, sessions: ChatSessions | None = None) -> Flask:
     settings = settings or ChatSettings.from_env()
+    sessions = sessions or ChatSessions(max_age=settings.cookie_max_age)
     app = Flask(__name__)
     page = page_context(get_trial())
     csp = content_security_policy(settings.rasa_url)
+
+    def this_address_key() -> str:
+        address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"))
+        return address_key(settings.session_secret, address)
+
+    def set_cookie(response, token: str) -> None:
+        response.set_cookie(
+            settings.cookie_name,
+            token,
+            max_age=settings.cookie_max_age,
+            path="/",
+            httponly=True,
+            samesite="Strict",
+            secure=settings.cookie_secure,
+        )
+
+    def store_down(error: Exception):
+        logger.error("the session store is unavailable (%s)", type(error).__name__)
+        response = jsonify(error="the chat is not available right now; please try again in a few minutes")
+        response.status_code = 503
+        response.headers["Retry-After"] = "30"
+        return _no_store(response)
 
     @app.get("/")
     def index():
@@ -83,40 +126,43 @@ def create_app(settings: ChatSettings | None = None) -> Flask:
 
     @app.get("/api/session")
     def session():
-        browser_token = request.cookies.get(settings.cookie_name)
-        fresh = not tokens.is_browser_token(browser_token)
-        if fresh:
-            browser_token = tokens.new_browser_token()
-        conversation = tokens.conversation_id(settings.session_secret, browser_token)
+        try:
+            current = sessions.resume(request.cookies.get(settings.cookie_name))
+            new_token = None
+            if current is None:
+                new_token, current = sessions.start(this_address_key())
+        except TooManySessions as refused:
+            throttle.log(logger, logging.WARNING, "sessions", "refused a new chat session: too many from one address")
+            response = jsonify(error="too many new chats from your network; please try again later")
+            response.status_code = 429
+            response.headers["Retry-After"] = str(refused.retry_after)
+            return _no_store(response)
+        except LeadStoreError as error:
+            return store_down(error)
         response = jsonify(
-            token=tokens.socket_token(settings.session_secret, conversation),
+            token=tokens.socket_token(settings.session_secret, current.conversation_id, current.session_id),
             socket_url=settings.rasa_url,
             max_message_chars=settings.max_message_chars,
         )
-        response.headers["Cache-Control"] = "no-store"
-        if fresh:
-            response.set_cookie(
-                settings.cookie_name,
-                browser_token,
-                max_age=settings.cookie_max_age,
-                path="/",
-                httponly=True,
-                samesite="Strict",
-                secure=settings.cookie_secure,
-            )
-        return response
+        if new_token is not None:
+            set_cookie(response, new_token)
+        return _no_store(response)
 
     @app.delete("/api/session")
     def forget():
-        # Only this browser forgets the conversation (a shared computer); the
-        # answers stay with the study team. Cross-site requests cannot send a
-        # DELETE without a CORS preflight, which this server never grants.
+        # The session ends on the server (its cookie and socket tokens are
+        # refused from now on); the answers stay with the study team. A
+        # cross-site page cannot send a DELETE without a CORS preflight,
+        # which this server never grants.
+        try:
+            sessions.end(request.cookies.get(settings.cookie_name))
+        except LeadStoreError as error:
+            return store_down(error)
         response = jsonify(forgotten=True)
-        response.headers["Cache-Control"] = "no-store"
         response.delete_cookie(
             settings.cookie_name, path="/", httponly=True, samesite="Strict", secure=settings.cookie_secure
         )
-        return response
+        return _no_store(response)
 
     @app.after_request
     def secure_headers(response):

@@ -1,42 +1,33 @@
 """Settings of the chat page, read from the environment (defaults as in DESIGN.md).
 
 The Rasa server's socket.io channel reads the same variables (CHAT_PORT,
-CHAT_ORIGINS, MAX_MESSAGE_CHARS), so both sides agree. Standard library only.
+CHAT_ORIGINS, MAX_MESSAGE_CHARS, the session and per-address limits), so both
+sides agree. The parsing is bot/env.py's. Standard library only.
 """
 
 from __future__ import annotations
 
 import os
 
+from bot.env import SettingsError, env_flag, env_int, env_port, max_message_chars
+
+__all__ = [
+    "SettingsError",
+    "chat_origins",
+    "chat_port",
+    "env_flag",
+    "env_int",
+    "max_message_chars",
+    "rasa_url",
+]
+
 DEFAULT_CHAT_PORT = 8080
 DEFAULT_RASA_URL = "http://localhost:5005"
 DEFAULT_COOKIE_MAX_AGE = 12 * 60 * 60  # seconds: one sitting, with room for a break
-DEFAULT_MAX_MESSAGE_CHARS = 2000  # as rasa_extensions/channels.py
-
-
-class SettingsError(ValueError):
-    """An environment variable holds an unusable value."""
-
-
-def env_int(name: str, default: int, minimum: int = 1) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
 
 
 def chat_port() -> int:
-    return env_int("CHAT_PORT", DEFAULT_CHAT_PORT)
+    return env_port("CHAT_PORT", DEFAULT_CHAT_PORT)
 
 
 def chat_origins() -> tuple[str, ...]:
@@ -54,7 +45,3 @@ def rasa_url() -> str:
     if not url.startswith(("http://", "https://")):
         raise SettingsError(f"RASA_URL must start with http:// or https://, got {url!r}")
     return url
-
-
-def max_message_chars() -> int:
-    return env_int("MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS)

@@ -1,7 +1,9 @@
 /* Patient chat widget: talks to the Rasa server's socket.io channel
    (rasa_extensions/socketio_channel.py) with a token from /api/session.
    Every text goes into the page with textContent: chat text is never HTML
-   (the page's Trusted Types policy would refuse an HTML sink anyway). */
+   (the page's Trusted Types policy would refuse an HTML sink anyway).
+   Sessions end on the server (cleared, deleted, expired): the channel then
+   sends "session_ended", and the next message starts a new conversation. */
 (function () {
   "use strict";
 
@@ -32,6 +34,8 @@
   var shown = 0;           // messages in the log, so a reconnect adds only what is new
   var greeted = false;
   var retries = 0;
+  var ended = false;       // the server ended this conversation's session
+  var unanswered = null;   // typed text sent but not answered yet (given back if the session ended)
   var settleTimer = null;
   var lateTimer = null;
 
@@ -124,12 +128,18 @@
     return chars.length > maxChars ? chars.slice(0, maxChars).join("") : text;
   }
 
-  function say(message, label) {
+  function say(message, label, metadata) {
+    if (ended) {
+      setConnection("reconnecting", "Starting a new conversation… Your text is kept: send it again in a moment.");
+      restart();
+      return false;
+    }
     if (!connected) {
       setConnection("offline", "Not connected, so nothing was sent. Reconnecting… Your text is kept.");
       return false;
     }
-    socket.emit("user_uttered", { message: message });
+    socket.emit("user_uttered", { message: message, metadata: metadata || {} });
+    unanswered = label ? null : message;
     addMessage("user", label || message);
     showChoices(null);
     startTyping();
@@ -178,7 +188,8 @@
   }
   deleteNo.addEventListener("click", function () { closeDelete(deleteButton); });
   deleteYes.addEventListener("click", function () {
-    if (say("delete my data")) { closeDelete(input); }
+    // Confirmed here already: the assistant deletes without asking again.
+    if (say("delete my data", null, { confirmed: "delete" })) { closeDelete(input); }
   });
 
   forgetButton.addEventListener("click", function () {
@@ -215,6 +226,7 @@
   }
 
   function botUttered(message) {
+    unanswered = null;
     if (!message || typeof message !== "object") { return; }
     if (typeof message.text === "string" && message.text) { addMessage("bot", message.text, message.quick_replies); }
     showChoices(message.quick_replies);
@@ -224,15 +236,51 @@
   // ---------------------------------------------------------------- connection
   function fetchSession() {
     return fetch("/api/session", { credentials: "same-origin", cache: "no-store" }).then(function (response) {
-      if (!response.ok) { throw new Error("session " + response.status); }
+      if (!response.ok) {
+        var error = new Error("session " + response.status);
+        error.status = response.status;
+        error.retryAfter = Number(response.headers.get("Retry-After")) || 0;
+        throw error;
+      }
       return response.json();
     });
   }
 
-  function retryLater(action) {
-    var delay = RETRY_MS[Math.min(retries, RETRY_MS.length - 1)];
+  function retryLater(action, atLeastMs) {
+    var delay = Math.max(RETRY_MS[Math.min(retries, RETRY_MS.length - 1)], atLeastMs || 0);
     retries += 1;
     setTimeout(action, delay);
+  }
+
+  function sessionRefused(error) {
+    if (error && error.status === 429) {
+      setConnection("offline", "Too many new chats were started from your network. Trying again in a few minutes…");
+      retryLater(start, Math.min(Math.max(error.retryAfter, 60), 900) * 1000);
+      return;
+    }
+    setConnection("offline", "Can't reach the chat right now. Trying again…");
+    retryLater(start);
+  }
+
+  function sessionEnded() {
+    // Cleared in another tab, deleted on request, or expired: this conversation
+    // is closed for good. Keep what is on the screen; the next message starts anew.
+    ended = true;
+    connected = false;
+    if (unanswered && !input.value) { input.value = unanswered; updateCounter(); }  // it was not processed
+    unanswered = null;
+    stopTyping();
+    showChoices(null);
+    if (socket) { socket.io.opts.reconnection = false; socket.disconnect(); }
+    setConnection("ended", "This conversation has ended. Send a message to start a new one.");
+  }
+
+  function restart() {
+    ended = false;
+    greeted = false;
+    retries = 0;
+    if (socket) { socket.off(); socket.disconnect(); socket = null; }
+    start();
   }
 
   function open(session) {
@@ -257,15 +305,18 @@
     });
     socket.on("disconnect", function (reason) {
       connected = false;
+      if (ended) { return; }
       setConnection("reconnecting", "Connection lost. Reconnecting…");
       if (reason === "io server disconnect") { retryLater(function () { socket.connect(); }); }
     });
     socket.on("connect_error", function () {
       connected = false;
+      if (ended) { return; }
       setConnection("offline", "Can't reach the assistant right now. Trying again…");
       if (!socket.active) { retryLater(function () { socket.connect(); }); }  // refused: retry with a fresh token
     });
     socket.on("history", showHistory);
+    socket.on("session_ended", sessionEnded);
     socket.on("bot_uttered", botUttered);
     socket.on("turn_end", stopTyping);
     socket.on("user_echo", function (message) {  // typed in another tab of this browser
@@ -278,10 +329,7 @@
       setConnection("offline", "The chat could not load. Please reload the page, or contact the study team.");
       return;
     }
-    fetchSession().then(open, function () {
-      setConnection("offline", "Can't reach the chat right now. Trying again…");
-      retryLater(start);
-    });
+    fetchSession().then(open, sessionRefused);
   }
 
   updateCounter();

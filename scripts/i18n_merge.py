@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import i18n_check  # noqa: E402 - the same path rules as the check
+import i18n_check
 
 LANGUAGE = "zh"
 
@@ -33,9 +33,7 @@ def _find(node: yaml.Node, parts: list[str]):
     for part in parts:
         if isinstance(value, yaml.SequenceNode):
             value = next(
-                item
-                for item in value.value
-                if any(k.value == "id" and str(v.value) == part for k, v in item.value)
+                item for item in value.value if any(k.value == "id" and str(v.value) == part for k, v in item.value)
             )
             key_node = None
             continue
@@ -95,6 +93,13 @@ def merge_text(text: str, translations: dict, skip: set) -> tuple[str, int]:
                 edits.append((at, at, f"{indent}{LANGUAGE}: {_render(value)}\n"))
             continue
         start, end = _offset(starts, node.start_mark), _offset(starts, node.end_mark)
+        if isinstance(node, yaml.SequenceNode) and not node.flow_style:  # a block list: move it under en
+            start = starts[node.start_mark.line]
+            end = starts[node.value[-1].end_mark.line + 1]  # the line of the last item, not what follows
+            original = text[start:end]
+            moved = "".join("  " + line for line in original.splitlines(keepends=True))
+            edits.append((start, end, f"{indent}en:\n{moved}{indent}{LANGUAGE}: {_render(value)}\n"))
+            continue
         original = text[start:end]
         block = original.endswith("\n")
         body = original.rstrip("\n").replace("\n", "\n  ")

@@ -244,6 +244,8 @@ def _lab(v: Mapping, lang: str) -> str:
     value, unit, original = v.get("value"), v.get("unit") or "", v.get("original")
     comparator = v.get("comparator") or ""
     extras = []
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        value = None  # a shape nobody wrote: never show it raw
     if value is not None:
         converted = f"{comparator}{number(value)} {unit}".strip()
         if original and str(original).strip():

@@ -463,9 +463,7 @@ class SessionSocketIOInput(SocketIOInput):
             if not text.startswith("/"):  # other tabs of the same browser show what was typed here
                 await sio.emit("user_echo", {"text": text}, room=conversation, skip_sid=sid, namespace=namespace)
             output = BufferedSocketIOOutput(sio, self.bot_message_evt)
-            message = UserMessage(
-                text, output, conversation, input_channel=self.name(), metadata=page_metadata(data)
-            )
+            message = UserMessage(text, output, conversation, input_channel=self.name(), metadata=page_metadata(data))
             instead = await take_turn(on_new_message, message, lambda: bool(output.pending))
             if instead is None:
                 await output.flush()

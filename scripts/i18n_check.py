@@ -77,8 +77,27 @@ class Report:
 
 
 def load_yaml(path: str | Path) -> Any:
+    """A YAML file's data; a translation file not (or no longer) there is empty."""
+    if not Path(path).exists():
+        return {}
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle) or {}
+
+
+def translations_in(trial: dict, language: str = "zh") -> dict:
+    """The texts of one language already in the trial file, by dotted path (the shape of a
+    translation file), e.g. after scripts/i18n_merge.py folded one in."""
+    found = {}
+    fields = text_fields(trial)
+    for path, (kind, value) in fields.items():
+        if path.endswith(".zh") and path[:-3] in fields:
+            continue  # a label list seen twice (as labels and as a bilingual mapping)
+        if kind == WORDS:
+            if isinstance(value, dict) and value.get(language):
+                found[path] = value[language]
+        elif _is_localized(value) and value.get(language) is not None:
+            found[path] = value[language]
+    return found
 
 
 def side_file(trial_path: str | Path) -> Path:

@@ -91,7 +91,7 @@ def test_each_knock_out_ends_the_screening_kindly(changes, knocked_out):
     chat = Chat().open("patient").answer_all(with_answers(**changes))
     assert chat.record()["outcome"] == "not_eligible"
     assert chat.screening.knocked_out == knocked_out
-    assert chat.trial.criterion(knocked_out).plain in chat.said and "may not be able" in chat.said
+    assert chat.trial.criterion(knocked_out).plain_in("en") in chat.said and "may not be able" in chat.said
 
 
 # ---------------------------------------------------------------- roles

@@ -45,7 +45,9 @@ def _load_check_script():
 
 i18n = _load_check_script()
 TRIAL_DATA = i18n.load_yaml(DEFAULT_TRIAL_FILE)
-ZH = i18n.load_yaml(i18n.side_file(DEFAULT_TRIAL_FILE))
+# The Chinese is in the trial file beside the English (scripts/i18n_merge.py folded the
+# translation file in); a new translation file would add to it.
+ZH = {**i18n.translations_in(i18n.load_yaml(DEFAULT_TRIAL_FILE)), **i18n.load_yaml(i18n.side_file(DEFAULT_TRIAL_FILE))}
 ROLES = ("patient", "caregiver", "physician")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -78,10 +80,15 @@ def test_every_text_of_the_trial_file_has_chinese_and_every_chinese_key_matches_
 
 
 def test_the_check_names_what_is_missing_and_what_matches_nothing():
+    import copy
+
+    trial = copy.deepcopy(TRIAL_DATA)
+    trial["steps"]["age"]["hint"] = trial["steps"]["age"]["hint"]["en"]  # English only again
+    trial["button_sets"]["yes_no"] = trial["button_sets"]["yes_no"]["en"]
     zh = {k: v for k, v in ZH.items() if k != "steps.age.hint"}
     zh["steps.no_such_step.hint"] = "没有这个问题"
     zh["button_sets.yes_no"] = ["是", "否"]
-    report = i18n.check(TRIAL_DATA, zh)
+    report = i18n.check(trial, zh)
     assert report.missing == ["steps.age.hint"]
     assert report.unmatched == ["steps.no_such_step.hint"]
     assert report.wrong and report.wrong[0][0] == "button_sets.yes_no" and not report.ok
@@ -132,7 +139,7 @@ def test_the_merged_trial_loads_and_asks_every_question_in_chinese(zh_trial):
     for criterion in zh_trial.criteria:
         assert _CJK.search(criterion.plain_in("zh")) and _CJK.search(criterion.why_in("zh")), criterion.id
         assert criterion.source == next(c for c in TRIAL_DATA["criteria"] if c["id"] == criterion.id)["source"]
-    assert zh_trial.title == TRIAL_DATA["trial"]["title"]  # the English name stays the trial's title
+    assert zh_trial.title == TRIAL_DATA["trial"]["title"]["en"]  # the English name stays the trial's title
     assert zh_trial.context("zh")["title"] == ZH["trial.title"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import stat
+import sys
 import warnings
 
 from bot import safe_logging
@@ -26,6 +27,13 @@ def test_the_throttle_logs_ten_lines_a_minute_per_kind_then_says_how_many_it_lef
 
 def test_warnings_keep_their_text_while_starting_and_lose_it_once_serving(caplog, capsys, monkeypatch):
     monkeypatch.setattr(safe_logging, "_serving", type(safe_logging._serving)())
+
+    # The printer it falls back to while starting, as Python's own prints (pytest records
+    # warnings instead, so the standard printer would print nothing here).
+    def print_warning(message, category, filename, lineno, file=None, line=None):
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    monkeypatch.setattr(safe_logging, "_original_showwarning", print_warning)
     monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
     safe_logging.withhold_warning_text()
     with warnings.catch_warnings():

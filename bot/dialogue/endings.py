@@ -57,7 +57,8 @@ def recheck_date(trial: Trial, state: ScreeningState, today: date) -> date | Non
         if days is None and part.get("when_fact"):
             when = (state.facts.get(part["when_fact"]) or {}).get("value") or {}
             days = when.get("days_ago") if isinstance(when, dict) else None
-        if value.get("answer") == "yes" and isinstance(days, int) and days <= part["window_days"]:
+        # Only for something that already happened: a planned treatment is no date to wait for.
+        if value.get("answer") == "yes" and isinstance(days, int) and 0 <= days <= part["window_days"]:
             windows.append(today + timedelta(days=part["window_days"] - days + 1))
     return max(windows) if windows else None
 
@@ -70,19 +71,18 @@ def _event_windows(rule: dict) -> list[dict]:
     return []
 
 
-def closing_texts(trial: Trial, state: ScreeningState, today: date) -> list[str]:
-    """Everything said at the very end, after any contact questions."""
+def closing_texts(trial: Trial, state: ScreeningState, today: date, *, outcome_said: bool = False) -> list[str]:
+    """Everything said at the very end, after any contact questions (``outcome_said``:
+    the outcome was already told before the contact questions)."""
     texts = []
     outcome = outcome_of(state)
     contact = state.contact
-    if outcome == NOT_ELIGIBLE:
+    if outcome == NOT_ELIGIBLE or not outcome_said:
         texts.append(outcome_text(trial, state, today))
-    elif contact.consented and (contact.reachable or contact.name):
+    if outcome != NOT_ELIGIBLE and contact.consented and (contact.reachable or contact.name):
         texts.append(_say(trial, state, "contact_thanks", when=contact.preferred_time))
-    elif contact.consented is False:
+    elif outcome != NOT_ELIGIBLE and contact.consented is False:
         texts.append(_say(trial, state, "contact_declined"))
-    elif outcome not in (LIKELY_ELIGIBLE, NEEDS_REVIEW):
-        texts.append(outcome_text(trial, state, today))
     texts.append(_say(trial, state, "closing", reference=reference_number(state.screening_id)))
     texts.append(answers_copy(trial, state))
     if state.role == "physician":

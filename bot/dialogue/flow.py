@@ -8,7 +8,7 @@ happens on a guess: delete, stop and start over wait for an explicit yes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from bot.dialogue import endings
@@ -55,7 +55,7 @@ from bot.roles import patient_sex, read_role
 from bot.screening.answers import apply_answer, clear_facts, guardian_refused, parse_step, run_parser, understands
 from bot.screening.contact import CONSENT as CONTACT_CONSENT
 from bot.screening.contact import apply_contact, consent_answer, read_details
-from bot.screening.corrections import apply_correction
+from bot.screening.corrections import apply_correction, says_correction
 from bot.screening.groups import apply_group
 from bot.screening.plan import Question, current_contact_step, plan
 from bot.screening.say import Say
@@ -176,8 +176,11 @@ class _Turn:
         self.conv.stage = ROLE
         if self._take_role(quiet=True):
             return
-        if is_question(self.text) and self._answer_question(fallback=False):
-            pass
+        act = classify(self.message, answers_question=False)
+        if act.kind == HANDOFF:
+            self.say("handoff_before_consent")
+        elif is_question(self.text):
+            self._answer_question(fallback=False)
         self.ask_role()
 
     def _on_role(self) -> None:
@@ -293,9 +296,11 @@ class _Turn:
                 age = run_parser("summary", text, self.today, trial=self.trial).get("age")
                 if age is not None and not age.unclear:
                     state.facts["age"] = fact_record(age, text, "age", "earlier message")
-                    noted.append({"label": self.trial.fact_label("age"), "text": age.span})
-            if "sex" not in state.facts and self.role == "caregiver":
-                sex = patient_sex(text)
+                    shown = age.value if isinstance(age.value, int) else age.span
+                    noted.append({"label": self.trial.fact_label("age"), "text": str(shown)})
+            if "sex" not in state.facts:
+                # Who the patient is ("my son", "I'm her mother"), or the patient's own words.
+                sex = patient_sex(text) if self.role == "caregiver" else self._own_sex(text)
                 if sex:
                     parsed = Parsed("sex", sex, text, 0.9, "said who the patient is")
                     state.facts["sex"] = fact_record(parsed, text, "sex", "earlier message")
@@ -306,6 +311,10 @@ class _Turn:
                         }
                     )
         return noted
+
+    def _own_sex(self, text: str) -> str | None:
+        parsed = run_parser("sex", text, self.today, trial=self.trial)
+        return parsed.value if not parsed.unclear and parsed.confidence >= 0.9 else None
 
     def _decline(self) -> None:
         declined = ScreeningState.new(
@@ -349,6 +358,8 @@ class _Turn:
         if reading.explicit and reading.role and reading.role != self.role and not answers:
             self._change_role(reading.role)
             return
+        if self._corrects_earlier(prompt, answers):
+            return
         act = classify(self.message, answers_question=answers)
         if act.kind == ANSWER and prompt is not None:
             self._take_answer(prompt, self.text)
@@ -356,6 +367,23 @@ class _Turn:
         self._interruption(act)
         if self.conv.stage in (SCREENING, CONTACT) and not self.conv.confirm and not self.asked:
             self.ask_current(again=True)
+
+    def _corrects_earlier(self, prompt: str | None, answers: bool) -> bool:
+        """ "sorry, age is 64 not 46" at another question changes the earlier answer; the
+        question now asked is asked again. Only when the message does not answer it
+        plainly (or it is a group question, which would take any text)."""
+        if prompt is None or not says_correction(self.text) or self.screening is None:
+            return False
+        step = self.trial.steps.get(prompt)
+        if answers and not (step is not None and (step.group is not None or step.id == "summary")):
+            return False
+        applied = apply_correction(self.trial, self.screening, self.text, self.today)
+        if not applied.changed:
+            return False
+        self.conv.screening = applied.state
+        self.said(applied.said)
+        self._after_change(again=True)
+        return True
 
     def _take_answer(self, prompt: str, text: str) -> None:
         state = self.screening
@@ -371,10 +399,35 @@ class _Turn:
             self.effects.save = True
             self.ask_current(again=True, hint_given=True)
             return
+        if prompt in self.trial.steps and prompt != "summary" and self.trial.steps[prompt].group is None:
+            self._more_in_the_same_message(prompt, text)
         self._after_change()
 
-    def _after_change(self) -> None:
-        """Score once, then move on: the next question, contact details, or the end."""
+    def _more_in_the_same_message(self, step_id: str, text: str) -> None:
+        """ "I'm 50, it's a liposarcoma they can't operate on, I had anlotinib for a year until it
+        stopped working": facts the message states beyond its question are kept too (the same
+        careful reading as a doctor's pasted summary), and said back so the person can correct them."""
+        state = self.screening
+        found = run_parser("summary", text, self.today, trial=self.trial)
+        noted = []
+        for fact, parsed in found.items():
+            if parsed.unclear or fact in state.facts or not self._fact_still_asked(fact):
+                continue
+            state.facts[fact] = fact_record(parsed, text, step_id, "same message")
+            noted.append({"label": self.trial.fact_label(fact), "text": parsed.span or str(parsed.value)})
+        if noted:
+            self.say("also_noted", facts=noted)
+
+    def _fact_still_asked(self, fact: str) -> bool:
+        """A fact one of this person's open questions asks for (so keeping it saves a question)."""
+        from bot.screening.scoring import open_steps
+
+        flags = self.screening.flags
+        return any(fact in step.parse or fact in step.expects for step in open_steps(self.trial, self.screening, flags))
+
+    def _after_change(self, again: bool = False) -> None:
+        """Score once, then move on: the next question, contact details, or the end
+        (``again``: the question may be the one already asked, worded as a return to it)."""
         state = self.screening
         self.effects.save = True
         if guardian_refused(state):
@@ -387,7 +440,7 @@ class _Turn:
             self.say("callback_noted", when=state.contact.preferred_time)
         if state.phase == CRITERIA:
             self.conv.stage = SCREENING
-            self.ask_current()
+            self.ask_current(again=again)
         elif state.phase == CONTACT_PHASE:
             if self.conv.stage != CONTACT:
                 self.conv.stage = CONTACT
@@ -410,7 +463,8 @@ class _Turn:
     def _finish(self) -> None:
         state = self.screening
         state.phase = DONE
-        for text in endings.closing_texts(self.trial, state, self.today):
+        said = self.conv.stage == CONTACT  # the outcome was told before the contact questions
+        for text in endings.closing_texts(self.trial, state, self.today, outcome_said=said):
             self.replies.append(Reply(text))
         self.effects.notify = state.screening_id
         self._end("finished")
@@ -562,6 +616,9 @@ class _Turn:
 
     def _why(self) -> None:
         step_id = self._current_prompt()
+        if step_id and step_id.startswith("contact_"):
+            self.say("why_contact")
+            return
         criterion_id = self.trial.criterion_of_step.get(step_id or "")
         if criterion_id is None and step_id in self.trial.steps and self.trial.steps[step_id].group:
             members = (self.screening.group_members.get(step_id) or []) if self.screening else []

@@ -141,7 +141,9 @@ def classify(message: Message, *, answers_question: bool) -> Act:
     if wanted:
         return Act(LANGUAGE, wanted)
     harmful = destructive(message)
-    if harmful:
+    # "Delete" is never part of an answer; "no more questions about my heart" beside an
+    # answer is not a request to stop: the answer is taken.
+    if harmful == DELETE or (harmful and (not answers_question or whole(text, "stop_whole"))):
         return Act(harmful)
     if answers_question and not is_question(text):
         return Act(ANSWER)
@@ -152,6 +154,10 @@ def classify(message: Message, *, answers_question: bool) -> Act:
     for kind, name in ((GREET, "greeting"), (THANK, "thanks"), (GOODBYE, "goodbye")):
         if whole(text, name):
             return Act(kind)
+    if matched(text, "leaving"):
+        return Act(GOODBYE)  # "sorry I have to go, bye"
+    if matched(text, "a_person"):
+        return Act(HANDOFF)
     act = _INTENT_ACTS.get(message.intent or "")
     if act and message.confidence >= _INTENT_CONFIDENCE and act not in (GREET, THANK, GOODBYE):
         return Act(act)

@@ -438,6 +438,7 @@ def _latin_mentions(text: str):
     table = term_table()
     negex = nlp.get_pipe("negex")
     glue = {w.lower() for w in words("negation", "glue")}
+    clause_starts = {w.lower() for w in words("negation", "clause_starts")}
     preceding, following, terminating = negex.process_negations(doc)
     stops = sorted({s.start for s in doc.sents} | {t[1] for t in terminating} | {len(doc)})
     ent_tokens = {i for e in doc.ents for i in range(e.start, e.end)}
@@ -468,6 +469,15 @@ def _latin_mentions(text: str):
             if t.text in (",", ";") and any(
                 not g.is_punct and g.i not in ent_tokens and g.lower_ not in glue and g.i > t.i for g in between
             ):
+                return False
+            # "can't operate, I had anlotinib": the cue already had its object before the comma,
+            # or a new clause starts after it ("..., I had", "..., then took").
+            if t.text in (",", ";") and any(
+                not g.is_punct and g.i not in ent_tokens and g.lower_ not in glue and g.i < t.i for g in between
+            ):
+                return False
+            after = next((g for g in between if g.i > t.i and not g.is_punct), None)
+            if t.text in (",", ";") and after is not None and after.lower_ in clause_starts:
                 return False
         return len(gap) <= _MAX_GAP
 

@@ -26,6 +26,18 @@ _CORRECTION_WORDS = re.compile(
 _AGE_WORDS = re.compile(r"\b(i'?m|i am|age|aged|years?|old|he'?s|she'?s|is)\b|岁", re.I)
 
 
+_SAYS_CORRECTION = re.compile(
+    r"\b(?:sorry|oops|correction|i meant|i mean|i made a mistake|my mistake|i was wrong|i typed|typo|actually|"
+    r"not \S+ but|instead of)\b|说错了|更正|纠正|打错了|应该是|其实是",
+    re.I,
+)
+
+
+def says_correction(text: str) -> bool:
+    """The message presents itself as a correction ("sorry, I meant 54", "说错了")."""
+    return _SAYS_CORRECTION.search(text or "") is not None
+
+
 def apply_correction(trial: Trial, state: ScreeningState, text: str, today: date) -> Applied:
     """Change whatever earlier answer the message corrects; say what changed (or that nothing did)."""
     state = state.copy()
@@ -54,8 +66,7 @@ def apply_correction(trial: Trial, state: ScreeningState, text: str, today: date
         return Applied(state, [say("correction_none")], changed=False)
     if state.phase in (CONTACT, DONE):
         # A corrected answer may change the outcome: score again, ask what is now open.
-        state.phase, state.completed_at = CRITERIA, None
-    state.current = None
+        state.phase, state.completed_at, state.current = CRITERIA, None, None
     return Applied(state, [say("correction_done", changes=changes)])
 
 

@@ -55,6 +55,10 @@ def apply_group(trial: Trial, state: ScreeningState, group: Step, text: str, tod
             store_facts(state, member, found, text)
             state.mark_answered(member.id)
             named.add(member.id)
+        elif member.expects and _labs_not_available(clauses):
+            state.mark_answered(member.id)  # "no labs yet": checked at the screening visit
+    if group.group["members"] == "open":
+        named |= _follow_ups_in_the_same_answer(trial, state, text, clauses, today, {m.id for m in asked})
     said_none = says_none(text, clauses)
     if group.group.get("unnamed") == "no" and (said_none or named):
         confidence = _NONE_CONFIDENCE if said_none else 0.8
@@ -67,6 +71,42 @@ def apply_group(trial: Trial, state: ScreeningState, group: Step, text: str, tod
     if not named and not said_none:
         return Applied(state, [say("group_one_by_one")])
     return Applied(state)
+
+
+_LAB_WORDS = re.compile(r"\b(labs?|bloods?|blood (tests?|work)|results?|tests?)\b|化验|检查|血常规|结果", re.I)
+
+
+def _labs_not_available(clauses: list[str]) -> bool:
+    from bot.screening.answers import _NOT_AVAILABLE
+
+    return any(_LAB_WORDS.search(c) and (_NOT_AVAILABLE.search(c) or re.search(r"\bno\b|没有|未", c)) for c in clauses)
+
+
+def _follow_ups_in_the_same_answer(
+    trial: Trial, state: ScreeningState, text: str, clauses: list[str], today: date, asked: set
+) -> set:
+    """Questions an answer opens ("childbearing potential yes") that the same answer also
+    settles ("... not pregnant, contraception yes"): read them too, a few rounds deep."""
+    from bot.screening.scoring import open_steps, score
+
+    named: set = set()
+    for _ in range(3):
+        fresh = [
+            s
+            for s in open_steps(trial, state, score(trial, state, today).flags)
+            if s.id not in asked and s.id not in named and s.group is None and s.id != SUMMARY_STEP
+        ]
+        progressed = False
+        for step in fresh:
+            found = _read_member(step, text, clauses, today, state.language)
+            if found:
+                store_facts(state, step, found, text)
+                state.mark_answered(step.id)
+                named.add(step.id)
+                progressed = True
+        if not progressed:
+            break
+    return named
 
 
 def _read_member(member: Step, text: str, clauses: list[str], today: date, language: str) -> dict:

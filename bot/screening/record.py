@@ -87,13 +87,22 @@ def criterion_entry(trial: Trial, state: ScreeningState, criterion: Criterion) -
 
 
 def facts_of(trial: Trial, criterion: Criterion) -> list:
-    """Every fact a criterion's questions and rule use, in a stable order."""
+    """The facts a criterion's own questions and rule use, in a stable order. A fact
+    another criterion asks for (the sex a QTc limit depends on, the age in a clearance)
+    is that criterion's answer, not this one's."""
     names = []
     for step_id in criterion.steps:
         step = trial.steps[step_id]
         names.extend(step.parse)
         names.extend(step.expects)
-    names.extend(_rule_facts(criterion.rule))
+    asked_elsewhere = {
+        fact
+        for other in trial.criteria
+        if other.id != criterion.id
+        for step_id in other.steps
+        for fact in (*trial.steps[step_id].parse, *trial.steps[step_id].expects)
+    }
+    names.extend(f for f in _rule_facts(criterion.rule) if f not in asked_elsewhere or f in names)
     return list(dict.fromkeys(names))
 
 

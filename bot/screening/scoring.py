@@ -160,6 +160,8 @@ def _count_question(trial: Trial, state: ScreeningState, scoring: Scoring) -> No
     step = trial.steps[scoring.next_step]
     if step.follow_up or step.id == SUMMARY_STEP:
         return
+    if any(step.id in members for group, members in state.group_members.items() if group in state.answered):
+        return  # left open by a group question already counted: part of that question
     state.question_number += 1
     estimate = state.question_number + remaining_after(trial, state, scoring)
     state.progress_total = max(state.question_number, min(state.progress_total or estimate, estimate))

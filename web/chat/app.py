@@ -65,18 +65,18 @@ class ChatSettings:
         return "__Host-chat_session" if self.cookie_secure else "chat_session"
 
 
-def page_context(trial: Trial) -> dict:
-    info = trial.info
+def page_context(trial: Trial, language: str = "en") -> dict:
+    info = trial.context(language)
     retention = int(os.environ.get("RETENTION_DAYS") or info.get("retention_days", 365))
     site = info.get("site") or info.get("sponsor") or ""
-    summary = info.get("summary") or f"A study of {trial.title} at {site}."
+    summary = info.get("summary") or ""
     return {
         "trial": info,
         "trial_id": trial.id,
-        "title": trial.title,
+        "title": info.get("title") or trial.id,
         "summary": summary,
         "site": site,
-        "contact": trial.contact,
+        "contact": info["contact"],
         "retention_days": retention,
     }
 

@@ -45,7 +45,7 @@ def message_of(tracker: Tracker) -> Message:
     latest = tracker.latest_message or {}
     text = str(latest.get("text") or "")
     intent = latest.get("intent") or {}
-    metadata = latest.get("metadata") or {}
+    metadata = latest.get("metadata") or _user_event_metadata(tracker)
     language = metadata.get("language") if metadata.get("language") in trial().languages else None
     return Message(
         text="" if text.startswith("/") else text,
@@ -55,6 +55,15 @@ def message_of(tracker: Tracker) -> Message:
         language=language,
         confirmed="delete" if metadata.get("confirmed") == "delete" else None,
     )
+
+
+def _user_event_metadata(tracker: Tracker) -> dict:
+    """The channel's metadata of the latest message: Rasa keeps it on the user event,
+    not in the parse data the action sees as latest_message."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            return event.get("metadata") or {}
+    return {}
 
 
 def load(tracker: Tracker) -> Conversation | None:

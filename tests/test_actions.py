@@ -36,16 +36,12 @@ class RasaConversation:
         self.buttons: list = []
 
     def tracker(self, text: str, intent: str, confidence: float, metadata=None) -> Tracker:
-        latest = {
-            "text": text,
-            "intent": {"name": intent, "confidence": confidence},
-            "entities": [],
-            "metadata": metadata or {},
-        }
+        latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
         return Tracker(self.sender, dict(self.slots), latest, list(self.events), False, None, {}, None)
 
     def send(self, text: str, intent: str = "inform", confidence: float = 0.9, metadata=None):
-        self.events.append({"event": "user", "text": text, "timestamp": 1764000000})
+        # As Rasa does: the channel's metadata is on the user event, not in latest_message.
+        self.events.append({"event": "user", "text": text, "timestamp": 1764000000, "metadata": metadata or {}})
         dispatcher = CollectingDispatcher()
         events = asyncio.run(ActionTurn().run(dispatcher, self.tracker(text, intent, confidence, metadata), {}))
         for event in events:
@@ -208,6 +204,13 @@ def test_a_bug_in_a_turn_costs_one_reply_and_is_logged_without_the_text(monkeypa
     events = chat.send("I have HIV")
     assert events == [] and "couldn't process that" in chat.texts[-1]
     assert "ValueError" in caplog.text and "secret health text" not in caplog.text and "HIV" not in caplog.text
+
+
+def test_a_deletion_confirmed_on_the_page_is_not_asked_again():
+    chat = open_chat("page-delete")
+    chat.send("I'm 45")
+    events = chat.send("delete my data", "delete_data", metadata={"confirmed": "delete"})
+    assert SlotSet("erase_conversation", True) in events and store.find_by_conversation("page-delete") is None
 
 
 def test_the_page_language_is_taken_from_the_message_metadata():

@@ -8,7 +8,7 @@ happens on a guess: delete, stop and start over wait for an explicit yes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.dialogue import endings
@@ -83,12 +83,7 @@ def handle(
     """Take one message; return the new conversation, the replies and what the host must do."""
     if conversation is None:
         conversation = Conversation.new(conversation_id, trial.id, message.language)
-    builder = _Turn(
-        trial,
-        today,
-        conversation.copy(),
-        Message(clip(message.text), message.intent, message.confidence, message.entities, message.language),
-    )
+    builder = _Turn(trial, today, conversation.copy(), replace(message, text=clip(message.text)))
     builder.run()
     return Turn(builder.conv, builder.replies, builder.effects)
 

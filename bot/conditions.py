@@ -103,6 +103,17 @@ def resolve(path: str, facts: dict, flags: dict) -> Any:
     return value
 
 
+def facts_in(condition: dict) -> Iterator[str]:
+    """The fact names a condition reads ("can_become_pregnant" for "can_become_pregnant.answer")."""
+    for key in ("all", "any"):
+        for item in condition.get(key, ()):
+            yield from facts_in(item)
+    if "not" in condition:
+        yield from facts_in(condition["not"])
+    if isinstance(condition.get("fact"), str):
+        yield condition["fact"].split(".")[0]
+
+
 def split_path(path: str) -> tuple[str, list]:
     name, *keys = path.split(".")
     return name, keys

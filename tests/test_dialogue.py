@@ -31,6 +31,22 @@ def test_eligible_patient_is_likely_eligible_with_a_phone_number_in_about_twenty
     assert "reference number" in chat.said and "A copy of your answers" in chat.said
 
 
+def test_follow_ups_named_before_their_question_opens_them_are_not_asked_again():
+    # "contraception yes, not pregnant" answers the questions that "childbearing potential"
+    # opens; once that is answered yes, neither is asked again.
+    chat = Chat().open("physician")
+    chat.send(SUMMARY.replace("62M", "49F"))
+    chat.send("none apply, LVEF 60%, QTcF 440 ms")
+    chat.send(
+        "RECIST yes, survival > 3 months, tox resolved, willing to attend, contraception yes, not pregnant, no transfusion"
+    )
+    assert any("childbearing" in r for r in chat.replies), chat.replies
+    chat.send("yes")
+    assert chat.replies[0].startswith("Thank you, that's all my questions"), chat.replies
+    facts = chat.screening.facts
+    assert facts["pregnant"]["value"] == "no" and facts["contraception_female"]["value"] == "yes"
+
+
 def test_progress_never_grows():
     chat = Chat().open("patient")
     totals = []

@@ -106,6 +106,42 @@ def _follow_ups_in_the_same_answer(
                 progressed = True
         if not progressed:
             break
+    return named | _waiting_follow_ups(trial, state, text, clauses, today, asked | named)
+
+
+def _waiting_follow_ups(
+    trial: Trial, state: ScreeningState, text: str, clauses: list[str], today: date, opened: set
+) -> set:
+    """Follow-ups of a question asked but left open by this answer ("contraception yes, not
+    pregnant" before "childbearing potential?" is answered): the answer named them, so they
+    are kept and not asked again if the question opens them later."""
+    from bot import conditions
+    from bot.screening.scoring import step_done
+
+    makers = {fact: step.id for step in trial.steps.values() for fact in step.parse}
+    waiting: set = set()
+    for _ in range(3):
+        found = False
+        for step in trial.steps.values():
+            if step.id in opened or step.id in waiting or step.ask_if is None or step.group is not None:
+                continue
+            if state.role not in step.roles or step_done(step, state) or step.expects or _reads_values(step):
+                continue
+            unknown = {f for f in conditions.facts_in(step.ask_if) if f not in state.facts}
+            if unknown and all(makers.get(f) in opened | waiting for f in unknown):
+                waiting.add(step.id)
+                found = True
+        if not found:
+            break
+    named: set = set()
+    for step in sorted(waiting, key=list(trial.steps).index):
+        keywords = trial.steps[step].keywords_all()
+        about = [c for c in clauses if any(_mentions(c, k) for k in keywords)]
+        found = clear_facts(parse_step(trial.steps[step], " ".join(about), today)) if about else {}
+        if found:
+            store_facts(state, trial.steps[step], found, text)
+            state.mark_answered(step)
+            named.add(step)
     return named
 
 

@@ -102,6 +102,7 @@ test: setup
 # BENCH_ARGS="--skip-train --no-reference" for a quick re-run.
 bench: setup
 	@$(PY) scripts/bench.py $(BENCH_ARGS)
+	@TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m scripts.benchmark.action_check
 
 # The conversation harness: every persona of tests/personas/ talks to the bot, the
 # results are read from the staff export and compared with the registry text. Exits

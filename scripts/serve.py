@@ -630,7 +630,7 @@ def deployment_reminders() -> list[str]:
     return reminders
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", help="model archive (default: models/<hash of the current training data>.tar.gz)")
     parser.add_argument(
@@ -642,11 +642,11 @@ def main() -> int:
     args = parser.parse_args()
     if args.model:
         args.model = str(Path(args.model).resolve())
+    return args
 
-    apply_defaults()
-    os.chdir(ROOT)
 
-    services: list[Service] = []
+def stop_on_signals() -> None:
+    """SIGTERM, SIGINT and SIGHUP stop the services once (a second signal is not an error)."""
     stopping = False
 
     def on_signal(signum, _frame):
@@ -655,59 +655,80 @@ def main() -> int:
             stopping = True
             raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
 
+
+def prepared_services(args: argparse.Namespace) -> tuple[list[Service], Path, list[str]]:
+    """Check the installation, the ports and the stores; the services to start, the model
+    and the notes for the operator. Raises StartupError with what to do."""
+    if importlib.util.find_spec("rasa") is None or importlib.util.find_spec("rasa_sdk") is None:
+        raise StartupError(
+            f"rasa is not installed for {sys.executable}.\n"
+            "       Run `make run` (or `make setup` and then .venv/bin/python scripts/serve.py)."
+        )
+    prepare_var()
+    notes = [note for note in (plain_http_chat_cookie(),) if note]
+    services = build_services(args)
+    check_ports(services)
+    check_stores()
+    if not (ROOT / "actions" / "__init__.py").is_file() and not (ROOT / "actions.py").is_file():
+        raise StartupError("the actions package (actions/__init__.py) is not written yet")
+    model = current_model(args.model)
+    for svc in services:
+        svc.cmd = [str(model) if part == MODEL_PLACEHOLDER else part for part in svc.cmd]
+    for variable in ("TRACKER_DB", "LEAD_DB"):
+        if "://" not in os.environ[variable]:
+            local_secrets.private_dir(Path(os.environ[variable]).parent)
+    return services, model, notes
+
+
+def service_environment() -> dict:
+    """The environment every service starts with: the project on the path, where Rasa
+    is, the internal secrets and the chat page's origins."""
+    base_env = dict(os.environ)
+    base_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    # For the web pages: where the Rasa server is.
+    base_env.setdefault("RASA_URL", f"http://{public_host()}:{os.environ['RASA_PORT']}")
+    base_env.update(internal_secrets())
+    # The chat page and the socket.io channel accept the same origins.
+    base_env["CHAT_ORIGINS"] = ",".join(chat_origins_for(env_port("CHAT_PORT")))
+    return base_env
+
+
+def supervise(services: list[Service]) -> int:
+    """Wait until a service dies (then stop the others and fail)."""
+    while True:
+        dead = first_dead(services)
+        if dead:
+            report_death(dead)
+            stop_all(services)
+            return 1
+        time.sleep(1)
+
+
+def main() -> int:
+    args = parse_args()
+    apply_defaults()
+    os.chdir(ROOT)
+    services: list[Service] = []
+    stop_on_signals()
     try:
-        if importlib.util.find_spec("rasa") is None or importlib.util.find_spec("rasa_sdk") is None:
-            raise StartupError(
-                f"rasa is not installed for {sys.executable}.\n"
-                "       Run `make run` (or `make setup` and then .venv/bin/python scripts/serve.py)."
-            )
-        prepare_var()
-        notes = [note for note in (plain_http_chat_cookie(),) if note]
-        services = build_services(args)
-        check_ports(services)
-        check_stores()
-        if not (ROOT / "actions" / "__init__.py").is_file() and not (ROOT / "actions.py").is_file():
-            raise StartupError("the actions package (actions/__init__.py) is not written yet")
-        model = current_model(args.model)
-        for svc in services:
-            svc.cmd = [str(model) if part == MODEL_PLACEHOLDER else part for part in svc.cmd]
-        for variable in ("TRACKER_DB", "LEAD_DB"):
-            if "://" not in os.environ[variable]:
-                local_secrets.private_dir(Path(os.environ[variable]).parent)
-
-        base_env = dict(os.environ)
-        base_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-        # For the web pages: where the Rasa server is.
-        base_env.setdefault("RASA_URL", f"http://{public_host()}:{os.environ['RASA_PORT']}")
+        services, model, notes = prepared_services(args)
         rest_where = secret_location("REST_TOKEN", local_secrets.rest_token_path())
-        base_env.update(internal_secrets())
-        # The chat page and the socket.io channel accept the same origins.
-        base_env["CHAT_ORIGINS"] = ",".join(chat_origins_for(env_port("CHAT_PORT")))
+        base_env = service_environment()
         if any(svc.name == "chat" for svc in services):
             build_chat_page()
-
         say(f"model {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model}")
         for svc in services:
             where = f"on port {svc.port}" if svc.port is not None else "in the background"
             say(f"starting {svc.title} {where} (log: {shown(svc.log_path)})")
             start(svc, base_env)
-
         if not wait_ready(services):
             stop_all(services)
             return 1
         print_urls(services, notes, base_env["REST_TOKEN"], rest_where)
-
-        while True:
-            dead = first_dead(services)
-            if dead:
-                report_death(dead)
-                stop_all(services)
-                return 1
-            time.sleep(1)
+        return supervise(services)
     except StartupError as exc:
         say(f"error: {exc}")
         stop_all(services)

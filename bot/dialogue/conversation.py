@@ -11,7 +11,7 @@ middle of the screening and then returns to it.
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 from bot.screening.state import ScreeningState
 from bot.texts import DEFAULT_LANGUAGE
@@ -62,7 +62,8 @@ class Conversation:
             self.remembered = (self.remembered + [text])[-MAX_REMEMBERED:]
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        # asdict would convert the screening too, only to be replaced: copy the rest alone.
+        data = {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name != "screening"}
         data["screening"] = self.screening.to_dict() if self.screening else None
         data["kind"], data["v"] = "conversation", VERSION
         return data

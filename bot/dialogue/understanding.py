@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from bot.dialogue.message import Message
 from bot.texts import phrases
@@ -55,6 +56,7 @@ def normalised(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").split())
 
 
+@cache  # phrases are data, a few thousand at most; re's own cache holds 512
 def _pattern(phrase: str) -> re.Pattern:
     escaped = re.escape(phrase)
     if _CJK.search(phrase):

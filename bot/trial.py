@@ -75,6 +75,9 @@ STEP_KEYS = frozenset(
 CRITERION_KEYS = frozenset(
     {"id", "name", "kind", "source_ref", "source", "plain", "why", "steps", "rule", "settled_by", "knockout"}
 )
+# The contact fields message templates may name; a trial file may leave out any but
+# team and phone (an absent one is empty, as an unconfigured one is).
+CONTACT_FIELDS = ("team", "phone", "email", "hours")
 TEXT_AUDIENCES = ("patient", "caregiver", "physician", "patient_minor", "caregiver_minor")
 
 
@@ -236,11 +239,14 @@ class Trial:
             if isinstance(value, (str, int, float)) or is_localized(value)
         }
         unset = set(self.unset_contact_fields())
-        contact = {
-            key: ("" if key in unset else localized(value, language, fallback=DEFAULT_LANGUAGE))
-            for key, value in self.contact.items()
-            if isinstance(value, str) or is_localized(value)
-        }
+        contact = dict.fromkeys(CONTACT_FIELDS, "")
+        contact.update(
+            {
+                key: ("" if key in unset else localized(value, language, fallback=DEFAULT_LANGUAGE))
+                for key, value in self.contact.items()
+                if isinstance(value, str) or is_localized(value)
+            }
+        )
         return {**info, "contact": contact}
 
     def fact_label(self, fact: str) -> Any:
@@ -347,6 +353,12 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
     check.known_keys(info, TRIAL_KEYS, ("trial",))
     trial_id = check.need(info, "id", ("trial",))
     title = _need_text(info, "title", ("trial",), check)  # a text or {en: ..., zh: ...}
+    # The assistant's own messages (bot/data/messages.yaml) name these for every trial.
+    for key in ("short_title", "site"):
+        _need_text(info, key, ("trial",), check)
+    guardian_age = check.need(info, "guardian_required_below_age", ("trial",), int)
+    if isinstance(guardian_age, bool) or (isinstance(guardian_age, int) and guardian_age < 0):
+        check.fail(("trial", "guardian_required_below_age"), "must be a whole number of years (0: never)")
     contact = check.need(info, "contact", ("trial",), dict) or {}
     _need_text(contact, "team", ("trial", "contact"), check)
     check.need(contact, "phone", ("trial", "contact"))

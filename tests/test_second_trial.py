@@ -1,0 +1,92 @@
+"""A second trial file, chosen with TRIAL_FILE, screens end to end through bot/.
+
+The second trial here is a SYNTHETIC fixture (tests/fixtures/synthetic_trial.yaml,
+id SYNTHETIC-TEST-1, not a registry record): the real second trial, NCT05689021,
+waits for its registry text, since criteria are only taken verbatim from a record.
+It has its own criterion ids, facts and wording, so these tests show the generic
+mechanism carries a trial it was not written for, and that both trials score
+their own criteria.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dialogue_driver import Chat
+
+from bot.trial import DEFAULT_TRIAL_FILE, TrialFileError, get_trial, load_trial
+
+SECOND = Path(__file__).parent / "fixtures" / "synthetic_trial.yaml"
+FIRST_ONLY_WORDS = ("lenvatinib", "sarcoma", "apatinib", "anlotinib", "ecog", "henan", "zhengzhou")
+
+
+@pytest.fixture
+def second_trial(monkeypatch):
+    monkeypatch.setenv("TRIAL_FILE", str(SECOND))
+    return get_trial()
+
+
+def test_the_default_without_a_setting_is_still_the_first_trial(monkeypatch):
+    monkeypatch.delenv("TRIAL_FILE", raising=False)
+    assert get_trial().id == "NCT05617859"
+    assert load_trial().id == "NCT05617859"
+    assert Path(get_trial().path) == DEFAULT_TRIAL_FILE
+
+
+def test_the_setting_chooses_the_second_file_and_its_own_criteria(second_trial):
+    first = load_trial(DEFAULT_TRIAL_FILE)
+    assert second_trial.id == "SYNTHETIC-TEST-1"
+    ids = [c.id for c in second_trial.criteria]
+    assert ids == ["synthetic_adult", "synthetic_no_heart_failure"]
+    assert not set(ids) & {c.id for c in first.criteria}
+
+
+def _screen(trial, answers):
+    chat = Chat(trial=trial).open("patient")
+    asked = []
+    for answer in answers:
+        asked.append(chat.replies[-1])
+        chat.send(answer)
+    return chat, asked
+
+
+def test_an_eligible_patient_passes_the_second_trial_and_is_asked_only_its_questions(second_trial):
+    chat, asked = _screen(second_trial, ["45", "no"])
+    record = chat.record()
+    assert record["trial_id"] == "SYNTHETIC-TEST-1"
+    assert set(record["criteria"]) == {"synthetic_adult", "synthetic_no_heart_failure"}
+    assert {c["verdict"] for c in record["criteria"].values()} == {"pass"}
+    assert record["outcome"] == "likely_eligible"
+    assert "How old are you?" in asked[0] and "heart failure" in asked[1]
+    # Nothing of the first trial is asked or said.
+    said = "\n".join(text for turn in chat.turns for text in (r.text for r in turn.replies)).lower()
+    assert not [word for word in FIRST_ONLY_WORDS if word in said]
+
+
+@pytest.mark.parametrize(
+    ("answers", "failed"),
+    [(["45", "yes"], "synthetic_no_heart_failure"), (["80"], "synthetic_adult")],
+)
+def test_an_answer_ineligible_under_the_second_trial_is_excluded(second_trial, answers, failed):
+    chat, _ = _screen(second_trial, answers)
+    record = chat.record()
+    assert record["criteria"][failed]["verdict"] == "fail"
+    assert record["outcome"] == "not_eligible"
+
+
+def test_the_same_answer_is_scored_by_each_trial_against_its_own_limits(second_trial):
+    # 72: inside the synthetic trial's 18-75, outside the first trial's 10-70.
+    second, _ = _screen(second_trial, ["72"])
+    assert second.record()["criteria"]["synthetic_adult"]["verdict"] == "pass"
+    first, _ = _screen(load_trial(DEFAULT_TRIAL_FILE), ["72"])
+    assert first.record()["criteria"]["age"]["verdict"] == "fail"
+    assert "synthetic_adult" not in first.record()["criteria"]
+
+
+def test_a_trial_file_must_name_what_the_generic_messages_use(tmp_path):
+    text = SECOND.read_text(encoding="utf-8").replace("  guardian_required_below_age: 14\n", "")
+    broken = tmp_path / "no_guardian_age.yaml"
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(TrialFileError, match=r"no_guardian_age\.yaml:\d+: trial\.guardian_required_below_age: missing"):
+        load_trial(broken)

@@ -76,8 +76,13 @@ CRITERION_KEYS = frozenset(
     {"id", "name", "kind", "source_ref", "source", "plain", "why", "steps", "rule", "settled_by", "knockout"}
 )
 # The contact fields message templates may name; a trial file may leave out any but
-# team and phone (an absent one is empty, as an unconfigured one is).
-CONTACT_FIELDS = ("team", "phone", "email", "hours")
+# team and phone (an absent one is empty, as an unconfigured one is). ``example`` is
+# a made-up reply with a name, a phone number and a time, and ``phone_example`` a
+# made-up phone number, both as people at the site write them.
+CONTACT_FIELDS = ("team", "phone", "email", "hours", "example", "phone_example")
+# ``phone_region``: where the site's patients' phone numbers are from (ISO 3166
+# alpha-2, "CN"): a number typed without a country code is read as one of there.
+CONTACT_KEYS = frozenset(CONTACT_FIELDS) | {"phone_region"}
 TEXT_AUDIENCES = ("patient", "caregiver", "physician", "patient_minor", "caregiver_minor")
 
 
@@ -222,6 +227,11 @@ class Trial:
         contact["email"] = os.environ.get("TRIAL_CONTACT_EMAIL", contact.get("email", ""))
         return contact
 
+    @property
+    def phone_region(self) -> str:
+        """The region a phone number without a country code is read in (the trial file's)."""
+        return str((self.info.get("contact") or {}).get("phone_region") or "")
+
     def unset_contact_fields(self) -> list:
         """Contact fields still empty or a "(set ...)" placeholder: people would see it."""
         return [
@@ -360,8 +370,18 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
     if isinstance(guardian_age, bool) or (isinstance(guardian_age, int) and guardian_age < 0):
         check.fail(("trial", "guardian_required_below_age"), "must be a whole number of years (0: never)")
     contact = check.need(info, "contact", ("trial",), dict) or {}
+    check.known_keys(contact, CONTACT_KEYS, ("trial", "contact"))
     _need_text(contact, "team", ("trial", "contact"), check)
     check.need(contact, "phone", ("trial", "contact"))
+    for key in ("hours", "example", "phone_example"):
+        if key in contact:
+            _need_text(contact, key, ("trial", "contact"), check)
+    region = check.need(contact, "phone_region", ("trial", "contact"))
+    if region is not None:
+        import phonenumbers
+
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            check.fail(("trial", "contact", "phone_region"), f"{region!r} is not a phone region (ISO 3166, 'CN')")
     roles = check.need(data, "roles", (), dict) or {}
     for role in roles:
         if role not in ROLES:

@@ -90,3 +90,35 @@ def test_a_trial_file_must_name_what_the_generic_messages_use(tmp_path):
     broken.write_text(text, encoding="utf-8")
     with pytest.raises(TrialFileError, match=r"no_guardian_age\.yaml:\d+: trial\.guardian_required_below_age: missing"):
         load_trial(broken)
+
+
+def test_the_contact_examples_and_the_phone_region_are_the_trial_files(second_trial):
+    chat, _ = _screen(second_trial, ["45", "no"])
+    assert "Sam Taylor, 07911 123456, weekday mornings" in chat.said
+    assert "138 0013 8000" not in chat.said and "Li Wei" not in chat.said
+    # A local number typed without a country code is read in the trial's region (GB), not China's.
+    chat.send("yes, Sam Taylor, 07911 123456, weekday mornings")
+    contact = chat.record()["contact"]
+    assert contact["phone"] == "+447911123456" and contact["name"] == "Sam Taylor"
+    assert load_trial(DEFAULT_TRIAL_FILE).phone_region == "CN" and second_trial.phone_region == "GB"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "    phone_region: GB\n",
+            "    phone_region: XX\n",
+            r"trial\.contact\.phone_region: 'XX' is not a phone region",
+        ),
+        ("    phone_region: GB\n", "", r"trial\.contact\.phone_region: missing"),
+        ("    phone_region: GB\n", "    phone_region: GB\n    fax: '1'\n", r"trial\.contact\.fax: unknown key"),
+    ],
+)
+def test_the_contact_section_is_checked_like_the_rest(tmp_path, old, new, message):
+    text = SECOND.read_text(encoding="utf-8")
+    assert old in text
+    broken = tmp_path / "contact.yaml"
+    broken.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(TrialFileError, match=r"contact\.yaml:\d+: " + message):
+        load_trial(broken)

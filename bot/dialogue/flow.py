@@ -335,8 +335,8 @@ class _Turn:
             return False
         if step_id.startswith("contact_"):
             if step_id == CONTACT_CONSENT:
-                return consent_answer(self.text) is not None
-            return read_details(self.text).any
+                return consent_answer(self.text, self.trial.phone_region) is not None
+            return read_details(self.text, self.trial.phone_region).any
         step = self.trial.steps[step_id]
         if step.group is not None:
             return not is_question(self.text)
@@ -383,7 +383,7 @@ class _Turn:
     def _take_answer(self, prompt: str, text: str) -> None:
         state = self.screening
         if prompt.startswith("contact_"):
-            applied = apply_contact(state, prompt, text)
+            applied = apply_contact(state, prompt, text, self.trial.phone_region)
         elif self.trial.steps[prompt].group is not None:
             applied = apply_group(self.trial, state, self.trial.steps[prompt], text, self.today)
         else:

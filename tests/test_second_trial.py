@@ -122,3 +122,30 @@ def test_the_contact_section_is_checked_like_the_rest(tmp_path, old, new, messag
     broken.write_text(text.replace(old, new), encoding="utf-8")
     with pytest.raises(TrialFileError, match=r"contact\.yaml:\d+: " + message):
         load_trial(broken)
+
+
+def test_check_answers_scores_each_trial_by_its_own_steps_and_criteria(second_trial):
+    from bot.check import check_answers
+
+    result = check_answers([("adult_age", "60"), ("heart_failure", "yes")], trial=second_trial)
+    assert set(result["criteria"]) == {"synthetic_adult", "synthetic_no_heart_failure"}
+    assert result["criteria"]["synthetic_adult"]["verdict"] == "pass"
+    assert result["criteria"]["synthetic_no_heart_failure"]["verdict"] == "fail"
+    assert result["outcome"] == "not_eligible"
+    # The configured trial is the second one; the first trial's steps are unknown to it.
+    assert check_answers([("heart_failure", "no")])["criteria"]["synthetic_no_heart_failure"]["verdict"] == "pass"
+    with pytest.raises(ValueError, match="unknown step 'age'"):
+        check_answers([("age", "45")])
+    # And the first trial still scores its own criteria from its own steps.
+    first = check_answers([("age", "45")], trial=load_trial(DEFAULT_TRIAL_FILE))
+    assert first["criteria"]["age"]["verdict"] == "pass" and "synthetic_adult" not in first["criteria"]
+
+
+def test_a_physician_screens_the_second_trial_in_its_own_terse_wording(second_trial):
+    chat = Chat(trial=second_trial).open("physician")
+    assert "Patient's age?" in chat.said
+    chat.send("52")
+    assert "Known heart failure?" in chat.said
+    chat.send("yes")
+    assert chat.record()["outcome"] == "not_eligible"
+    assert chat.record()["role"] == "physician"

@@ -366,9 +366,11 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
     # The assistant's own messages (bot/data/messages.yaml) name these for every trial.
     for key in ("short_title", "site"):
         _need_text(info, key, ("trial",), check)
+    # The age below which a parent or guardian must consent to the data (the consent
+    # wording names it for every trial: PIPL's 14 in China).
     guardian_age = check.need(info, "guardian_required_below_age", ("trial",), int)
-    if isinstance(guardian_age, bool) or (isinstance(guardian_age, int) and guardian_age < 0):
-        check.fail(("trial", "guardian_required_below_age"), "must be a whole number of years (0: never)")
+    if isinstance(guardian_age, bool) or (isinstance(guardian_age, int) and guardian_age < 1):
+        check.fail(("trial", "guardian_required_below_age"), "must be a whole number of years, at least 1")
     contact = check.need(info, "contact", ("trial",), dict) or {}
     check.known_keys(contact, CONTACT_KEYS, ("trial", "contact"))
     _need_text(contact, "team", ("trial", "contact"), check)

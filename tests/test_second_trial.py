@@ -84,11 +84,25 @@ def test_the_same_answer_is_scored_by_each_trial_against_its_own_limits(second_t
     assert "synthetic_adult" not in first.record()["criteria"]
 
 
-def test_a_trial_file_must_name_what_the_generic_messages_use(tmp_path):
-    text = SECOND.read_text(encoding="utf-8").replace("  guardian_required_below_age: 14\n", "")
-    broken = tmp_path / "no_guardian_age.yaml"
-    broken.write_text(text, encoding="utf-8")
-    with pytest.raises(TrialFileError, match=r"no_guardian_age\.yaml:\d+: trial\.guardian_required_below_age: missing"):
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("  guardian_required_below_age: 14\n", "", r"trial\.guardian_required_below_age: missing"),
+        (
+            "  guardian_required_below_age: 14\n",
+            "  guardian_required_below_age: 0\n",
+            r"trial\.guardian_required_below_age: .*at least 1",
+        ),
+        ("  site: Test site\n", "", r"trial\.site: missing"),
+        ("  short_title: the synthetic test study\n", "", r"trial\.short_title: missing"),
+    ],
+)
+def test_a_trial_file_must_name_what_the_generic_messages_use(tmp_path, old, new, message):
+    text = SECOND.read_text(encoding="utf-8")
+    assert old in text
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(TrialFileError, match=r"broken\.yaml:\d+: " + message):
         load_trial(broken)
 
 

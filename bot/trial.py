@@ -259,6 +259,10 @@ class Trial:
         )
         return {**info, "contact": contact}
 
+    def asks_for(self, fact: str) -> bool:
+        """Does a question of this trial fill ``fact``? (A fact no step asks for is not this trial's.)"""
+        return any(fact in step.parse for step in self.steps.values())
+
     def fact_label(self, fact: str) -> Any:
         """A readable name for a fact (a language mapping or text), from the trial file's fact_labels."""
         return self.fact_labels.get(fact) or fact.replace("_", " ")

@@ -163,3 +163,13 @@ def test_a_physician_screens_the_second_trial_in_its_own_terse_wording(second_tr
     chat.send("yes")
     assert chat.record()["outcome"] == "not_eligible"
     assert chat.record()["role"] == "physician"
+
+
+def test_what_was_said_before_consent_is_kept_only_for_the_trial_s_own_facts(second_trial):
+    chat = Chat(trial=second_trial)
+    chat.send("hi")
+    chat.send("I'm his mother, my son is 45 years old")
+    chat.send("I agree")
+    assert "45" in chat.said and "sex" not in chat.said.lower()
+    assert "heart failure" in chat.replies[-1]  # the age is not asked again
+    assert "sex" not in chat.screening.facts and chat.screening.facts["age"]["value"] == 45

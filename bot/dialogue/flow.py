@@ -284,16 +284,17 @@ class _Turn:
         self._after_change()
 
     def _already_said(self, state: ScreeningState) -> list[dict]:
-        """Age and sex the person stated before consent ("my 15-year-old son"): not asked again."""
+        """Age and sex the person stated before consent ("my 15-year-old son"): not asked again
+        (only where the trial asks for them: a trial without a sex question keeps no sex)."""
         noted = []
         for text in reversed(self.conv.remembered):
-            if "age" not in state.facts:
+            if "age" not in state.facts and self.trial.asks_for("age"):
                 age = run_parser("summary", text, self.today, trial=self.trial).get("age")
                 if age is not None and not age.unclear:
                     state.facts["age"] = fact_record(age, text, "age", "earlier message")
                     shown = age.value if isinstance(age.value, int) else age.span
                     noted.append({"label": self.trial.fact_label("age"), "text": str(shown)})
-            if "sex" not in state.facts:
+            if "sex" not in state.facts and self.trial.asks_for("sex"):
                 # Who the patient is ("my son", "I'm her mother"), or the patient's own words.
                 sex = patient_sex(text) if self.role == "caregiver" else self._own_sex(text)
                 if sex:

@@ -173,3 +173,19 @@ def test_what_was_said_before_consent_is_kept_only_for_the_trial_s_own_facts(sec
     assert "45" in chat.said and "sex" not in chat.said.lower()
     assert "heart failure" in chat.replies[-1]  # the age is not asked again
     assert "sex" not in chat.screening.facts and chat.screening.facts["age"]["value"] == 45
+
+
+def test_an_english_only_trial_says_once_in_chinese_why_it_carries_on_in_english(second_trial):
+    assert second_trial.languages == ("en",)
+    chat = Chat(trial=second_trial)
+    chat.send("你好")
+    assert chat.replies[0] == "抱歉，这项研究的问题只有英文版本，接下来我会继续用英文和您交流。"
+    assert "Who is answering today?" in chat.said
+    for text in ("我是患者本人", "我同意", "45", "请用中文"):
+        chat.send(text)
+    assert chat.said.count("抱歉，这项研究的问题只有英文版本") == 1  # asked for Chinese: told again, once
+    assert "heart failure" in chat.replies[-1]
+    chat.send("no")
+    assert chat.record()["language"] == "en" and chat.record()["outcome"] == "likely_eligible"
+    # The page asking for Chinese does not switch an English-only trial either.
+    assert Chat(trial=second_trial).send("hello", language="zh").conversation.language == "en"

@@ -82,15 +82,23 @@ def handle(
 ) -> Turn:
     """Take one message; return the new conversation, the replies and what the host must do."""
     if conversation is None:
-        conversation = Conversation.new(conversation_id, trial.id, message.language)
+        conversation = _new_conversation(trial, conversation_id, message.language)
     builder = _Turn(trial, today, conversation.copy(), replace(message, text=clip(message.text)))
     builder.run()
     return Turn(builder.conv, builder.replies, builder.effects)
 
 
+def _new_conversation(trial: Trial, conversation_id: str, language: str | None) -> Conversation:
+    """A new conversation in a language the trial is written in (``languages`` of its file)."""
+    conversation = Conversation.new(conversation_id, trial.id, language if language in trial.languages else None)
+    if conversation.language not in trial.languages:
+        conversation.language = trial.languages[0]
+    return conversation
+
+
 def opening(trial: Trial, conversation_id: str, language: str | None = None) -> Turn:
     """What the assistant says before the person types anything (the chat page's first screen)."""
-    conv = Conversation.new(conversation_id, trial.id, language)
+    conv = _new_conversation(trial, conversation_id, language)
     builder = _Turn(trial, date.today(), conv, Message(""))
     builder.say("intro")
     builder.ask_role()
@@ -151,13 +159,18 @@ class _Turn:
             self.conv.remember(self.text)
 
     def _settle_language(self) -> None:
-        requested = self.message.language
+        # Only a language the trial file is written in: an English-only trial does not
+        # answer a Chinese message half in Chinese, half in its English questions.
+        requested = self.message.language if self.message.language in self.trial.languages else None
         if requested and requested != self.conv.language:
             self.conv.language, self.conv.language_fixed = requested, True
         elif not self.conv.language_fixed:
             detected = script_language(self.text)
-            if detected:
+            if detected in self.trial.languages:
                 self.conv.language, self.conv.language_fixed = detected, True
+            elif detected:  # once, in the person's language: why the answers come in another
+                self.conv.language_fixed = True
+                self.text_reply(render("language_unavailable", self.trial, self.role, detected))
         if self.screening is not None:
             self.screening.language = self.conv.language
 
@@ -594,6 +607,10 @@ class _Turn:
             self.say("confirm_role_" + (self.conv.proposed_role or "patient"), buttons="yes_no_buttons")
 
     def _switch_language(self, language: str | None) -> None:
+        if language and language not in self.trial.languages:
+            # Said in the language asked for, which the person reads; the screening carries on.
+            self.text_reply(render("language_unavailable", self.trial, self.role, language))
+            return
         if language and language != self.conv.language:
             self.conv.language, self.conv.language_fixed = language, True
             if self.screening is not None:

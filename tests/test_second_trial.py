@@ -189,3 +189,17 @@ def test_an_english_only_trial_says_once_in_chinese_why_it_carries_on_in_english
     assert chat.record()["language"] == "en" and chat.record()["outcome"] == "likely_eligible"
     # The page asking for Chinese does not switch an English-only trial either.
     assert Chat(trial=second_trial).send("hello", language="zh").conversation.language == "en"
+
+
+def test_the_staff_summary_of_a_second_trial_lead_names_its_own_criteria(second_trial):
+    from bot.summary import summary_text
+
+    chat, _ = _screen(second_trial, ["45", "not sure"])
+    chat.send("yes, Sam Taylor, 07911 123456, mornings")
+    record = chat.record()
+    assert record["outcome"] == "needs_review"
+    assert [item["criterion"] for item in record["review_items"]] == ["synthetic_no_heart_failure"]
+    text = summary_text(record)
+    assert "trial SYNTHETIC-TEST-1" in text and "Adult age" in text and "Heart failure" in text
+    assert "+447911123456" in text
+    assert not [word for word in FIRST_ONLY_WORDS if word in text.lower()]

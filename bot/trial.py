@@ -76,7 +76,8 @@ CRITERION_KEYS = frozenset(
     {"id", "name", "kind", "source_ref", "source", "plain", "why", "steps", "rule", "settled_by", "knockout"}
 )
 # The contact fields message templates may name; a trial file may leave out any but
-# team and phone (an absent one is empty, as an unconfigured one is). ``example`` is
+# team and phone (an absent one is empty, as an unconfigured one is; phone_region,
+# below, is required too but is not shown). ``example`` is
 # a made-up reply with a name, a phone number and a time, and ``phone_example`` a
 # made-up phone number, both as people at the site write them.
 CONTACT_FIELDS = ("team", "phone", "email", "hours", "example", "phone_example")

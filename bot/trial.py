@@ -75,6 +75,15 @@ STEP_KEYS = frozenset(
 CRITERION_KEYS = frozenset(
     {"id", "name", "kind", "source_ref", "source", "plain", "why", "steps", "rule", "settled_by", "knockout"}
 )
+# The contact fields message templates may name; a trial file may leave out any but
+# team and phone (an absent one is empty, as an unconfigured one is; phone_region,
+# below, is required too but is not shown). ``example`` is
+# a made-up reply with a name, a phone number and a time, and ``phone_example`` a
+# made-up phone number, both as people at the site write them.
+CONTACT_FIELDS = ("team", "phone", "email", "hours", "example", "phone_example")
+# ``phone_region``: where the site's patients' phone numbers are from (ISO 3166
+# alpha-2, "CN"): a number typed without a country code is read as one of there.
+CONTACT_KEYS = frozenset(CONTACT_FIELDS) | {"phone_region"}
 TEXT_AUDIENCES = ("patient", "caregiver", "physician", "patient_minor", "caregiver_minor")
 
 
@@ -219,6 +228,11 @@ class Trial:
         contact["email"] = os.environ.get("TRIAL_CONTACT_EMAIL", contact.get("email", ""))
         return contact
 
+    @property
+    def phone_region(self) -> str:
+        """The region a phone number without a country code is read in (the trial file's)."""
+        return str((self.info.get("contact") or {}).get("phone_region") or "")
+
     def unset_contact_fields(self) -> list:
         """Contact fields still empty or a "(set ...)" placeholder: people would see it."""
         return [
@@ -236,12 +250,19 @@ class Trial:
             if isinstance(value, (str, int, float)) or is_localized(value)
         }
         unset = set(self.unset_contact_fields())
-        contact = {
-            key: ("" if key in unset else localized(value, language, fallback=DEFAULT_LANGUAGE))
-            for key, value in self.contact.items()
-            if isinstance(value, str) or is_localized(value)
-        }
+        contact = dict.fromkeys(CONTACT_FIELDS, "")
+        contact.update(
+            {
+                key: ("" if key in unset else localized(value, language, fallback=DEFAULT_LANGUAGE))
+                for key, value in self.contact.items()
+                if isinstance(value, str) or is_localized(value)
+            }
+        )
         return {**info, "contact": contact}
+
+    def asks_for(self, fact: str) -> bool:
+        """Does a question of this trial fill ``fact``? (A fact no step asks for is not this trial's.)"""
+        return any(fact in step.parse for step in self.steps.values())
 
     def fact_label(self, fact: str) -> Any:
         """A readable name for a fact (a language mapping or text), from the trial file's fact_labels."""
@@ -347,9 +368,27 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
     check.known_keys(info, TRIAL_KEYS, ("trial",))
     trial_id = check.need(info, "id", ("trial",))
     title = _need_text(info, "title", ("trial",), check)  # a text or {en: ..., zh: ...}
+    # The assistant's own messages (bot/data/messages.yaml) name these for every trial.
+    for key in ("short_title", "site"):
+        _need_text(info, key, ("trial",), check)
+    # The age below which a parent or guardian must consent to the data (the consent
+    # wording names it for every trial: PIPL's 14 in China).
+    guardian_age = check.need(info, "guardian_required_below_age", ("trial",), int)
+    if isinstance(guardian_age, bool) or (isinstance(guardian_age, int) and guardian_age < 1):
+        check.fail(("trial", "guardian_required_below_age"), "must be a whole number of years, at least 1")
     contact = check.need(info, "contact", ("trial",), dict) or {}
+    check.known_keys(contact, CONTACT_KEYS, ("trial", "contact"))
     _need_text(contact, "team", ("trial", "contact"), check)
     check.need(contact, "phone", ("trial", "contact"))
+    for key in ("hours", "example", "phone_example"):
+        if key in contact:
+            _need_text(contact, key, ("trial", "contact"), check)
+    region = check.need(contact, "phone_region", ("trial", "contact"))
+    if region is not None:
+        import phonenumbers
+
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            check.fail(("trial", "contact", "phone_region"), f"{region!r} is not a phone region (ISO 3166, 'CN')")
     roles = check.need(data, "roles", (), dict) or {}
     for role in roles:
         if role not in ROLES:

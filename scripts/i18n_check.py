@@ -39,7 +39,7 @@ TEXT, LABELS, WORDS = "text", "labels", "words"
 # Fields of a step that a person reads, and the word lists the dialogue matches.
 STEP_TEXTS = ("hint", "example", "short")
 TRIAL_TEXTS = ("title", "short_title", "summary", "site", "sponsor")
-CONTACT_TEXTS = ("team", "hours")
+CONTACT_TEXTS = ("team", "hours", "example")
 CRITERION_TEXTS = ("plain", "why")
 # Latin words a Chinese text may keep: drug and test names doctors in China
 # write in Latin letters, units, the trial id. Compared in lower case.

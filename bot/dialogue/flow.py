@@ -82,15 +82,23 @@ def handle(
 ) -> Turn:
     """Take one message; return the new conversation, the replies and what the host must do."""
     if conversation is None:
-        conversation = Conversation.new(conversation_id, trial.id, message.language)
+        conversation = _new_conversation(trial, conversation_id, message.language)
     builder = _Turn(trial, today, conversation.copy(), replace(message, text=clip(message.text)))
     builder.run()
     return Turn(builder.conv, builder.replies, builder.effects)
 
 
+def _new_conversation(trial: Trial, conversation_id: str, language: str | None) -> Conversation:
+    """A new conversation in a language the trial is written in (``languages`` of its file)."""
+    conversation = Conversation.new(conversation_id, trial.id, language if language in trial.languages else None)
+    if conversation.language not in trial.languages:
+        conversation.language = trial.languages[0]
+    return conversation
+
+
 def opening(trial: Trial, conversation_id: str, language: str | None = None) -> Turn:
     """What the assistant says before the person types anything (the chat page's first screen)."""
-    conv = Conversation.new(conversation_id, trial.id, language)
+    conv = _new_conversation(trial, conversation_id, language)
     builder = _Turn(trial, date.today(), conv, Message(""))
     builder.say("intro")
     builder.ask_role()
@@ -151,13 +159,18 @@ class _Turn:
             self.conv.remember(self.text)
 
     def _settle_language(self) -> None:
-        requested = self.message.language
+        # Only a language the trial file is written in: an English-only trial does not
+        # answer a Chinese message half in Chinese, half in its English questions.
+        requested = self.message.language if self.message.language in self.trial.languages else None
         if requested and requested != self.conv.language:
             self.conv.language, self.conv.language_fixed = requested, True
         elif not self.conv.language_fixed:
             detected = script_language(self.text)
-            if detected:
+            if detected in self.trial.languages:
                 self.conv.language, self.conv.language_fixed = detected, True
+            elif detected:  # once, in the person's language: why the answers come in another
+                self.conv.language_fixed = True
+                self.text_reply(render("language_unavailable", self.trial, self.role, detected))
         if self.screening is not None:
             self.screening.language = self.conv.language
 
@@ -284,16 +297,17 @@ class _Turn:
         self._after_change()
 
     def _already_said(self, state: ScreeningState) -> list[dict]:
-        """Age and sex the person stated before consent ("my 15-year-old son"): not asked again."""
+        """Age and sex the person stated before consent ("my 15-year-old son"): not asked again
+        (only where the trial asks for them: a trial without a sex question keeps no sex)."""
         noted = []
         for text in reversed(self.conv.remembered):
-            if "age" not in state.facts:
+            if "age" not in state.facts and self.trial.asks_for("age"):
                 age = run_parser("summary", text, self.today, trial=self.trial).get("age")
                 if age is not None and not age.unclear:
                     state.facts["age"] = fact_record(age, text, "age", "earlier message")
                     shown = age.value if isinstance(age.value, int) else age.span
                     noted.append({"label": self.trial.fact_label("age"), "text": str(shown)})
-            if "sex" not in state.facts:
+            if "sex" not in state.facts and self.trial.asks_for("sex"):
                 # Who the patient is ("my son", "I'm her mother"), or the patient's own words.
                 sex = patient_sex(text) if self.role == "caregiver" else self._own_sex(text)
                 if sex:
@@ -335,8 +349,8 @@ class _Turn:
             return False
         if step_id.startswith("contact_"):
             if step_id == CONTACT_CONSENT:
-                return consent_answer(self.text) is not None
-            return read_details(self.text).any
+                return consent_answer(self.text, self.trial.phone_region) is not None
+            return read_details(self.text, self.trial.phone_region).any
         step = self.trial.steps[step_id]
         if step.group is not None:
             return not is_question(self.text)
@@ -383,7 +397,7 @@ class _Turn:
     def _take_answer(self, prompt: str, text: str) -> None:
         state = self.screening
         if prompt.startswith("contact_"):
-            applied = apply_contact(state, prompt, text)
+            applied = apply_contact(state, prompt, text, self.trial.phone_region)
         elif self.trial.steps[prompt].group is not None:
             applied = apply_group(self.trial, state, self.trial.steps[prompt], text, self.today)
         else:
@@ -593,6 +607,10 @@ class _Turn:
             self.say("confirm_role_" + (self.conv.proposed_role or "patient"), buttons="yes_no_buttons")
 
     def _switch_language(self, language: str | None) -> None:
+        if language and language not in self.trial.languages:
+            # Said in the language asked for, which the person reads; the screening carries on.
+            self.text_reply(render("language_unavailable", self.trial, self.role, language))
+            return
         if language and language != self.conv.language:
             self.conv.language, self.conv.language_fixed = language, True
             if self.screening is not None:

@@ -50,9 +50,10 @@ class Details:
         return any((self.name, self.phone, self.email, self.preferred_time))
 
 
-def read_details(text: str) -> Details:
-    """Name, phone or e-mail and a preferred time from one free-text message."""
-    phone, email = parse_phone(text), parse_email(text)
+def read_details(text: str, region: str = "") -> Details:
+    """Name, phone or e-mail and a preferred time from one free-text message; a phone
+    number without a country code is read in ``region`` (the trial's ``phone_region``)."""
+    phone, email = (parse_phone(text, region) if region else parse_phone(text)), parse_email(text)
     rest = text
     for parsed in (phone, email):
         if not parsed.unclear and parsed.span:
@@ -89,11 +90,11 @@ def _is_reply_word(text: str) -> bool:
     return not parse_yes_no(text).unclear
 
 
-def consent_answer(text: str) -> bool | None:
+def consent_answer(text: str, region: str = "") -> bool | None:
     """Yes / no to being contacted; free forms count ("go ahead and ring me", "please do")."""
     from bot.dialogue.understanding import leaning
 
-    details = read_details(text)
+    details = read_details(text, region)
     if details.phone or details.email:
         return True  # giving a number is agreeing to be called on it
     leans = leaning(text, "contact_yes", "contact_no")  # whole words, the longest phrase wins
@@ -122,20 +123,21 @@ def next_contact_step(contact: Contact, attempts: dict) -> str | None:
     return None
 
 
-def apply_contact(state: ScreeningState, step_id: str, text: str) -> Applied:
-    """Take the answer to a contact question; returns a new state."""
+def apply_contact(state: ScreeningState, step_id: str, text: str, region: str = "") -> Applied:
+    """Take the answer to a contact question; returns a new state. ``region``: the
+    trial's phone region, for a number typed without a country code."""
     state = state.copy()
     contact = state.contact
     attempts = state.attempts
     attempts[step_id] = attempts.get(step_id, 0) + 1
     if step_id == CONSENT:
-        agreed = consent_answer(text)
+        agreed = consent_answer(text, region)
         if agreed is None:
             if attempts[step_id] < 2:
                 return Applied(state, [say("contact_consent_reask")], reasked=True)
             agreed = False  # never loop; staff still have the transcript
         contact.consented = agreed
-    _take_details(contact, read_details(text), step_id, text)
+    _take_details(contact, read_details(text, region), step_id, text)
     if step_id == METHOD and not contact.reachable and attempts[step_id] < 2:
         return Applied(state, [say("contact_method_hint")], reasked=True)
     return Applied(state)

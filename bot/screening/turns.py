@@ -26,7 +26,7 @@ def answer_current(trial: Trial, state: ScreeningState, text: str, today: date) 
     if question is None:
         return Applied(state, changed=False), None
     if question.step_id in CONTACT_STEPS:
-        applied = apply_contact(state, question.step_id, text)
+        applied = apply_contact(state, question.step_id, text, trial.phone_region)
     elif trial.steps[question.step_id].group is not None:
         applied = apply_group(trial, state, trial.steps[question.step_id], text, today)
     else:

@@ -360,10 +360,8 @@ def get_trial() -> Trial:
     return _cached(str(os.environ.get("TRIAL_FILE") or DEFAULT_TRIAL_FILE))
 
 
-def _build(data: dict, check: _Checker, path: str) -> Trial | None:
-    from bot.parsing.registry import PARSERS  # late: parsers load spaCy lazily
-
-    check.known_keys(data, TOP_LEVEL_KEYS, ())
+def _trial_info(data: dict, check: _Checker) -> tuple[dict, Any, Any]:
+    """The ``trial:`` section, checked: (info, id, title)."""
     info = check.need(data, "trial", (), dict) or {}
     check.known_keys(info, TRIAL_KEYS, ("trial",))
     trial_id = check.need(info, "id", ("trial",))
@@ -389,128 +387,105 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
 
         if region not in phonenumbers.SUPPORTED_REGIONS:
             check.fail(("trial", "contact", "phone_region"), f"{region!r} is not a phone region (ISO 3166, 'CN')")
-    roles = check.need(data, "roles", (), dict) or {}
-    for role in roles:
+    return info, trial_id, title
+
+
+def _step(step_id: str, raw: Any, context: dict, check: _Checker) -> Step | None:
+    """One step of ``steps:``, checked (None when it is not a mapping)."""
+    from bot.parsing.registry import PARSERS  # late: parsers load spaCy lazily
+
+    info, roles, button_sets = context["info"], context["roles"], context["button_sets"]
+    where = ("steps", step_id)
+    if not isinstance(raw, dict):
+        check.fail(where, "must be a mapping")
+        return None
+    check.known_keys(raw, STEP_KEYS, where)
+    for text_key in raw.get("text") or {}:
+        if text_key not in TEXT_AUDIENCES:
+            check.fail(where + ("text", text_key), f"unknown audience; use {', '.join(TEXT_AUDIENCES)}")
+    group = raw.get("group")
+    parse = (raw.get("parse") or {}) if group is not None else (check.need(raw, "parse", where, dict) or {})
+    for fact, parser in parse.items():
+        if parser not in PARSERS:
+            from bot.parsing.registry import FAMILIES
+
+            known = ", ".join(sorted(PARSERS)) + "; with an argument: " + ", ".join(f"{f}:..." for f in FAMILIES)
+            check.fail(where + ("parse", fact), f"unknown parser {parser!r}; known: {known}")
+    step_roles = tuple(raw.get("roles") or roles or ROLES)
+    for role in step_roles:
         if role not in ROLES:
-            check.fail(("roles", role), f"unknown role; use {', '.join(ROLES)}")
-    button_sets = data.get("button_sets") or {}
-    if not isinstance(button_sets, dict):
-        check.fail(("button_sets",), "must be a mapping of name -> list of labels")
-        button_sets = {}
-    for name, labels in button_sets.items():
-        per_language = labels.values() if is_localized(labels) else [labels]
-        if not all(isinstance(ls, list) and all(isinstance(label, str) for label in ls) for ls in per_language):
-            check.fail(("button_sets", name), "must be a list of quoted labels (YAML reads a bare Yes as true)")
-    glossary = data.get("glossary") or {}
-    if not isinstance(glossary, dict) or not all(_is_text(v) for v in glossary.values()):
-        check.fail(("glossary",), "must map terms to explanations (text)")
-        glossary = {}
-    languages = tuple(data.get("languages") or (DEFAULT_LANGUAGE,))
-    for language in languages:
-        if language not in LANGUAGES:
-            check.fail(("languages",), f"unknown language {language!r}; known: {', '.join(LANGUAGES)}")
-    fact_labels = _text_map(data, "fact_labels", check)
-    aliases = data.get("glossary_aliases") or {}
-    if not isinstance(aliases, dict) or not all(
-        isinstance(v, str) and v.lower() in {k.lower() for k in glossary} for v in aliases.values()
+            check.fail(where + ("roles",), f"unknown role {role!r}")
+    text = check.need(raw, "text", where, dict) or {}
+    for role in step_roles:
+        if role != "caregiver" and role not in text:
+            check.fail(where + ("text",), f"no question for role {role!r}")
+    for role, question in text.items():
+        if not _is_text(question):
+            check.fail(where + ("text", role), "must be a non-empty question")
+    hint = _need_text(raw, "hint", where, check)
+    example = _need_text(raw, "example", where, check)
+    buttons = raw.get("buttons")
+    if buttons is not None and buttons not in button_sets:
+        check.fail(where + ("buttons",), f"unknown button set {buttons!r}")
+    ask_if = raw.get("ask_if")
+    if ask_if is not None:
+        ask_if = _with_trial_values(ask_if, info, where + ("ask_if",), check)
+        for problem in conditions.problems(ask_if):
+            check.fail(where + ("ask_if",), problem)
+    expects = raw.get("expects") or ()
+    if not isinstance(expects, list) and expects != ():
+        check.fail(where + ("expects",), "must be a list of analytes")
+        expects = ()
+    fills_when = raw.get("fills_when")
+    if fills_when is not None and (
+        not isinstance(fills_when, dict) or "answer" not in fills_when or not isinstance(fills_when.get("facts"), dict)
     ):
-        check.fail(("glossary_aliases",), "must map other names to glossary terms")
-        aliases = {}
-    faq = _faq(data.get("faq") or [], check)
+        check.fail(where + ("fills_when",), "must be {answer: ..., facts: {fact: value}}")
+        fills_when = None
+    if group is not None:
+        group = _group(group, where + ("group",), check)
+    keywords = raw.get("keywords")
+    if keywords is not None and not (
+        is_localized(keywords) and all(isinstance(v, list) and v for v in keywords.values())
+    ):
+        check.fail(where + ("keywords",), "must map languages to lists of words")
+        keywords = None
+    short = raw.get("short")
+    if short is not None and not _is_text(short):
+        check.fail(where + ("short",), "must be a text or {en: ..., zh: ...}")
+    answer_words = raw.get("answer_words")
+    if answer_words is not None and not (
+        isinstance(answer_words, dict)
+        and set(answer_words) <= {"yes", "no"}
+        and all(is_localized(v) and all(isinstance(w, list) for w in v.values()) for v in answer_words.values())
+    ):
+        check.fail(where + ("answer_words",), "must be {yes: {en: [...]}, no: {en: [...]}}")
+        answer_words = None
+    buttons_minor = raw.get("buttons_minor")
+    if buttons_minor is not None and buttons_minor not in button_sets:
+        check.fail(where + ("buttons_minor",), f"unknown button set {buttons_minor!r}")
+    return Step(
+        id=step_id,
+        parse=dict(parse),
+        text=dict(text),
+        hint=hint or "",
+        example=example or "",
+        roles=step_roles,
+        ask_if=ask_if,
+        buttons=(button_sets.get(buttons) or ()) if buttons else (),
+        expects=tuple(expects),
+        fills_when=fills_when,
+        group=group,
+        keywords=keywords,
+        short=short,
+        buttons_minor=(button_sets.get(buttons_minor) or None) if buttons_minor else None,
+        answer_words=answer_words,
+        buttons_roles=tuple(raw["buttons_roles"]) if raw.get("buttons_roles") else None,
+    )
 
-    steps: dict = {}
-    raw_steps = check.need(data, "steps", (), dict) or {}
-    for step_id, raw in raw_steps.items():
-        where = ("steps", step_id)
-        if not isinstance(raw, dict):
-            check.fail(where, "must be a mapping")
-            continue
-        check.known_keys(raw, STEP_KEYS, where)
-        for text_key in raw.get("text") or {}:
-            if text_key not in TEXT_AUDIENCES:
-                check.fail(where + ("text", text_key), f"unknown audience; use {', '.join(TEXT_AUDIENCES)}")
-        group = raw.get("group")
-        parse = (raw.get("parse") or {}) if group is not None else (check.need(raw, "parse", where, dict) or {})
-        for fact, parser in parse.items():
-            if parser not in PARSERS:
-                from bot.parsing.registry import FAMILIES
 
-                known = ", ".join(sorted(PARSERS)) + "; with an argument: " + ", ".join(f"{f}:..." for f in FAMILIES)
-                check.fail(where + ("parse", fact), f"unknown parser {parser!r}; known: {known}")
-        step_roles = tuple(raw.get("roles") or roles or ROLES)
-        for role in step_roles:
-            if role not in ROLES:
-                check.fail(where + ("roles",), f"unknown role {role!r}")
-        text = check.need(raw, "text", where, dict) or {}
-        for role in step_roles:
-            if role != "caregiver" and role not in text:
-                check.fail(where + ("text",), f"no question for role {role!r}")
-        for role, question in text.items():
-            if not _is_text(question):
-                check.fail(where + ("text", role), "must be a non-empty question")
-        hint = _need_text(raw, "hint", where, check)
-        example = _need_text(raw, "example", where, check)
-        buttons = raw.get("buttons")
-        if buttons is not None and buttons not in button_sets:
-            check.fail(where + ("buttons",), f"unknown button set {buttons!r}")
-        ask_if = raw.get("ask_if")
-        if ask_if is not None:
-            ask_if = _with_trial_values(ask_if, info, where + ("ask_if",), check)
-            for problem in conditions.problems(ask_if):
-                check.fail(where + ("ask_if",), problem)
-        expects = raw.get("expects") or ()
-        if not isinstance(expects, list) and expects != ():
-            check.fail(where + ("expects",), "must be a list of analytes")
-            expects = ()
-        fills_when = raw.get("fills_when")
-        if fills_when is not None and (
-            not isinstance(fills_when, dict)
-            or "answer" not in fills_when
-            or not isinstance(fills_when.get("facts"), dict)
-        ):
-            check.fail(where + ("fills_when",), "must be {answer: ..., facts: {fact: value}}")
-            fills_when = None
-        if group is not None:
-            group = _group(group, where + ("group",), check)
-        keywords = raw.get("keywords")
-        if keywords is not None and not (
-            is_localized(keywords) and all(isinstance(v, list) and v for v in keywords.values())
-        ):
-            check.fail(where + ("keywords",), "must map languages to lists of words")
-            keywords = None
-        short = raw.get("short")
-        if short is not None and not _is_text(short):
-            check.fail(where + ("short",), "must be a text or {en: ..., zh: ...}")
-        answer_words = raw.get("answer_words")
-        if answer_words is not None and not (
-            isinstance(answer_words, dict)
-            and set(answer_words) <= {"yes", "no"}
-            and all(is_localized(v) and all(isinstance(w, list) for w in v.values()) for v in answer_words.values())
-        ):
-            check.fail(where + ("answer_words",), "must be {yes: {en: [...]}, no: {en: [...]}}")
-            answer_words = None
-        buttons_minor = raw.get("buttons_minor")
-        if buttons_minor is not None and buttons_minor not in button_sets:
-            check.fail(where + ("buttons_minor",), f"unknown button set {buttons_minor!r}")
-        steps[step_id] = Step(
-            id=step_id,
-            parse=dict(parse),
-            text=dict(text),
-            hint=hint or "",
-            example=example or "",
-            roles=step_roles,
-            ask_if=ask_if,
-            buttons=(button_sets.get(buttons) or ()) if buttons else (),
-            expects=tuple(expects),
-            fills_when=fills_when,
-            group=group,
-            keywords=keywords,
-            short=short,
-            buttons_minor=(button_sets.get(buttons_minor) or None) if buttons_minor else None,
-            answer_words=answer_words,
-            buttons_roles=tuple(raw["buttons_roles"]) if raw.get("buttons_roles") else None,
-        )
-
+def _check_step_links(steps: dict, check: _Checker) -> set:
+    """Group members and ``fills_when`` facts name real steps; returns every fact asked for."""
     for step in steps.values():
         group_members = (step.group or {}).get("members")
         if isinstance(group_members, list):
@@ -523,6 +498,11 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
             if fact not in known_facts:
                 check.fail(("steps", step.id, "fills_when", "facts", fact), "no step asks for this fact")
 
+    return known_facts
+
+
+def _criteria(data: dict, steps: dict, check: _Checker) -> tuple[list, dict]:
+    """The ``criteria:`` list, checked: (criteria, criterion of each step)."""
     criteria = []
     seen: dict = {}
     criterion_of_step: dict = {}
@@ -577,6 +557,61 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
                 name=raw.get("name") if _is_text(raw.get("name")) else None,
             )
         )
+    return criteria, criterion_of_step
+
+
+def _button_sets(data: dict, check: _Checker) -> dict:
+    """``button_sets:``, name -> labels (per language), checked."""
+    button_sets = data.get("button_sets") or {}
+    if not isinstance(button_sets, dict):
+        check.fail(("button_sets",), "must be a mapping of name -> list of labels")
+        button_sets = {}
+    for name, labels in button_sets.items():
+        per_language = labels.values() if is_localized(labels) else [labels]
+        if not all(isinstance(ls, list) and all(isinstance(label, str) for label in ls) for ls in per_language):
+            check.fail(("button_sets", name), "must be a list of quoted labels (YAML reads a bare Yes as true)")
+    return button_sets
+
+
+def _glossary(data: dict, check: _Checker) -> tuple[dict, dict]:
+    """``glossary:`` (term -> explanation) and ``glossary_aliases:`` (other name -> term), checked."""
+    glossary = data.get("glossary") or {}
+    if not isinstance(glossary, dict) or not all(_is_text(v) for v in glossary.values()):
+        check.fail(("glossary",), "must map terms to explanations (text)")
+        glossary = {}
+    aliases = data.get("glossary_aliases") or {}
+    if not isinstance(aliases, dict) or not all(
+        isinstance(v, str) and v.lower() in {k.lower() for k in glossary} for v in aliases.values()
+    ):
+        check.fail(("glossary_aliases",), "must map other names to glossary terms")
+        aliases = {}
+    return glossary, aliases
+
+
+def _build(data: dict, check: _Checker, path: str) -> Trial | None:
+    check.known_keys(data, TOP_LEVEL_KEYS, ())
+    info, trial_id, title = _trial_info(data, check)
+    roles = check.need(data, "roles", (), dict) or {}
+    for role in roles:
+        if role not in ROLES:
+            check.fail(("roles", role), f"unknown role; use {', '.join(ROLES)}")
+    button_sets = _button_sets(data, check)
+    glossary, aliases = _glossary(data, check)
+    languages = tuple(data.get("languages") or (DEFAULT_LANGUAGE,))
+    for language in languages:
+        if language not in LANGUAGES:
+            check.fail(("languages",), f"unknown language {language!r}; known: {', '.join(LANGUAGES)}")
+    fact_labels = _text_map(data, "fact_labels", check)
+    faq = _faq(data.get("faq") or [], check)
+
+    context = {"info": info, "roles": roles, "button_sets": button_sets}
+    steps: dict = {}
+    for step_id, raw in (check.need(data, "steps", (), dict) or {}).items():
+        step = _step(step_id, raw, context, check)
+        if step is not None:
+            steps[step_id] = step
+    known_facts = _check_step_links(steps, check)
+    criteria, criterion_of_step = _criteria(data, steps, check)
     summary = _summary_mapping(data.get("summary"), check, known_facts)
     if check.errors:
         return None

@@ -109,6 +109,25 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
     """
     today = as_date(today)
     wanted = {terms} if isinstance(terms, str) else (set(terms) if terms else None)
+    found = _event_mentions(text, wanted)
+    refs = find_times(text, today)
+    details = _event_details(text, found, refs, today)
+    hedged = has_hedge(text, quantities=False)  # "about 6 weeks ago" is approximate, not doubtful
+    yn = parse_yes_no(text, today)
+    doubt = yn.value == "unknown" and not yn.unclear
+    relevant = [d for d in details if d["relevant"]]
+    pos = [d for d in relevant if not d["negated"]]
+    neg = [d for d in relevant if d["negated"]]
+    extra = {"events": [{k: v for k, v in d.items() if not k.startswith("_")} for d in details]}
+    if pos:
+        return _named_happened(text, pos, relevant, details, refs, yn, hedged, doubt, extra, today)
+    if neg:
+        return _named_denied(text, neg, hedged, doubt, extra, today)
+    return _no_event_named(text, details, wanted, refs, yn, hedged, extra, today)
+
+
+def _event_mentions(text: str, wanted: set | None) -> list:
+    """Each event term in the text with how sure it is about the terms asked for."""
     found = []
     for m in mentions(text):
         strong, weak = _groups(m)
@@ -119,7 +138,11 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
         else:
             relevance = "sure" if strong & wanted else "maybe" if weak & wanted else None
         found.append((m, relevance, sorted(strong | weak)))
-    refs = find_times(text, today)
+    return found
+
+
+def _event_details(text: str, found: list, refs: list, today) -> list[dict]:
+    """Each mention with its negation and its time."""
     # Times go to the events asked about first ("a clot in my arm from my PICC line
     # 5 weeks ago": the time is the clot's, not the line's).
     relevant_idx = [i for i, (m, rel, _) in enumerate(found) if rel is not None and not m.negated]
@@ -128,10 +151,6 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
         attached = {relevant_idx[k]: v for k, v in sub.items()}
     else:
         attached = _attach_times([m for m, _, _ in found], refs)
-    hedged = has_hedge(text, quantities=False)  # "about 6 weeks ago" is approximate, not doubtful
-    yn = parse_yes_no(text, today)
-    doubt = yn.value == "unknown" and not yn.unclear
-
     details = []
     for i, (m, rel, groups) in enumerate(found):
         ref = _most_recent(attached.get(i, []), today)
@@ -148,11 +167,11 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
                 "_rel": rel,
             }
         )
-    relevant = [d for d in details if d["relevant"]]
-    pos = [d for d in relevant if not d["negated"]]
-    neg = [d for d in relevant if d["negated"]]
-    extra = {"events": [{k: v for k, v in d.items() if not k.startswith("_")} for d in details]}
+    return details
 
+
+def _named_happened(text, pos, relevant, details, refs, yn, hedged, doubt, extra, today) -> Parsed:
+    """An answer that names an event that happened ("a heart attack in May")."""
     if pos and doubt and not any(d["_ref"] for d in pos):
         # "I don't know if I had chemo": a term inside a doubt is no answer.
         return _event(
@@ -167,71 +186,75 @@ def parse_event(text: str, today=None, terms: Iterable[str] | None = None) -> Pa
             ["does not know"],
             extra,
         )
-    if pos:
-        dated = [d for d in pos if d["_ref"] is not None and d["days_ago"] is not None]
-        if not dated and len(relevant) == len(details) and refs and len(pos) == 1:
-            # "chemo, yes. 10 days ago": one event, a time in another sentence.
-            ref = _most_recent(refs, today)
-            pos[0]["_ref"], pos[0]["days_ago"] = ref, ref.days_ago(today)
-            dated = [pos[0]]
-        past = [d for d in dated if d["days_ago"] >= 0]
-        chosen = min(past, key=lambda d: d["days_ago"]) if past else (dated[0] if dated else pos[0])
-        conf, notes = 0.9, []
-        if all(d["_rel"] == "maybe" for d in pos):
-            conf = 0.5
-            notes.append("may not count: " + ", ".join(d["span"] for d in pos))
-        if yn.value == "no" and not yn.unclear and (yn.start or 0) <= min(d["_m"].start for d in pos):
-            # "No, but a heart attack in May" contradicts itself; "STEMI 2024, no events since" does not.
-            conf = min(conf, 0.6)
-            notes.append("said no but mentioned " + ", ".join(d["span"] for d in pos))
-        if chosen["_ref"] is None and _ONGOING.search(lower(text)):
-            chosen["days_ago"] = 0
-            notes.append("ongoing")
-        if hedged or doubt:
-            conf = min(conf, 0.5 if doubt else 0.6)
-            notes.append("hedged")
-        ref = chosen["_ref"]
-        if ref is not None:
-            conf = min(conf, ref.confidence)
-            if ref.days_ago(today) < 0:
-                notes.append("future")
-            if ref.note:
-                notes.append(ref.note)
-        return _event(
-            text,
-            "yes",
-            chosen["days_ago"],
-            chosen["term"],
-            _unique(d["term"] for d in pos),
-            chosen["_m"],
-            ref,
-            conf,
-            notes,
-            extra,
-            today,
-        )
+    dated = [d for d in pos if d["_ref"] is not None and d["days_ago"] is not None]
+    if not dated and len(relevant) == len(details) and refs and len(pos) == 1:
+        # "chemo, yes. 10 days ago": one event, a time in another sentence.
+        ref = _most_recent(refs, today)
+        pos[0]["_ref"], pos[0]["days_ago"] = ref, ref.days_ago(today)
+        dated = [pos[0]]
+    past = [d for d in dated if d["days_ago"] >= 0]
+    chosen = min(past, key=lambda d: d["days_ago"]) if past else (dated[0] if dated else pos[0])
+    conf, notes = 0.9, []
+    if all(d["_rel"] == "maybe" for d in pos):
+        conf = 0.5
+        notes.append("may not count: " + ", ".join(d["span"] for d in pos))
+    if yn.value == "no" and not yn.unclear and (yn.start or 0) <= min(d["_m"].start for d in pos):
+        # "No, but a heart attack in May" contradicts itself; "STEMI 2024, no events since" does not.
+        conf = min(conf, 0.6)
+        notes.append("said no but mentioned " + ", ".join(d["span"] for d in pos))
+    if chosen["_ref"] is None and _ONGOING.search(lower(text)):
+        chosen["days_ago"] = 0
+        notes.append("ongoing")
+    if hedged or doubt:
+        conf = min(conf, 0.5 if doubt else 0.6)
+        notes.append("hedged")
+    ref = chosen["_ref"]
+    if ref is not None:
+        conf = min(conf, ref.confidence)
+        if ref.days_ago(today) < 0:
+            notes.append("future")
+        if ref.note:
+            notes.append(ref.note)
+    return _event(
+        text,
+        "yes",
+        chosen["days_ago"],
+        chosen["term"],
+        _unique(d["term"] for d in pos),
+        chosen["_m"],
+        ref,
+        conf,
+        notes,
+        extra,
+        today,
+    )
 
-    if neg:
-        refs_neg = [d["_ref"] for d in neg if d["_ref"] is not None]
-        ref = refs_neg[0] if refs_neg else None
-        conf, notes = 0.9, []
-        if hedged or doubt:
-            conf, notes = (0.5 if doubt else 0.6), ["hedged"]
-        if ref is not None and ref.kind in ("since", "window"):
-            notes.append("none " + ("since" if ref.kind == "since" else "within") + f" {ref.text}")
-        return _event(
-            text,
-            "no",
-            ref.days_ago(today) if ref else None,
-            neg[0]["term"],
-            _unique(d["term"] for d in neg),
-            neg[0]["_m"],
-            ref,
-            conf,
-            notes,
-            extra,
-        )
 
+def _named_denied(text, neg, hedged, doubt, extra, today) -> Parsed:
+    """An answer that denies the events asked about ("no clots since the summer")."""
+    refs_neg = [d["_ref"] for d in neg if d["_ref"] is not None]
+    ref = refs_neg[0] if refs_neg else None
+    conf, notes = 0.9, []
+    if hedged or doubt:
+        conf, notes = (0.5 if doubt else 0.6), ["hedged"]
+    if ref is not None and ref.kind in ("since", "window"):
+        notes.append("none " + ("since" if ref.kind == "since" else "within") + f" {ref.text}")
+    return _event(
+        text,
+        "no",
+        ref.days_ago(today) if ref else None,
+        neg[0]["term"],
+        _unique(d["term"] for d in neg),
+        neg[0]["_m"],
+        ref,
+        conf,
+        notes,
+        extra,
+    )
+
+
+def _no_event_named(text, details, wanted, refs, yn, hedged, extra, today) -> Parsed:
+    """No event asked about is named: other events, a plain yes/no or a time alone."""
     others = [d["term"] for d in details if not d["relevant"]]
     if others and wanted and all(_counter_example(d, wanted) for d in details if not d["relevant"]):
         # "a flu shot" asked about live vaccines: the lexicon names it as not one.

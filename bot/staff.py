@@ -571,7 +571,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    _add_reading_commands(sub)
+    _add_data_commands(sub)
+    _add_operations_commands(sub)
+    _add_user_commands(sub)
+    _add_demo_command(sub)
+    return parser
 
+
+def _add_reading_commands(sub) -> None:
+    """list, show, review, resolve: reading leads and settling review items."""
     p = sub.add_parser(
         "list",
         help="list screenings, newest first",
@@ -626,6 +635,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", required=True, metavar="NAME", help="who decides")
     p.set_defaults(func=cmd_resolve)
 
+
+def _add_data_commands(sub) -> None:
+    """export, purge, delete: the data as a whole (all audited)."""
     p = sub.add_parser(
         "export",
         help="export every screening as JSON or CSV",
@@ -669,6 +681,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", required=True, metavar="NAME", help="who deletes it")
     p.set_defaults(func=cmd_delete)
 
+
+def _add_operations_commands(sub) -> None:
+    """notifications, notify-retry, audit."""
     p = sub.add_parser(
         "notifications",
         help="list staff notifications (outbox)",
@@ -706,6 +721,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", metavar="NAME", help="who is looking (default: $USER)")
     p.set_defaults(func=cmd_audit)
 
+
+def _add_user_commands(sub) -> None:
+    """user ACTION: the dashboard's staff accounts."""
     p = sub.add_parser(
         "user",
         help="staff accounts of the dashboard",
@@ -748,6 +766,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--by", metavar="NAME", help="who is looking (default: $USER)")
     p.set_defaults(func=cmd_user)
 
+
+def _add_demo_command(sub) -> None:
+    """seed-demo: made-up leads for trying the dashboard."""
     p = sub.add_parser(
         "seed-demo",
         help="fill a store with made-up demonstration leads",
@@ -762,7 +783,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--by", metavar="NAME", help="who does this (default: $USER)")
     p.set_defaults(func=cmd_seed_demo)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

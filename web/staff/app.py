@@ -92,6 +92,33 @@ def create_app(store: LeadStore | None = None, *, testing: bool = False) -> Flas
     accounts = StaffAccounts(store)
     secure = settings.secure_cookies()
     settings.site_timezone()  # a bad STAFF_TIMEZONE stops the start, with its name
+    _configure(app, store, accounts, secure, testing)
+    _install_login(app, accounts)
+    from web.staff import auth, views
+
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(views.blueprint)
+
+    @app.before_request
+    def per_request():
+        g.store = store
+        g.accounts = accounts
+        g.audited = False
+
+    _install_headers_and_audit(app, store, secure)
+    _install_error_pages(app)
+    _install_template_helpers(app, accounts)
+
+    @app.route("/healthz")
+    def healthz():
+        """For `make run` and load balancers: up, no login, no data."""
+        return Response("ok\n", mimetype="text/plain")
+
+    return app
+
+
+def _configure(app: Flask, store: LeadStore, accounts: StaffAccounts, secure: bool, testing: bool) -> None:
+    """Cookies, CSRF and size limits; the store and the accounts for every request."""
     app.config.update(
         SECRET_KEY=secret("STAFF_SECRET_KEY"),
         SESSION_COOKIE_NAME="staff_session",
@@ -110,6 +137,9 @@ def create_app(store: LeadStore | None = None, *, testing: bool = False) -> Flas
     if settings.behind_proxy():
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+
+def _install_login(app: Flask, accounts: StaffAccounts) -> None:
+    """CSRF on every form; Flask-Login over the server-side session rows."""
     CSRFProtect(app)
     login_manager = LoginManager(app)
     login_manager.login_view = "auth.login"
@@ -125,16 +155,9 @@ def create_app(store: LeadStore | None = None, *, testing: bool = False) -> Flas
         flash(t("login.please"), "info")
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
-    from web.staff import auth, views
 
-    app.register_blueprint(auth.blueprint)
-    app.register_blueprint(views.blueprint)
-
-    @app.before_request
-    def per_request():
-        g.store = store
-        g.accounts = accounts
-        g.audited = False
+def _install_headers_and_audit(app: Flask, store: LeadStore, secure: bool) -> None:
+    """Security headers on every answer, and an audit row for every staff request."""
 
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -171,6 +194,10 @@ def create_app(store: LeadStore | None = None, *, testing: bool = False) -> Flas
             logger.error("could not audit a dashboard request: %s", type(error).__name__)
         return response
 
+
+def _install_error_pages(app: Flask) -> None:
+    """Readable error pages; errors logged by type only (a request may carry health data)."""
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
         return render_template("error.html", title=t("errors.csrf.title"), message=t("errors.csrf.message")), 400
@@ -192,6 +219,8 @@ def create_app(store: LeadStore | None = None, *, testing: bool = False) -> Flas
             return render_template("error.html", title=t("errors.busy.title"), message=t("errors.busy.message")), 503
         return render_template("error.html", title=t("errors.crash.title"), message=t("errors.crash.message")), 500
 
+
+def _install_template_helpers(app: Flask, accounts: StaffAccounts) -> None:
     @app.context_processor
     def helpers():
         return {
@@ -215,10 +244,3 @@ def create_app(store: LeadStore | None = None, *, testing: bool = False) -> Flas
             "timezone_name": settings.site_timezone_name(),
             "totp_off": not accounts.require_totp,
         }
-
-    @app.route("/healthz")
-    def healthz():
-        """For `make run` and load balancers: up, no login, no data."""
-        return Response("ok\n", mimetype="text/plain")
-
-    return app

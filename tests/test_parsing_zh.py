@@ -30,3 +30,10 @@ def test_numerals_become_digits_only_before_a_unit_or_time_word(text, expected):
 )
 def test_a_chinese_cue_negates_the_term_after_it_but_not_a_pseudo_negation(text, value):
     assert parse_amputation(text).value == value
+
+
+@pytest.mark.parametrize(("text", "kg"), [("65公斤", 65), ("130斤", 65), ("一百三十斤", 65), ("体重 70 千克", 70)])
+def test_chinese_weights_in_kilograms_and_jin(text, kg):
+    from bot.parsing.vitals import parse_weight
+
+    assert parse_weight(normalize(text)).value == kg

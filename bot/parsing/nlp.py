@@ -544,6 +544,8 @@ def _cjk_mentions(text: str):
         if not terms:
             continue
         before = text[max(0, m.start() - 8) : m.start()]
+        for pseudo in words("negation", "cjk_pseudo"):
+            before = before.replace(pseudo, " " * len(pseudo))  # 不久前 negates nothing
         for s in stops:
             if s in before:
                 before = before.rsplit(s, 1)[-1]

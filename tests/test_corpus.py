@@ -25,6 +25,9 @@ def test_the_corpus_is_big_enough_and_covers_every_criterion_in_both_registers()
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_answer_gets_the_registry_verdict(case):
     outcome = run(case)
+    if case.gap and outcome.misses():
+        assert not outcome.unsafe(), f"unsafe pass on a known gap: {case.text}"
+        pytest.xfail(f"known gap: {case.why}")
     misses = outcome.misses()
     detail = "; ".join(f"{cid}: expected {want}, got {got} ({outcome.got[cid]['reason']})" for cid, want, got in misses)
     assert not misses, f"[{case.role}, {case.style}] {case.text} -> {detail}"

@@ -30,6 +30,7 @@ from bot.parsing.nlp import as_date, guard, has_hedge, lower
 from bot.parsing.numbers import WORD_NUMBER, find_numbers, words_to_number
 from bot.parsing.timing import find_times
 from bot.parsing.types import Parsed, unclear
+from bot.parsing.zh import data as zh_data
 
 MAX_AGE = 120
 _N = rf"(?P<n>-?\d+(?:\.\d+)?|{WORD_NUMBER})"
@@ -72,7 +73,10 @@ _OTHER_UNIT = re.compile(
     re.I,
 )
 _FRACTION_BEFORE = re.compile(r"\band\s+(?:an?\s+)?$")
-_BORN = re.compile(r"\b(?:born|birth|dob|d\.o\.b\.?|date of birth|birthday)\b|\bb\.\s*(?=\d)|出生|生于")
+_BORN = re.compile(
+    r"\b(?:born|birth|dob|d\.o\.b\.?|date of birth|birthday)\b|\bb\.\s*(?=\d)|"
+    + "|".join(re.escape(w) for w in zh_data()["born_words"])
+)
 _DECADE = re.compile(
     r"\b(?:in\s+)?(?:(?:his|her|my|their)\s+)?(?P<q>early|mid|late)?[\s-]*"
     r"(?P<d>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|"

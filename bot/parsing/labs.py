@@ -229,6 +229,18 @@ _PANELS = {
 }
 
 
+def _zh_lab_words() -> dict:
+    from bot.parsing.zh import data
+
+    return data()
+
+
+for _analyte, _zh_names in _zh_lab_words()["lab_names"].items():
+    _NAMES[_analyte] += [re.escape(n).replace(r"\ ", r"\s*") for n in _zh_names]
+_SKIP_NAMES += [re.escape(n) for n in _zh_lab_words()["lab_skip_names"]]
+_ZH_NEGATIVE = "|".join(re.escape(w) for w in _zh_lab_words()["lab_negative"])
+
+
 def _build_name_regexes():
     entries = []  # (pattern, target): target is an analyte, "skip" or "panel:<key>"
     for analyte, pats in _NAMES.items():
@@ -398,7 +410,7 @@ _UNKNOWN_VALUE_RE = re.compile(
 # Dipstick grades, most specific first ("1+" before "+", "+/-" before "+").
 _GRADE_RE = re.compile(
     r"(?:\(\s*)?(?:(?P<num>[1-4])\s*(?:\+|plus\b)|(?P<pm>\+\s*/\s*-|\+-|±|trace|tr\b)|(?P<plus>\+{1,4})"
-    r"|(?P<neg>negative|neg\b|nil\b|none\b|-(?![\d-])))(?:\s*\))?",
+    r"|(?P<neg>negative|neg\b|nil\b|none\b|-(?![\d-])|" + _ZH_NEGATIVE + r"))(?:\s*\))?",
     re.I,
 )
 _NO_PROTEINURIA_RE = re.compile(

@@ -35,7 +35,7 @@ LEXICON_PATH = Path(__file__).resolve().parent.parent / "data" / "lexicon.yaml"
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 # Control characters (except tab/newline) carry no meaning in an answer.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９：．，－／"}
+_FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９：．，－／（）％＋"}
 _QUOTES = {ord(c): "'" for c in "\u2018\u2019\u201b\u00b4`\u02bc"}
 
 
@@ -250,7 +250,19 @@ def negated_before(text: str, start: int) -> bool:
     """
     window = text[max(0, start - 30) : start]
     window = re.split(r"[.;!?,]|\bbut\b", window)[-1]
-    return bool(_NEG_BEFORE.search(window))
+    if _NEG_BEFORE.search(window):
+        return True
+    # Chinese: a preceding cue (没有截肢, 未做过) in the same clause, within a few characters.
+    near = re.split(r"[.;!?,。；，、]", window)[-1][-6:]
+    for pseudo in words("negation", "cjk_pseudo"):
+        near = near.replace(pseudo, " " * len(pseudo))
+    cues = words("negation", "cjk_preceding")
+    ends = words("negation", "cjk_termination")
+    for cue in sorted(cues, key=len, reverse=True):
+        at = near.rfind(cue)
+        if at >= 0 and not any(end in near[at:] for end in ends):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- pipeline
@@ -532,6 +544,8 @@ def _cjk_mentions(text: str):
         if not terms:
             continue
         before = text[max(0, m.start() - 8) : m.start()]
+        for pseudo in words("negation", "cjk_pseudo"):
+            before = before.replace(pseudo, " " * len(pseudo))  # 不久前 negates nothing
         for s in stops:
             if s in before:
                 before = before.rsplit(s, 1)[-1]

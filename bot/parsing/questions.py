@@ -35,6 +35,7 @@ from bot.parsing.events import parse_event
 from bot.parsing.nlp import guard, has_hedge, lexicon, lower, negated_before, phrase_regex, words
 from bot.parsing.types import Parsed
 from bot.parsing.yes_no import parse_yes_no
+from bot.parsing.zh import data as zh_data
 
 CONF_READ = 0.9
 
@@ -52,7 +53,10 @@ def _phrases(*path: str) -> re.Pattern | None:
 
 
 # ------------------------------------------------------------------ allergy
-_ALLERGY = re.compile(r"\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*)")
+_ALLERGY = re.compile(
+    r"\b(?:allerg\w*|hypersensitiv\w*|anaphyla\w*|intoleran\w*)"
+    + "".join("|" + re.escape(w) for w in zh_data()["allergy_words"])
+)
 _ALLERGEN_AFTER = re.compile(r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*)\s+(?:to\s+|of\s+)?(?P<what>[a-z][\w-]+)")
 _ALLERGEN_BEFORE = re.compile(r"\b(?P<what>[a-z][\w-]+)\s+(?:allergy|allergies|hypersensitivity)")
 _NOT_THAT = re.compile(r"\bnot\s+(?:that\s+one|to\s+(?:that|it|this)|that\s+medicine|this\s+one)\b")

@@ -28,10 +28,12 @@ from datetime import date
 
 from bot.parsing import cardiac, demographics, diagnosis, drugs, events, labs, performance, virology, vitals
 from bot.parsing.types import Parsed
+from bot.parsing.zh import data as zh_data
 
 _AGE_SHAPE = re.compile(
     r"\d\s*(?:y\b|yo\b|y/o|y\.o|yrs?\b|years?\b|-?year|[mf]\b)|[mf]\s*/\s*\d|\d\s*/\s*[mf]\b|\bage\b|\bdob\b"
-    r"|\bborn\b|\baged\b|[a-z][\s-]+years?[\s-]+old|[a-z]-year",
+    r"|\bborn\b|\baged\b|[a-z][\s-]+years?[\s-]+old|[a-z]-year"
+    + "".join(rf"|\d\s*{re.escape(w)}" for w in zh_data()["age_words"] + zh_data()["born_words"]),
     re.I,
 )
 MIN_CONFIDENCE = 0.7

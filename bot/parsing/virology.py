@@ -23,6 +23,7 @@ import re
 
 from bot.parsing import labs
 from bot.parsing.types import Parsed, unclear
+from bot.parsing.zh import data as zh_data
 
 _MAX_LEN = 20000
 # A person's plain statement ("I have HIV", "no hepatitis") is taken as said
@@ -45,26 +46,29 @@ _MENTION_RE = re.compile(
     r"|(?P<hiv>HIV(?:[\s-]*1\s*/\s*2|[\s-]*[12](?![\d]))?(?:\s*(?:Ag\s*/\s*Ab|Ab|antibod(?:y|ies)|"
     r"test|serology|screen))?|human\s+immunodeficiency\s+virus|(?-i:AIDS))"
     r"|(?P<hep_bc>" + _HEP + r"B\s*(?:,|/|&|\band\b|\bor\b|\bnor\b)\s*C)"
-    r"|(?P<hep_b>" + _HEP + r"B|HBV)"
-    r"|(?P<hep_c>" + _HEP + r"C|HCV)"
+    r"|(?P<hep_b>" + _HEP + r"B|HBV" + "".join("|" + re.escape(w) for w in zh_data()["virus_names"]["hep_b"]) + ")"
+    r"|(?P<hep_c>" + _HEP + r"C|HCV" + "".join("|" + re.escape(w) for w in zh_data()["virus_names"]["hep_c"]) + ")"
     r"|(?P<hep>hepatitis|hep)"
     r"|(?P<vl>viral\s+load|VL|DNA|RNA)"
     r")(?![A-Za-z])",
     re.I,
 )
-_GROUP_SEP_RE = re.compile(r"\s*(?:,|/|&|\band\b|\bor\b|\bnor\b)\s*", re.I)
+_GROUP_SEP_RE = re.compile(r"\s*(?:,|/|&|\u3001|\band\b|\bor\b|\bnor\b)\s*", re.I)
 _STATUS_RE = re.compile(
     r"(?:\s*(?:[:=]|\b(?:is|was|were|are|test(?:ed|s)?|results?|status|screen(?:ing)?|serology|all|both)\b))*"
-    r"\s*(?:(?P<pos>positive|pos\b|reactive|detected|detectable|present|\(\s*\+\s*\)|\+(?![\d+])|carrier)"
-    r"|(?P<neg>negative|neg\b|non[\s-]?reactive|not\s+detected|undetectable|undetected|absent|"
-    r"\(\s*-\s*\)|-(?![\d\w-])))",
+    r"\s*(?:(?P<pos>positive|pos\b|reactive|detected|detectable|present|\(\s*\+\s*\)|\+(?![\d+])|carrier"
+    + "".join("|" + re.escape(w) for w in zh_data()["result_positive"])
+    + r")|(?P<neg>negative|neg\b|non[\s-]?reactive|not\s+detected|undetectable|undetected|absent|"
+    r"\(\s*-\s*\)|-(?![\d\w-])" + "".join("|" + re.escape(w) for w in zh_data()["result_negative"]) + r"))",
     re.I,
 )
 # Words just before a mention that settle it: "no hepatitis", "negative for
 # HIV", "I have hepatitis B", "history of hepatitis C".
 _NEG_BEFORE_RE = re.compile(
     r"(?:\bno\b|\bnot\b|\bnever\b|\bwithout\b|negative\s+for|free\s+of|\bdenies\b|"
-    r"(?:do|does|did)\s*n[o']?t\s+have|haven'?t\s+(?:got|had)|never\s+had|\bnor\b)"
+    r"(?:do|does|did)\s*n[o']?t\s+have|haven'?t\s+(?:got|had)|never\s+had|\bnor\b"
+    + "".join("|" + re.escape(w) for w in zh_data()["virus_denials"])
+    + r")"
     r"(?:\s+(?:any|a|an|known|history\s+of|evidence\s+of|infection\s+with|got|had))*\s*$",
     re.I,
 )

@@ -19,6 +19,7 @@ import re
 from bot.env import max_message_chars
 from bot.parsing.nlp import has_hedge, is_approximate
 from bot.parsing.types import Parsed, unclear
+from bot.parsing.zh import data as zh_data
 
 CONF_STATED = 0.95
 CONF_INFERRED = 0.8
@@ -226,10 +227,13 @@ def parse_temperature(text: str) -> Parsed:
 # Weight.
 
 _LB_PER_KG = 2.20462
+_KG_PER_JIN = 0.5
+_ZH_KG = "".join("|" + re.escape(w) for w in zh_data()["weight_kg_words"])
+_ZH_JIN = "|".join(re.escape(w) for w in zh_data()["weight_jin_words"])
 _KG_PER_STONE = 6.35029
 _WEIGHT_RE = re.compile(
     r"(?<![\d.,])(?P<n>\d{1,3}(?:[.,]\d{1,2})?)(?![\d]|[.,]\d)\s*"
-    r"(?:(?P<kg>kg|kgs|kilo(?:gram)?s?|kilogrammes?)|(?P<lb>lbs?|pounds?)"
+    r"(?:(?P<kg>kg|kgs|kilo(?:gram)?s?|kilogrammes?" + _ZH_KG + r")|(?P<jin>" + _ZH_JIN + r")|(?P<lb>lbs?|pounds?)"
     r"|(?P<st>st|stones?)(?:\s*(?:and\s+)?(?P<stlb>\d{1,2}(?:[.,]\d)?)\s*(?:lbs?|pounds?)?)?)?(?![A-Za-z])",
     re.I,
 )
@@ -245,12 +249,14 @@ def parse_weight(text: str) -> Parsed:
     found = []
     matches = list(_WEIGHT_RE.finditer(text))
     # Bare numbers count only when no number carries a unit ("I'm 45, 72 kg").
-    if any(m["kg"] or m["lb"] or m["st"] for m in matches):
-        matches = [m for m in matches if m["kg"] or m["lb"] or m["st"]]
+    if any(m["kg"] or m["jin"] or m["lb"] or m["st"] for m in matches):
+        matches = [m for m in matches if m["kg"] or m["jin"] or m["lb"] or m["st"]]
     for m in matches:
         raw = _float(m["n"])
         if m["kg"]:
             kg, note, conf = raw, "", CONF_STATED
+        elif m["jin"]:
+            kg, note, conf = raw * _KG_PER_JIN, f"converted from {raw:g} jin", CONF_STATED
         elif m["lb"]:
             kg, note, conf = raw / _LB_PER_KG, f"converted from {raw:g} lb", CONF_STATED
         elif m["st"]:

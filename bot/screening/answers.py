@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.parsing import zh
 from bot.parsing.registry import PARSERS
 from bot.parsing.types import Parsed
 from bot.screening.say import Say, say
@@ -46,6 +47,7 @@ def run_parser(name: str, text: str, today: date, step: Step | None = None, tria
     for (a bare "0.9 mg/dL" when asked for creatinine); the summary parser gets the
     trial's mapping of findings onto its facts."""
     parser = PARSERS[name]
+    text = zh.normalize(text)  # Chinese numerals before units as digits; unchanged without Chinese
     if getattr(parser, "reads_expected", False):
         return parser(text, today, expects=step.expects if step else ())
     if getattr(parser, "reads_summary_mapping", False):

@@ -1,0 +1,39 @@
+"""Chinese answers before the parsers (bot/parsing/zh.py): numerals only before a unit or time word."""
+
+import pytest
+
+from bot.parsing.performance import parse_amputation
+from bot.parsing.zh import normalize
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("四十五岁", "45 岁"),
+        ("两年前", "2 年前"),
+        ("三个月前", "3 个月前"),
+        ("半年前", "6 个月前"),
+        ("一年半", "18 个月"),
+        ("十天前", "10 天前"),
+        ("我45岁", "我 45 岁"),
+        ("二甲双胍", "二甲双胍"),
+        ("看一下", "看一下"),
+        ("I'm 45", "I'm 45"),
+    ],
+)
+def test_numerals_become_digits_only_before_a_unit_or_time_word(text, expected):
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("没有截肢", "no"), ("未截肢", "no"), ("做过截肢", "yes"), ("不久前截肢了", "yes")]
+)
+def test_a_chinese_cue_negates_the_term_after_it_but_not_a_pseudo_negation(text, value):
+    assert parse_amputation(text).value == value
+
+
+@pytest.mark.parametrize(("text", "kg"), [("65公斤", 65), ("130斤", 65), ("一百三十斤", 65), ("体重 70 千克", 70)])
+def test_chinese_weights_in_kilograms_and_jin(text, kg):
+    from bot.parsing.vitals import parse_weight
+
+    assert parse_weight(normalize(text)).value == kg

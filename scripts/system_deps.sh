@@ -2,6 +2,7 @@
 # Install the Debian packages the tests need, if they are missing:
 #   chromium, chromium-driver   browser tests (Playwright drives /usr/bin/chromium;
 #                               no browser is downloaded)
+#   fonts-noto-cjk              Chinese glyphs in the browser tests' screenshots
 #   postgresql, redis-server    the two-replica test (shared tracker, lead and
 #                               lock stores on loopback)
 #
@@ -11,7 +12,7 @@
 # Nothing is started here: the tests start their own servers on free ports.
 set -euo pipefail
 
-PACKAGES=(chromium chromium-driver postgresql redis-server)
+PACKAGES=(chromium chromium-driver fonts-noto-cjk postgresql redis-server)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -393,3 +393,37 @@ def test_the_history_holds_what_was_typed_and_said_with_the_last_buttons():
         {"sender": "bot", "text": "Do you agree?", "quick_replies": [{"content_type": "text", **b} for b in buttons]},
     ]
     assert len(history_messages([UserUttered(str(i)) for i in range(30)], limit=10)) == 10
+
+
+# ---------------------------------------------------------------- languages
+
+
+def test_every_text_of_the_chat_page_is_in_both_languages():
+    from web.chat import i18n
+
+    english, chinese = i18n.texts("en"), i18n.texts("zh")
+    assert set(english) == set(chinese)
+    for key, text in english.items():
+        assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", chinese[key])), key
+    script = (i18n.I18N_DIR.parent / "static" / "chat.js").read_text(encoding="utf-8")
+    assert not re.search(r"[\u3400-\u9fff]", script)  # no Chinese literal in the code
+
+
+@pytest.mark.parametrize(
+    "header, language",
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        ("zh-TW", "zh"),
+        ("en-US,en;q=0.9", "en"),
+        ("en-US,zh;q=0.9", "en"),
+        ("fr-FR,fr;q=0.9", "en"),
+        ("", "en"),
+        (None, "en"),
+    ],
+)
+def test_the_default_language_follows_the_browser(header, language):
+    from web.chat import i18n
+
+    assert i18n.from_accept_language(header) == language
+    assert i18n.choose(None, None, header) == language
+    assert i18n.choose("en", "zh", header) == "en" and i18n.choose(None, "zh", header) == "zh"

@@ -80,6 +80,7 @@
       button.className = "quick-reply";
       button.textContent = reply.title;
       button.addEventListener("click", function (event) {
+        button.blur();  // a tapped button must not stay highlighted
         if (!say(reply.payload, reply.title)) { return; }
         // The used buttons are gone: keyboard and mouse users go on in the text box;
         // on a touch screen that would pop up the on-screen keyboard, so focus the
@@ -112,7 +113,15 @@
     clearTimeout(lateTimer);
     clearTimeout(settleTimer);
     if (typing.classList.contains("late")) { typing.className = "typing active"; typing.textContent = "The assistant is typing"; }
-    settleTimer = setTimeout(stopTyping, SETTLE_MS);
+    settleTimer = setTimeout(function () { stopTyping(); showNewest(); }, SETTLE_MS);
+  }
+
+  function showNewest() {
+    // The page itself scrolls too (on a phone the text box may be all that is in view):
+    // the newest message, its start when it is taller than the screen.
+    var newest = log.lastElementChild;
+    if (!newest || typeof newest.scrollIntoView !== "function") { return; }
+    newest.scrollIntoView({ block: newest.offsetHeight > window.innerHeight ? "start" : "nearest" });
   }
 
   function stopTyping() {
@@ -318,7 +327,7 @@
     socket.on("history", showHistory);
     socket.on("session_ended", sessionEnded);
     socket.on("bot_uttered", botUttered);
-    socket.on("turn_end", stopTyping);
+    socket.on("turn_end", function () { stopTyping(); showNewest(); });
     socket.on("user_echo", function (message) {  // typed in another tab of this browser
       if (message && typeof message.text === "string") { addMessage("user", message.text); showChoices(null); }
     });

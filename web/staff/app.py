@@ -65,10 +65,15 @@ class DashboardUser(UserMixin):
 
 
 def texts() -> Texts:
-    """The texts of this request: the account's language, else STAFF_LANGUAGE."""
+    """The texts of this request: the account's language, else the browser's
+    Accept-Language (a language with a file), else STAFF_LANGUAGE."""
     found = g.get("texts")
     if found is None:
         language = default_language()
+        try:
+            language = request.accept_languages.best_match(languages()) or language
+        except RuntimeError:  # outside a request
+            pass
         try:
             if current_user and current_user.is_authenticated:
                 language = current_user.staff.language or language

@@ -69,6 +69,11 @@ def render(name: str, trial: Trial, role: str | None = None, language: str = DEF
     return _tidy(_compiled(template).render(**context))
 
 
+def reach(trial_context: dict, language: str) -> str:
+    """How to reach the study team, in words (for pages that show it)."""
+    return _reach(trial_context, language)
+
+
 def _reach(trial_context: dict, language: str) -> str:
     """How to reach the study team, in words (only the contact fields that are configured)."""
     source = localized(messages()["contact_line"], language, fallback=DEFAULT_LANGUAGE)

@@ -18,6 +18,7 @@ The cookie is HttpOnly, SameSite=Strict and, unless CHAT_COOKIE_SECURE=0
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass
@@ -27,9 +28,11 @@ from flask import Flask, jsonify, render_template, request
 
 from bot import safe_logging
 from bot.local_secrets import secret
+from bot.messages import reach as messages_reach
 from bot.store import LeadStoreError
 from bot.store.chat_sessions import ChatSessions, TooManySessions, max_age_seconds
 from bot.trial import Trial, get_trial
+from web.chat import i18n
 from web.chat import session_tokens as tokens
 from web.chat.clients import address_key, client_address
 from web.chat.security import add_security_headers, content_security_policy
@@ -67,6 +70,7 @@ class ChatSettings:
 
 def page_context(trial: Trial, language: str = "en") -> dict:
     info = trial.context(language)
+    reach = messages_reach(info, language)
     retention = int(os.environ.get("RETENTION_DAYS") or info.get("retention_days", 365))
     site = info.get("site") or info.get("sponsor") or ""
     summary = info.get("summary") or ""
@@ -78,6 +82,7 @@ def page_context(trial: Trial, language: str = "en") -> dict:
         "site": site,
         "contact": info["contact"],
         "retention_days": retention,
+        "reach": reach,
     }
 
 
@@ -90,7 +95,7 @@ def create_app(settings: ChatSettings | None = None, sessions: ChatSessions | No
     settings = settings or ChatSettings.from_env()
     sessions = sessions or ChatSessions(max_age=settings.cookie_max_age)
     app = Flask(__name__)
-    page = page_context(get_trial())
+    pages = {language: page_context(get_trial(), language) for language in i18n.LANGUAGES}
     csp = content_security_policy(settings.rasa_url)
 
     def this_address_key() -> str:
@@ -117,12 +122,28 @@ def create_app(settings: ChatSettings | None = None, sessions: ChatSessions | No
 
     @app.get("/")
     def index():
-        return render_template(
-            "index.html",
-            max_message_chars=settings.max_message_chars,
-            session_hours=max(1, round(settings.cookie_max_age / 3600)),
-            **page,
+        asked = request.args.get("lang")
+        language = i18n.choose(asked, request.cookies.get(i18n.COOKIE), request.headers.get("Accept-Language"))
+        context = pages[language]
+        response = app.make_response(
+            render_template(
+                "index.html",
+                max_message_chars=settings.max_message_chars,
+                session_hours=max(1, round(settings.cookie_max_age / 3600)),
+                tx=lambda key, **params: i18n.text(language, key, **params),
+                script_texts_json=json.dumps(i18n.script_texts(language), ensure_ascii=False),
+                language=language,
+                language_chosen=asked in i18n.LANGUAGES,
+                languages=i18n.LANGUAGES,
+                **context,
+            )
         )
+        if asked in i18n.LANGUAGES:
+            response.set_cookie(
+                i18n.COOKIE, asked, max_age=365 * 24 * 3600, path="/", secure=settings.cookie_secure, samesite="Lax"
+            )
+        response.headers["Vary"] = "Accept-Language, Cookie"
+        return response
 
     @app.get("/api/session")
     def session():

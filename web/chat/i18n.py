@@ -42,6 +42,12 @@ def texts(language: str) -> dict[str, str]:
         return _flatten(yaml.safe_load(fh) or {})
 
 
+def text(language: str, key: str, **params) -> str:
+    """One text, its {placeholders} filled in (a missing key is a bug: KeyError)."""
+    value = texts(language)[key]
+    return value.format(**params) if params else value
+
+
 def script_texts(language: str) -> dict[str, str]:
     return {key[3:]: value for key, value in texts(language).items() if key.startswith("js.")}
 

@@ -14,6 +14,20 @@
 
   function byId(id) { return document.getElementById(id); }
 
+  // The page's texts (web/chat/i18n/<language>.yaml, "js" section), handed over in a data
+  // attribute: the Content-Security-Policy allows no inline script.
+  var TEXTS = {};
+  try { TEXTS = JSON.parse(document.body.getAttribute("data-texts") || "{}"); } catch (e) { TEXTS = {}; }
+  var LANGUAGE = document.body.getAttribute("data-language") || "";
+  // The page's language goes to the assistant with the greeting and after the person chose
+  // one with the page's links; otherwise the conversation's own language stands ("English please").
+  var sendLanguage = document.body.getAttribute("data-language-chosen") === "1";
+  function T(key, params) {
+    var text = TEXTS[key] || key;
+    Object.keys(params || {}).forEach(function (name) { text = text.split("{" + name + "}").join(String(params[name])); });
+    return text;
+  }
+
   var log = byId("log");
   var choices = byId("quick-replies");
   var typing = byId("typing");
@@ -51,7 +65,7 @@
     item.className = sender === "bot" ? "msg msg-bot" : "msg msg-user";
     var speaker = document.createElement("span");
     speaker.className = "visually-hidden";
-    speaker.textContent = sender === "bot" ? "Assistant: " : "You: ";
+    speaker.textContent = sender === "bot" ? T("assistant") : T("you");
     var body = document.createElement("span");
     body.className = "msg-text";
     body.textContent = text;
@@ -61,8 +75,7 @@
     if (choiceList.length) {  // a screen reader hears the choices with the question
       var hint = document.createElement("span");
       hint.className = "visually-hidden";
-      hint.textContent = " Answer buttons below the conversation: " +
-        choiceList.map(function (r) { return r.title; }).join(", ") + ".";
+      hint.textContent = T("choices_hint", { choices: choiceList.map(function (r) { return r.title; }).join(", ") });
       item.appendChild(hint);
     }
     log.appendChild(item);
@@ -102,17 +115,17 @@
     clearTimeout(settleTimer);
     clearTimeout(lateTimer);
     typing.className = "typing active";
-    typing.textContent = "The assistant is typing";
+    typing.textContent = T("typing");
     lateTimer = setTimeout(function () {
       typing.className = "typing late";
-      typing.textContent = "No reply yet. Please try again in a moment.";
+      typing.textContent = T("no_reply");
     }, NO_REPLY_MS);
   }
 
   function botSpoke() {
     clearTimeout(lateTimer);
     clearTimeout(settleTimer);
-    if (typing.classList.contains("late")) { typing.className = "typing active"; typing.textContent = "The assistant is typing"; }
+    if (typing.classList.contains("late")) { typing.className = "typing active"; typing.textContent = T("typing"); }
     settleTimer = setTimeout(function () { stopTyping(); showNewest(); }, SETTLE_MS);
   }
 
@@ -139,15 +152,20 @@
 
   function say(message, label, metadata) {
     if (ended) {
-      setConnection("reconnecting", "Starting a new conversation… Your text is kept: send it again in a moment.");
+      setConnection("reconnecting", T("restarting"));
       restart();
       return false;
     }
     if (!connected) {
-      setConnection("offline", "Not connected, so nothing was sent. Reconnecting… Your text is kept.");
+      setConnection("offline", T("not_connected"));
       return false;
     }
-    socket.emit("user_uttered", { message: message, metadata: metadata || {} });
+    metadata = metadata || {};
+    if ((sendLanguage || message === GREETING) && LANGUAGE) {
+      metadata.language = LANGUAGE;
+      sendLanguage = false;
+    }
+    socket.emit("user_uttered", { message: message, metadata: metadata });
     unanswered = label ? null : message;
     addMessage("user", label || message);
     showChoices(null);
@@ -159,10 +177,9 @@
     var length = Array.from(input.value).length;
     var over = length > maxChars;
     counter.classList.toggle("over", over);
-    counter.textContent = over
-      ? length.toLocaleString("en") + " of " + maxChars.toLocaleString("en") +
-        " characters: only the first " + maxChars.toLocaleString("en") + " will be sent."
-      : length.toLocaleString("en") + " of " + maxChars.toLocaleString("en") + " characters";
+    counter.textContent = T(over ? "count_over" : "count", {
+      n: length.toLocaleString("en"), max: maxChars.toLocaleString("en")
+    });
   }
 
   form.addEventListener("submit", function (event) {
@@ -198,7 +215,7 @@
   deleteNo.addEventListener("click", function () { closeDelete(deleteButton); });
   deleteYes.addEventListener("click", function () {
     // Confirmed here already: the assistant deletes without asking again.
-    if (say("delete my data", null, { confirmed: "delete" })) { closeDelete(input); }
+    if (say(T("delete_words"), null, { confirmed: "delete" })) { closeDelete(input); }
   });
 
   forgetButton.addEventListener("click", function () {
@@ -206,7 +223,7 @@
       if (!response.ok) { throw new Error("forget " + response.status); }
       window.location.reload();
     }).catch(function () {
-      setConnection("offline", "Could not clear the chat. Please try again.");
+      setConnection("offline", T("forget_failed"));
     });
   });
 
@@ -223,7 +240,7 @@
     });
     if (restoring) {
       log.setAttribute("aria-live", "polite");
-      setConnection("connected", "Connected. Your conversation so far is shown below.");
+      setConnection("connected", T("restored"));
     }
     var last = items[items.length - 1];
     showChoices(last && last.sender === "bot" ? last.quick_replies : null);
@@ -263,11 +280,11 @@
 
   function sessionRefused(error) {
     if (error && error.status === 429) {
-      setConnection("offline", "Too many new chats were started from your network. Trying again in a few minutes…");
+      setConnection("offline", T("too_many"));
       retryLater(start, Math.min(Math.max(error.retryAfter, 60), 900) * 1000);
       return;
     }
-    setConnection("offline", "Can't reach the chat right now. Trying again…");
+    setConnection("offline", T("unreachable_chat"));
     retryLater(start);
   }
 
@@ -281,7 +298,7 @@
     stopTyping();
     showChoices(null);
     if (socket) { socket.io.opts.reconnection = false; socket.disconnect(); }
-    setConnection("ended", "This conversation has ended. Send a message to start a new one.");
+    setConnection("ended", T("ended"));
   }
 
   function restart() {
@@ -309,19 +326,19 @@
     socket.on("connect", function () {
       connected = true;
       retries = 0;
-      setConnection("connected", "Connected");
+      setConnection("connected", T("connected"));
       socket.emit("session_request", {});
     });
     socket.on("disconnect", function (reason) {
       connected = false;
       if (ended) { return; }
-      setConnection("reconnecting", "Connection lost. Reconnecting…");
+      setConnection("reconnecting", T("lost"));
       if (reason === "io server disconnect") { retryLater(function () { socket.connect(); }); }
     });
     socket.on("connect_error", function () {
       connected = false;
       if (ended) { return; }
-      setConnection("offline", "Can't reach the assistant right now. Trying again…");
+      setConnection("offline", T("unreachable_assistant"));
       if (!socket.active) { retryLater(function () { socket.connect(); }); }  // refused: retry with a fresh token
     });
     socket.on("history", showHistory);
@@ -335,7 +352,7 @@
 
   function start() {
     if (typeof io !== "function") {
-      setConnection("offline", "The chat could not load. Please reload the page, or contact the study team.");
+      setConnection("offline", T("no_script"));
       return;
     }
     fetchSession().then(open, sessionRefused);

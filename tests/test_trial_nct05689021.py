@@ -49,6 +49,13 @@ def _verdict(trial, answers, criterion, role="patient"):
         ([("hypertension", "165/90")], "nct05689021_hypertension", "fail", "patient"),
         ([("hypertension", "no")], "nct05689021_hypertension", "pass", "patient"),
         ([("heart_attack", "heart attack 2 months ago")], "nct05689021_myocardial_infarction", "fail", "patient"),
+        ([("other_malignancy", "bowel cancer last year")], "nct05689021_other_malignancy", "fail", "patient"),
+        (
+            [("liver_labs", "bilirubin 4 x ULN, AST 1 x ULN, ALT 1 x ULN")],
+            "nct05689021_liver_function",
+            "fail",
+            "physician",
+        ),
         ([("heart_attack", "no")], "nct05689021_myocardial_infarction", "pass", "patient"),
     ],
 )
@@ -57,6 +64,7 @@ def test_answers_score_as_the_registry_says(trial, answers, criterion, verdict, 
 
 
 REPLIES = [
+    ("other cancer", "no"),  # before "prostate": this question names the prostate cancer too
     ("old", "65"),
     ("male or female", "male"),
     ("prostate", "yes"),

@@ -1,0 +1,95 @@
+"""The second real trial, NCT05689021, loads through TRIAL_FILE and scores as its registry text says."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from dialogue_driver import Chat
+
+from bot.check import check_answers
+from bot.trial import DEFAULT_TRIAL_FILE, get_trial, load_trial
+
+FILE = Path(__file__).parent.parent / "bot" / "trials" / "NCT05689021.yaml"
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def trial(monkeypatch):
+    monkeypatch.setenv("TRIAL_FILE", str(FILE))
+    return get_trial()
+
+
+def test_the_file_loads_with_its_own_criteria(trial):
+    assert trial.id == "NCT05689021"
+    ids = {c.id for c in trial.criteria}
+    assert all(i.startswith("nct05689021_") for i in ids)
+    assert not ids & {c.id for c in load_trial(DEFAULT_TRIAL_FILE).criteria}
+
+
+def _verdict(trial, answers, criterion, role="patient"):
+    return check_answers(answers, role=role, today=TODAY, trial=trial)["criteria"][criterion]["verdict"]
+
+
+@pytest.mark.parametrize(
+    ("answers", "criterion", "verdict", "role"),
+    [
+        ([("age", "17")], "nct05689021_age", "fail", "patient"),
+        ([("age", "65")], "nct05689021_age", "pass", "patient"),
+        ([("sex", "female")], "nct05689021_male", "fail", "patient"),
+        ([("sex", "male")], "nct05689021_male", "pass", "patient"),
+        ([("prior_parp_platinum", "I had olaparib")], "nct05689021_prior_parp_platinum", "fail", "patient"),
+        ([("prior_parp_platinum", "carboplatin last year")], "nct05689021_prior_parp_platinum", "fail", "patient"),
+        ([("prior_parp_platinum", "no")], "nct05689021_prior_parp_platinum", "pass", "patient"),
+        ([("ecog", "ECOG 3")], "nct05689021_ecog", "fail", "physician"),
+        ([("ecog", "ECOG 1")], "nct05689021_ecog", "pass", "physician"),
+        ([("blood_count_labs", "ANC 1.2, PLT 200, Hb 12 g/dL")], "nct05689021_blood_counts", "fail", "physician"),
+        ([("blood_count_labs", "ANC 2.0, PLT 200, Hb 12 g/dL")], "nct05689021_blood_counts", "pass", "physician"),
+        ([("hypertension", "165/90")], "nct05689021_hypertension", "fail", "patient"),
+        ([("hypertension", "no")], "nct05689021_hypertension", "pass", "patient"),
+        ([("heart_attack", "heart attack 2 months ago")], "nct05689021_myocardial_infarction", "fail", "patient"),
+        ([("other_malignancy", "bowel cancer last year")], "nct05689021_other_malignancy", "fail", "patient"),
+        (
+            [("liver_labs", "bilirubin 4 x ULN, AST 1 x ULN, ALT 1 x ULN")],
+            "nct05689021_liver_function",
+            "fail",
+            "physician",
+        ),
+        ([("heart_attack", "no")], "nct05689021_myocardial_infarction", "pass", "patient"),
+    ],
+)
+def test_answers_score_as_the_registry_says(trial, answers, criterion, verdict, role):
+    assert _verdict(trial, answers, criterion, role) == verdict
+
+
+REPLIES = [
+    ("other cancer", "no"),  # before "prostate": this question names the prostate cancer too
+    ("old", "65"),
+    ("male or female", "male"),
+    ("prostate", "yes"),
+    ("parp", "no"),
+    ("usual day", "Fully active, no restrictions"),
+    ("heart attack", "no"),
+    ("blood pressure", "no"),
+    ("contact you", "John Smith, 507 555 0199, weekday mornings"),
+    ("correct", "yes"),
+]
+
+
+def test_a_conversation_reaches_the_end_with_only_this_trials_questions(trial, monkeypatch):
+    monkeypatch.setenv("TRIAL_CONTACT_PHONE", "+1 507 555 0100")
+    chat = Chat(trial=trial).open("patient")
+    said = []
+    for _ in range(20):
+        said.append(chat.said)
+        if chat.conversation.stage == "ended":
+            break
+        last = chat.replies[-1].lower() if chat.replies else ""
+        answer = next((a for key, a in REPLIES if key in last), None)
+        assert answer is not None, last
+        chat.send(answer)
+    text = "\n".join(said).lower()
+    assert chat.conversation.stage == "ended"
+    assert "507 555 0100" in text
+    assert "sarcoma" not in text and "apatinib" not in text

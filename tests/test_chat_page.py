@@ -427,3 +427,28 @@ def test_the_default_language_follows_the_browser(header, language):
     assert i18n.from_accept_language(header) == language
     assert i18n.choose(None, None, header) == language
     assert i18n.choose("en", "zh", header) == "en" and i18n.choose(None, "zh", header) == "zh"
+
+
+def test_a_chinese_browser_gets_the_chinese_page_and_the_links_switch_it(client):
+    import json
+
+    from web.chat import i18n
+
+    html = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="zh' in html and i18n.text("zh", "chat.title") in html
+    assert "河南省肿瘤医院" in html  # the trial's own Chinese texts
+    # No English text of the page is left in the Chinese page.
+    english_only = [v for k, v in i18n.texts("en").items() if not k.startswith(("js.", "languages.", "html_lang"))]
+    pieces = [max(re.split(r"\{[^}]*\}", v), key=len).strip() for v in english_only]
+    left = [p for p in pieces if len(p) > 12 and p in html]
+    assert left == [], left
+    body = re.search(r'<body data-texts="([^"]*)" data-language="(\w+)" data-language-chosen="(\d)"', html)
+    texts = json.loads(body.group(1).replace("&#34;", '"').replace("&quot;", '"').replace("&amp;", "&"))
+    assert texts["typing"] == i18n.script_texts("zh")["typing"] and body.group(2) == "zh" and body.group(3) == "0"
+    switched = client.get("/?lang=en", headers={"Accept-Language": "zh-CN"})
+    assert '<html lang="en' in switched.get_data(as_text=True)
+    assert "chat_language=en" in switched.headers.get("Set-Cookie", "")
+    assert 'data-language-chosen="1"' in switched.get_data(as_text=True)
+    # The cookie keeps the choice over the browser's language.
+    again = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert '<html lang="en' in again

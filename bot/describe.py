@@ -120,8 +120,10 @@ def _lexicon_names() -> dict:
 
 def term_name(key: Any, language: str = DEFAULT_LANGUAGE) -> str:
     """A lexicon key ("myocardial_infarction") as a name ("heart attack")."""
-    if key is None:
+    if key is None or isinstance(key, Mapping):
         return ""
+    if isinstance(key, (list, tuple)):  # several terms (or an odd stored value): never their repr
+        return ", ".join(name for name in (term_name(k, language) for k in key) if name)
     key = str(key)
     named = _w(language, f"terms.{key}") or _w(language, f"facts.{key}")
     if named:

@@ -263,3 +263,9 @@ def test_every_words_file_has_only_keys_english_has():
         extra = set(keys(describe._load_yaml(path))) - known
         assert not extra, f"{path.name}: keys English does not have: {sorted(extra)}"
     assert json.dumps(english)  # plain data
+
+
+def test_a_malignancy_with_an_odd_cancer_value_never_shows_its_repr():
+    # Found by the property test above: {"answer": None, "cancer": [[]]} read back as "[[]]".
+    assert describe.describe({"answer": None, "cancer": [[]]}, evidence=None) in ("", "no")
+    assert "[" not in describe.describe({"answer": "yes", "cancer": ["melanoma"]}, evidence=None)

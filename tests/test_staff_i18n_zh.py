@@ -48,3 +48,13 @@ def test_a_zh_account_sees_the_dashboard_in_chinese(app, client, store):  # noqa
     page = client.get("/leads", follow_redirects=True).get_data(as_text=True)
     assert "线索" in page and "退出登录" in page
     assert "Log out" not in page
+
+
+def test_describe_zh_has_the_same_keys_and_placeholders_as_en():
+    from bot.describe import WORDS_DIR
+
+    en, zh = _load(WORDS_DIR / "en.yaml"), _load(WORDS_DIR / "zh.yaml")
+    assert set(zh) == set(en)
+    for key, value in en.items():
+        assert isinstance(zh[key], str) and zh[key].strip(), key
+        assert _placeholders(zh[key]) == _placeholders(value), key

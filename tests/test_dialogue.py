@@ -287,3 +287,14 @@ def test_an_answer_after_the_end_gets_what_happens_next():
     chat = Chat().open("patient").answer_all(with_answers(how_old="80"))
     chat.send("ok thanks bye")
     assert chat.replies and chat.conversation.stage == "ended"
+
+
+@pytest.mark.parametrize("answer", ["I'm 45 this year", "我今年45岁"])
+def test_a_bare_time_in_an_answer_is_nobodys_event(answer):
+    # "this year" / 今年 beside the age once became a heart attack, a bleed, a clot, an
+    # infection and a transfusion "this year", said back as noted.
+    chat = Chat().open("patient")
+    chat.send(answer)
+    facts = chat.screening.facts
+    assert not {"cardiac_events", "bleeding", "thrombosis", "infection", "counts_support"} & set(facts), facts
+    assert facts["age"]["value"] == 45

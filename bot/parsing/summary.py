@@ -127,7 +127,9 @@ def extract_summary(text: str, today: date, mapping: dict | None = None) -> dict
     for fact, groups in (mapping.get("events") or {}).items():
         event = events.parse_event(text, today, terms=list(groups))
         value = event.value or {}
-        if _clear(event) and value.get("answer") == "yes" and value.get("days_ago") is not None:
+        # Only an event the summary names: a bare time ("I'm 45 this year") is nobody's event.
+        named = value.get("term") or value.get("terms")
+        if _clear(event) and value.get("answer") == "yes" and value.get("days_ago") is not None and named:
             found[fact] = event
     return found
 

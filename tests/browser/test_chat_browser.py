@@ -421,3 +421,26 @@ def test_clearing_the_chat_in_one_tab_ends_it_in_the_others(patient, chromium):
     # The other tab's conversation went nowhere: its "I agree" was not processed.
     assert not any("How old are you" in t for t in other_tab.locator("#log .msg-bot .msg-text").all_text_contents())
     assert other_tab.locator("#message").input_value() == "I agree"  # kept, not lost
+
+
+def test_a_chinese_patient_on_a_phone_is_answered_in_chinese_and_sees_the_first_question(patient):
+    # The browser's language is Chinese: the page and the assistant speak Chinese from the start.
+    phone = {"width": 390, "height": 844}
+    person = patient(viewport=phone, locale="zh-CN", is_mobile=True, has_touch=True)
+    said = person.open()
+    assert person.page.locator("html").get_attribute("lang").startswith("zh")
+    assert any(re.search(r"[\u4e00-\u9fff]", text) for text in said), said
+    # The first question is on the first screen, without scrolling.
+    first_question = person.page.locator("#log .msg-bot").last.bounding_box()
+    assert first_question and first_question["y"] + min(first_question["height"], 40) <= phone["height"], first_question
+    person.screenshot("zh-phone-first-screen")
+    for answer in ("我是患者本人", "同意", "我今年45岁"):
+        said = person.click_or_type(answer)
+        assert any(re.search(r"[\u4e00-\u9fff]", text) for text in said), (answer, said)
+    assert any("题" in text for text in said), said  # "第2题（共约…题）": the age was read, the next question asked
+    assert person.no_horizontal_scroll()
+    # The newest message is in view after the turn (not only the text box).
+    newest = person.page.locator("#log .msg-bot").last.bounding_box()
+    assert newest and newest["y"] < phone["height"], newest
+    person.screenshot("zh-phone-screening")
+    assert person.errors == [], person.errors

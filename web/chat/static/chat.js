@@ -161,7 +161,7 @@
       return false;
     }
     metadata = metadata || {};
-    if ((sendLanguage || message === GREETING) && LANGUAGE) {
+    if (sendLanguage && LANGUAGE) {
       metadata.language = LANGUAGE;
       sendLanguage = false;
     }
@@ -246,7 +246,8 @@
     showChoices(last && last.sender === "bot" ? last.quick_replies : null);
     if (items.length === 0 && !greeted) {
       greeted = true;
-      socket.emit("user_uttered", { message: GREETING });
+      socket.emit("user_uttered", { message: GREETING, metadata: LANGUAGE ? { language: LANGUAGE } : {} });
+      sendLanguage = false;
       startTyping();
     }
   }

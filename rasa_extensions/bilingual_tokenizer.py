@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
@@ -22,10 +22,10 @@ from rasa.shared.nlu.training_data.message import Message
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"\w", re.UNICODE)
 
-_JIEBA: Dict[Text, Any] = {}
+_JIEBA: dict[str, Any] = {}
 
 
-def _jieba(dictionary_path: Text) -> Any:
+def _jieba(dictionary_path: str) -> Any:
     """One jieba tokenizer per dictionary folder, loaded once per process."""
     if dictionary_path not in _JIEBA:
         import jieba
@@ -40,7 +40,7 @@ def _jieba(dictionary_path: Text) -> Any:
     return _JIEBA[dictionary_path]
 
 
-def _pieces(text: Text) -> List[tuple]:
+def _pieces(text: str) -> list[tuple]:
     """(piece, offset) of a token cut at every CJK / non-CJK boundary."""
     out, pos = [], 0
     for m in _CJK.finditer(text):
@@ -53,26 +53,24 @@ def _pieces(text: Text) -> List[tuple]:
     return out
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class BilingualTokenizer(WhitespaceTokenizer):
     """WhitespaceTokenizer for Latin text, jieba for runs of Chinese."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             **WhitespaceTokenizer.get_default_config(),
             # folder of jieba user dictionaries (*.dict: "word [freq] [tag]")
             "dictionary_path": "data/jieba",
         }
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         tokens = super().tokenize(message, attribute)
         if not any(_CJK.search(t.text) for t in tokens):
             return tokens
         seg = _jieba(self._config["dictionary_path"])
-        out: List[Token] = []
+        out: list[Token] = []
         for t in tokens:
             if not _CJK.search(t.text):
                 out.append(t)

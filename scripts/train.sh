@@ -31,8 +31,8 @@ fi
 inputs_hash() {
     {
         grep -iE '^rasa==' requirements.lock 2>/dev/null || true
-        { find config.yml domain.yml domain data -type f \
-            \( -name '*.yml' -o -name '*.yaml' \) 2>/dev/null || true; } \
+        { find config.yml domain.yml domain data rasa_extensions/bilingual_tokenizer.py -type f \
+            \( -name '*.yml' -o -name '*.yaml' -o -name '*.dict' -o -name 'bilingual_tokenizer.py' \) 2>/dev/null || true; } \
             | LC_ALL=C sort \
             | while IFS= read -r f; do
                 printf '%s  %s\n' "$(sha256sum < "$f" | cut -d' ' -f1)" "$f"

@@ -19,7 +19,7 @@ def test_a_label_given_per_language_is_resolved_and_a_plain_one_used_as_is():
     label = {"en": "Age", "zh": "年龄"}
     params = {"label": label, "value": 45, "unit": "", "min": 10, "max": 70}
     assert Reason("number_within", params).text("en").startswith("Age 45")
-    # No zh template yet: the English one is used, with the zh label.
+    # The zh template, filled with the zh label.
     assert Reason("number_within", params).text("zh").startswith("年龄 45")
 
 

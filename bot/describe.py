@@ -38,6 +38,8 @@ from typing import Any
 
 import yaml
 
+from bot.reasons import entry_text
+
 logger = logging.getLogger(__name__)
 
 DATA = Path(__file__).parent / "data"
@@ -582,6 +584,8 @@ def plain_reason(
     "hedged" when the answer has no hedge word (a clear "no, I don't have
     HIV or hepatitis", read with low confidence because it is a self-report,
     not a test) says what really happened instead."""
+    if isinstance(reason, dict):  # a stored verdict or review item: its reason in the reader's language
+        reason = entry_text(reason, language)
     text = " ".join(str(reason or "").split())
     if not text:
         return ""

@@ -171,3 +171,30 @@ def _render(key: str, params: dict, language: str) -> str:
     template = entry.get(language) or entry[DEFAULT_LANGUAGE]
     values = {name: resolve(value, language) for name, value in (params or {}).items()}
     return " ".join(template.render(**values).split())
+
+
+def entry_text(entry: Any, language: str = DEFAULT_LANGUAGE) -> str | None:
+    """The reason of a stored verdict or review item (a mapping with ``reason``
+    and, when saved since M008, ``reason_key`` and ``reason_params``) in
+    ``language``. Without a key, with an unknown key or unknown language, or
+    when the template cannot be filled, it is the stored English sentence:
+    staff always read something, never an error."""
+    if not isinstance(entry, dict):
+        return entry
+    english = entry.get("reason")
+    key = entry.get("reason_key")
+    if not key or language == DEFAULT_LANGUAGE or language not in LANGUAGES:
+        return english
+    params = entry.get("reason_params") or {}
+    if isinstance(params, str):
+        try:
+            params = json.loads(params)
+        except ValueError:
+            return english
+    try:
+        if key not in templates():
+            return english
+        return render(key, params, language)
+    except (KeyError, TypeError, ValueError, jinja2.TemplateError):
+        # a reason stored under an older template set: show what was stored
+        return english

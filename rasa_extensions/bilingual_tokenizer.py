@@ -21,6 +21,18 @@ from rasa.shared.nlu.training_data.message import Message
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"\w", re.UNICODE)
+# Full-width punctuation separates words even between digits and Latin
+# letters ("ECOG 1，ANC 1.2"), where WhitespaceTokenizer keeps "1，ANC" whole.
+_FULL_WIDTH_PUNCT = re.compile(r"[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2014-\u2026]+")
+_LATIN_EDGE_PUNCT = "，。、；：！？,.;:!?（）()“”\"' "
+
+# Rasa's emoji pattern spans U+24C2..U+1F251, which contains every CJK
+# character: its WhitespaceTokenizer drops any all-Chinese word as an "emoji"
+# ("血小板 95" keeps only "95"). Ours covers the emoji and pictograph blocks only.
+_EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u200c\u200d\ufe0f]+",
+    flags=re.UNICODE,
+)
 
 _JIEBA: dict[str, Any] = {}
 
@@ -53,6 +65,19 @@ def _pieces(text: str) -> list[tuple]:
     return out
 
 
+def _latin_tokens(piece: str, start: int) -> list[Token]:
+    """Keep "62", "UPS", "1.2"; cut at full-width punctuation and drop bare
+    punctuation (，。)."""
+    out, pos = [], 0
+    for part in _FULL_WIDTH_PUNCT.split(piece):
+        at = piece.index(part, pos) if part else pos
+        pos = at + len(part)
+        stripped = part.strip(_LATIN_EDGE_PUNCT)
+        if stripped and _WORD.search(stripped):
+            out.append(Token(stripped, start + at + part.index(stripped)))
+    return out
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class BilingualTokenizer(WhitespaceTokenizer):
     """WhitespaceTokenizer for Latin text, jieba for runs of Chinese."""
@@ -65,23 +90,23 @@ class BilingualTokenizer(WhitespaceTokenizer):
             "dictionary_path": "data/jieba",
         }
 
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
+        self.emoji_pattern = _EMOJI
+
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         tokens = super().tokenize(message, attribute)
-        if not any(_CJK.search(t.text) for t in tokens):
+        if not any(_CJK.search(t.text) or _FULL_WIDTH_PUNCT.search(t.text) for t in tokens):
             return tokens
         seg = _jieba(self._config["dictionary_path"])
         out: list[Token] = []
         for t in tokens:
-            if not _CJK.search(t.text):
+            if not _CJK.search(t.text) and not _FULL_WIDTH_PUNCT.search(t.text):
                 out.append(t)
                 continue
             for piece, offset, cjk in _pieces(t.text):
                 if not cjk:
-                    # keep "62", "UPS", "1.2"; drop bare punctuation (，。)
-                    stripped = piece.strip("，。、；：！？,.;:!?（）()“”\"' ")
-                    if stripped and _WORD.search(stripped):
-                        start = t.start + offset + piece.index(stripped)
-                        out.append(Token(stripped, start))
+                    out.extend(_latin_tokens(piece, t.start + offset))
                     continue
                 for word, w_start, _ in seg.tokenize(piece):
                     if word.strip():

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Held-out NLU report: split data/nlu.yml (80/20, stratified by intent, fixed
-# seed), train an NLU-only model on the 80 %, test it on the 20 %, print the
-# weighted intent F1 and the weakest intents. Reports go to results/nlu/
+# Held-out NLU report: split the NLU data in data/ (English and Chinese, 80/20,
+# stratified by intent, fixed seed), train an NLU-only model on the 80 %, test
+# it on the 20 % split by language (a message with any CJK character is
+# Chinese) and on every hand-written set in tests/nlu_tests/, print the
+# weighted intent F1 per set and the weakest intents. Reports go to results/nlu/
 # (intent_report.json, confusion matrix, errors, ...). Always exits 0 when
 # the run itself worked: the F1 is information, not a gate.
 #
@@ -12,12 +14,11 @@ cd "$(dirname "$0")/.."
 
 RASA=${RASA:-.venv/bin/rasa}
 PYTHON=${PYTHON:-.venv/bin/python}
-NLU_DATA=${NLU_DATA:-data/nlu.yml}
+NLU_DATA=${NLU_DATA:-data}
 CONFIG=${CONFIG:-config.yml}
 SEED=${NLU_SPLIT_SEED:-42}
 FRACTION=${NLU_TRAIN_FRACTION:-0.8}
 OUT=${NLU_OUT:-results/nlu}
-HANDWRITTEN=tests/nlu_tests/test_nlu_examples.yml
 
 # 2 cores: keep TensorFlow from oversubscribing them; quiet logs.
 export TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-2}
@@ -34,6 +35,27 @@ echo "== splitting $NLU_DATA (train fraction $FRACTION, seed $SEED)"
 "$RASA" data split nlu -u "$NLU_DATA" --training-fraction "$FRACTION" \
     --random-seed "$SEED" --out "$OUT/split" >>"$log" 2>&1
 
+# The held-out part, by language.
+"$PYTHON" - "$OUT/split/test_data.yml" "$OUT/split" <<'PY'
+import re, sys, yaml
+cjk = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+data = yaml.safe_load(open(sys.argv[1]))
+parts = {"en": [], "zh": []}
+for block in data.get("nlu", []):
+    if "intent" not in block:
+        continue
+    lines = [l[2:] for l in block["examples"].splitlines() if l.startswith("- ")]
+    for lang in parts:
+        chosen = [l for l in lines if bool(cjk.search(l)) == (lang == "zh")]
+        if chosen:
+            parts[lang].append({"intent": block["intent"],
+                                "examples": "".join(f"- {l}\n" for l in chosen)})
+for lang, blocks in parts.items():
+    with open(f"{sys.argv[2]}/test_{lang}.yml", "w") as fh:
+        yaml.safe_dump({"version": "3.1", "nlu": blocks}, fh, allow_unicode=True, sort_keys=False)
+    print(f"   held-out {lang}: {sum(b['examples'].count(chr(10)) for b in blocks)} messages")
+PY
+
 echo "== training NLU on the training part"
 start=$(date +%s)
 "$RASA" train nlu -c "$CONFIG" --nlu "$OUT/split/training_data.yml" \
@@ -41,15 +63,14 @@ start=$(date +%s)
 train_seconds=$(( $(date +%s) - start ))
 echo "$train_seconds" > "$OUT/train_seconds.txt"
 
-echo "== testing on the held-out part"
-"$RASA" test nlu -m "$OUT/models/nlu-split.tar.gz" \
-    --nlu "$OUT/split/test_data.yml" --out "$OUT" >>"$log" 2>&1
-
-if [ -f "$HANDWRITTEN" ]; then
-    echo "== testing on $HANDWRITTEN (hand-written, not in the training data)"
+sets=("held-out-en:$OUT/split/test_en.yml" "held-out-zh:$OUT/split/test_zh.yml")
+for f in tests/nlu_tests/*.yml; do sets+=("$(basename "$f" .yml):$f"); done
+for entry in "${sets[@]}"; do
+    name=${entry%%:*}; file=${entry#*:}
+    echo "== testing on $name ($file)"
     "$RASA" test nlu -m "$OUT/models/nlu-split.tar.gz" \
-        --nlu "$HANDWRITTEN" --out "$OUT/handwritten" >>"$log" 2>&1
-fi
+        --nlu "$file" --out "$OUT/$name" >>"$log" 2>&1
+done
 
 "$PYTHON" - "$OUT" "$train_seconds" <<'PY'
 import json, os, sys
@@ -87,10 +108,15 @@ def summary(directory, title):
         print(f"    {e['intent']:>14s} -> {p['name']:<14s} {p['confidence']:.2f}  {e['text']}")
     return weighted
 
-f1 = summary(out, "HELD-OUT SPLIT")
-summary(os.path.join(out, "handwritten"), "HAND-WRITTEN TEST SET (tests/nlu_tests)")
+scores = {}
+for name in sorted(os.listdir(out)):
+    if os.path.isfile(os.path.join(out, name, "intent_report.json")):
+        scores[name] = summary(os.path.join(out, name), name.upper())
 print(f"\nNLU training time (train split): {train_seconds} s")
 with open(os.path.join(out, "summary.txt"), "w") as fh:
-    fh.write(f"weighted_intent_f1={f1}\ntrain_seconds={train_seconds}\n")
+    for name, f1 in scores.items():
+        fh.write(f"{name}: weighted_intent_f1={f1:.4f}\n")
+        print(f"{name}: weighted intent F1 {f1:.4f}")
+    fh.write(f"train_seconds={train_seconds}\n")
 PY
 echo "Reports: $OUT/ (intent_report.json, intent_confusion_matrix.png, intent_errors.json, run.log)"

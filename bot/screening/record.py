@@ -32,6 +32,7 @@ def build_record(trial: Trial, state: ScreeningState, transcript: Iterable[dict]
                         "question": entry["question"] or "",
                         "answer": entry["answer"] or "",
                         "reason": entry["reason"],
+                        **{k: entry[k] for k in ("reason_key", "reason_params") if k in entry},
                         "status": "open",
                     }
                 )

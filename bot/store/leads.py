@@ -384,7 +384,7 @@ class LeadStore:
         """The review queue, oldest first."""
         sql = """
             SELECT r.id, r.screening_id, s.conversation_id, s.trial_id, s.role, s.outcome, s.started_at,
-                   r.criterion, r.question, r.answer, r.reason, r.status, r.created_at
+                   r.criterion, r.question, r.answer, r.reason, r.reason_key, r.reason_params, r.status, r.created_at
             FROM review_items r JOIN screenings s ON s.screening_id = r.screening_id
             WHERE r.status = 'open'
             ORDER BY s.started_utc, r.id
@@ -454,7 +454,8 @@ class LeadStore:
                 by_id[lead["screening_id"]] = lead
             for chunk in chunks(list(by_id)):
                 for item in db.query(
-                    "SELECT r.id, r.screening_id, r.criterion, r.question, r.answer, r.reason, r.created_at, "
+                    "SELECT r.id, r.screening_id, r.criterion, r.question, r.answer, r.reason, r.reason_key, r.reason_params, "
+                    "r.created_at, "
                     "a.confidence FROM review_items r LEFT JOIN answers a ON a.screening_id = r.screening_id "
                     "AND a.criterion = r.criterion "
                     f"WHERE r.status = 'open' AND r.screening_id IN ({placeholders(len(chunk))}) ORDER BY r.id",
@@ -1052,7 +1053,7 @@ def _add_details(db: Database, rows: list[dict]) -> None:
     for chunk in chunks(list(by_id)):
         ph, ids = placeholders(len(chunk)), list(chunk)
         for a in db.query(
-            "SELECT screening_id, criterion, verdict, reason, answer, confidence FROM answers "
+            "SELECT screening_id, criterion, verdict, reason, reason_key, reason_params, answer, confidence FROM answers "
             f"WHERE verdict IN ('fail', 'not_asked') AND screening_id IN ({ph}) ORDER BY screening_id, position",
             ids,
         ):
@@ -1062,7 +1063,8 @@ def _add_details(db: Database, rows: list[dict]) -> None:
             elif row["first_not_asked"] is None:
                 row["first_not_asked"] = a["criterion"]
         for i in db.query(
-            "SELECT r.id, r.screening_id, r.criterion, r.reason, r.answer, a.confidence FROM review_items r "
+            "SELECT r.id, r.screening_id, r.criterion, r.reason, r.reason_key, r.reason_params, r.answer, a.confidence "
+            "FROM review_items r "
             "LEFT JOIN answers a ON a.screening_id = r.screening_id AND a.criterion = r.criterion "
             f"WHERE r.status = 'open' AND r.screening_id IN ({ph}) ORDER BY r.id",
             ids,
@@ -1206,8 +1208,16 @@ def _save(db: Database, row: dict, answers: list[dict], items: dict[str, dict], 
             continue
         if cid in existing:
             db.execute(
-                "UPDATE review_items SET question = ?, answer = ?, reason = ? WHERE id = ?",
-                [item["question"], item["answer"], item["reason"], existing[cid]["id"]],
+                "UPDATE review_items SET question = ?, answer = ?, reason = ?, reason_key = ?, reason_params = ? "
+                "WHERE id = ?",
+                [
+                    item["question"],
+                    item["answer"],
+                    item["reason"],
+                    item["reason_key"],
+                    item["reason_params"],
+                    existing[cid]["id"],
+                ],
             )
         else:
             db.insert("review_items", {**item, "screening_id": sid, "status": OPEN, "created_at": now})

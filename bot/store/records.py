@@ -144,6 +144,28 @@ def text_or_none(value: Any) -> str | None:
     return None if value is None else str(value).replace("\x00", "\ufffd")
 
 
+def reason_key_columns(entry: Mapping) -> dict:
+    """The stored form of a reason's template key and parameters (M008), so
+    staff can read the reason in their own language. A reason given without a
+    key, or with parameters that are not JSON, keeps only its English text."""
+    key = entry.get("reason_key")
+    if not isinstance(key, str) or not key:
+        return {"reason_key": None, "reason_params": None}
+    try:
+        params = dumps(entry.get("reason_params") or {})
+    except InvalidInput:
+        return {"reason_key": None, "reason_params": None}
+    return {"reason_key": text_or_none(key), "reason_params": params}
+
+
+def reason_key_fields(row: Mapping) -> dict:
+    """A stored row's reason key and parameters as a record carries them
+    (nothing for a row saved without a key, as the record had none)."""
+    if not row.get("reason_key"):
+        return {}
+    return {"reason_key": row["reason_key"], "reason_params": loads(row.get("reason_params"), {})}
+
+
 def reference(screening_id: Any) -> str:
     """The short reference staff and people say on the phone (bot/reference.py, one definition)."""
     return reference_number(screening_id)
@@ -235,6 +257,7 @@ def split_record(record: Mapping[str, Any]):
                 "value": value,
                 "verdict": verdict,
                 "reason": text_or_none(c.get("reason")),
+                **reason_key_columns(c),
                 "confidence": confidence,
             }
         )
@@ -254,6 +277,7 @@ def split_record(record: Mapping[str, Any]):
             "question": text_or_none(item.get("question")),
             "answer": text_or_none(item.get("answer")),
             "reason": text_or_none(item.get("reason")),
+            **reason_key_columns(item),
         }
 
     transcript = []
@@ -358,11 +382,17 @@ def load_records(
                 "answer": a["answer"],
                 "value": loads(a["value"]),
                 "reason": a["reason"],
+                **reason_key_fields(a),
                 "confidence": a["confidence"],
             }
         for i in db.query(f"SELECT * FROM review_items WHERE screening_id IN ({ph}) ORDER BY id", list(chunk)):
             sid = i.pop("screening_id")
             i.pop("created_at", None)
+            i.update(
+                reason_key_fields(
+                    {"reason_key": i.pop("reason_key", None), "reason_params": i.pop("reason_params", None)}
+                )
+            )
             by_id[sid]["review_items"].append(i)
         for h in db.query(
             'SELECT screening_id, old, new, at, "by", why FROM outcome_history '

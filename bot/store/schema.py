@@ -258,6 +258,16 @@ M007_CHAT_SESSIONS = [
     "CREATE INDEX chat_session_starts_address ON chat_session_starts(address_key, at)",
 ]
 
+# M008: a reason is stored as its template key and parameters beside the English
+# sentence, so staff read it in their own language (bot/reasons.py renders it).
+# Rows saved before M008 have no key and show the English sentence.
+M008_REASON_KEYS = [
+    "ALTER TABLE answers ADD COLUMN reason_key TEXT",
+    "ALTER TABLE answers ADD COLUMN reason_params TEXT",  # JSON
+    "ALTER TABLE review_items ADD COLUMN reason_key TEXT",
+    "ALTER TABLE review_items ADD COLUMN reason_params TEXT",  # JSON
+]
+
 # Ordered; meta.schema_version == number of applied entries.
 MIGRATIONS: list[list] = [
     M001_INITIAL,
@@ -267,6 +277,7 @@ MIGRATIONS: list[list] = [
     M005_FOLLOW_UP,
     M006_STAFF_SECOND_FACTOR,
     M007_CHAT_SESSIONS,
+    M008_REASON_KEYS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

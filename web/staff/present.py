@@ -119,7 +119,7 @@ def why(row: dict, t: Texts) -> str:
     outcome = row.get("outcome")
     if outcome == NOT_ELIGIBLE and row.get("failed"):
         first = row["failed"][0]
-        reason = short_reason(first.get("reason"), first.get("answer"), first.get("confidence"), lang)
+        reason = short_reason(first, first.get("answer"), first.get("confidence"), lang)
         text = t("why.knocked_out", name=short_name(first["criterion"], trial, lang), reason=reason)
         more = len(row["failed"]) - 1
         return text + (" " + t.n("why.more", more) if more > 0 else "")
@@ -129,7 +129,7 @@ def why(row: dict, t: Texts) -> str:
             t(
                 "why.item",
                 name=short_name(i["criterion"], trial, lang),
-                reason=short_reason(i.get("reason"), i.get("answer"), i.get("confidence"), lang),
+                reason=short_reason(i, i.get("answer"), i.get("confidence"), lang),
             )
             for i in items[:2]
         ]

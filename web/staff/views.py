@@ -295,7 +295,7 @@ def _lead_context(record: dict) -> dict:
         "open_items": items,
         "item_reasons": {
             i["id"]: short_reason(
-                i["reason"], i["answer"], (record["criteria"].get(i["criterion"]) or {}).get("confidence"), lang
+                i, i["answer"], (record["criteria"].get(i["criterion"]) or {}).get("confidence"), lang
             )
             for i in items
         },
@@ -570,7 +570,7 @@ def review():
     lang = texts().language
     for lead_ in queue["leads"]:
         for item in lead_["items"]:
-            item["short"] = short_reason(item["reason"], item["answer"], item.get("confidence"), lang)
+            item["short"] = short_reason(item, item["answer"], item.get("confidence"), lang)
     return render_template(
         "review.html",
         queue=queue,

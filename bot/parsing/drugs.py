@@ -26,6 +26,7 @@ from bot.parsing.nlp import (
     mentions,
     negated_before,
     phrase_regex,
+    value_hedge_regex,
 )
 from bot.parsing.timing import bounds, find_times
 from bot.parsing.types import Parsed, unclear
@@ -74,7 +75,23 @@ _CURRENT = re.compile(
     r"takes|using|on it|started|starting|began|begun|commenced|initiated|since|been on|ongoing)\b|正在|在吃|目前|现在|开始"
 )
 _WINDOW = 45  # characters after a drug name searched for its dose, route, time
+
+
 # A medicine mentioned without its name: "another tablet, I can't remember the name".
+@functools.cache
+def _approximate_dose() -> re.Pattern:
+    """A hedge before a dose ("about 100 mg"): near a dose limit it matters."""
+    unit = r"(?:mg|mcg|µg|ug|g|ml|iu|units?|毫克|微克|克|片|粒)(?![a-z])"
+    return re.compile(rf"(?:{value_hedge_regex().pattern})\d+(?:[.,]\d+)?\s*{unit}", re.I)
+
+
+def _hedged(text: str) -> bool:
+    """Doubt about the answer ("I think it was apatinib"), or an approximate
+    dose. An approximate duration or time ("anlotinib for about half a year")
+    is not doubt about which medicine was taken."""
+    return has_hedge(text, quantities=False) or bool(_approximate_dose().search(lower(text)))
+
+
 _UNNAMED = re.compile(
     r"\b(?:(?:another|some|a|other|daily|targeted|new)\s+(?:\w+\s+)?(?:tablets?|pills?|medicines?|medications?|drugs?|capsules?)"
     r"\b[^.;]{0,60}?(?:can'?t|cannot|don'?t|do\s+not|not\s+sure|forget|forgot)\s*(?:remember|recall|know|what|the\s+name)?"
@@ -356,7 +373,7 @@ def parse_drugs(text: str, today=None) -> Parsed:
     progression, prog_hit, prog_note = _parse_progression(text)
     if prog_note:
         notes.append(prog_note)
-    hedged = has_hedge(text)
+    hedged = _hedged(text)
     conf = 0.9
     if any("frequency not stated" in n or "taken as" in n for n in notes):
         conf = 0.7

@@ -37,3 +37,23 @@ def test_chinese_weights_in_kilograms_and_jin(text, kg):
     from bot.parsing.vitals import parse_weight
 
     assert parse_weight(normalize(text)).value == kg
+
+
+@pytest.mark.parametrize(
+    ("text", "cm"),
+    [
+        ("身高170厘米", 170),
+        ("175公分", 175),
+        ("身高1.75米", 175),
+        ("一米七", 170),
+        ("身高一米六五", 165),
+        ("1米75", 175),
+        ("一米零五", 105),
+        ("165cm", 165),
+    ],
+)
+def test_chinese_heights_in_centimetres_metres_and_the_spoken_one_metre_seventy(text, cm):
+    from bot.parsing.vitals import parse_height
+
+    parsed = parse_height(normalize(text))
+    assert parsed.value == cm and parsed.confidence >= 0.9, parsed

@@ -311,11 +311,34 @@ _FEET_INCHES_RE = re.compile(
     r"(?:(?P<in>\d{1,2}(?:\.\d)?)\s*(?:\"|”|″|''|’’|in(?:ch(?:es)?)?)?)?(?![\d])",
     re.I,
 )
+_ZH_CM = "".join("|" + re.escape(w) for w in zh_data()["height_cm_words"])
+_ZH_M = "".join("|" + re.escape(w) for w in zh_data()["height_m_words"])
 _HEIGHT_RE = re.compile(
     r"(?<![\d.,'’])(?P<n>\d{1,3}(?:[.,]\d{1,2})?)(?![\d]|[.,]\d)\s*"
-    r"(?:(?P<cm>cm|centimet(?:re|er)s?)|(?P<m>m|met(?:re|er)s?)|(?P<inch>in|inch(?:es)?|\"|”))?(?![A-Za-z'’′])",
+    r"(?:(?P<cm>cm|centimet(?:re|er)s?" + _ZH_CM + r")|(?P<m>m|met(?:re|er)s?" + _ZH_M + r")"
+    r"|(?P<inch>in|inch(?:es)?|\"|”))?(?![A-Za-z'’′])",
     re.I,
 )
+# "1米7", "一米六五" (the numeral before 米 is already a digit): metres, then the
+# centimetres' digits ("7" is 70 cm, "65" is 65 cm).
+_ZH_DIGITS = "零〇一二三四五六七八九"
+_ZH_DIGIT_VALUES = {"零": "0", "〇": "0", **{c: str(i) for i, c in enumerate("一二三四五六七八九", start=1)}}
+_ZH_METRE_AND_RE = re.compile(
+    r"(?<![\d.])(?P<m>[12])\s*(?:"
+    + _ZH_M[1:]
+    + r")\s*(?P<cm>[0-9]{1,2}|["
+    + _ZH_DIGITS
+    + r"]{1,2})(?![\d"
+    + _ZH_DIGITS
+    + r"])"
+)
+
+
+def _metre_and_digits(m: re.Match) -> float:
+    digits = "".join(_ZH_DIGIT_VALUES.get(c, c) for c in m["cm"])
+    return int(m["m"]) * 100 + int(digits.ljust(2, "0"))
+
+
 _HEIGHT_RANGE = (100.0, 230.0)  # cm; the trial enrols from age 10
 _HEIGHT_CUE_RE = _cue(r"height|ht|stature")
 
@@ -327,6 +350,9 @@ def parse_height(text: str) -> Parsed:
         return unclear("no height given")
     found = []
     taken = []
+    for m in _ZH_METRE_AND_RE.finditer(text):
+        found.append((float(_metre_and_digits(m)), "", CONF_STATED, m))
+        taken.append((m.start(), m.end()))
     for m in _FEET_INCHES_RE.finditer(text):
         inches = _float(m["in"]) if m["in"] else 0.0
         if inches >= 12:

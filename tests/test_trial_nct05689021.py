@@ -63,8 +63,55 @@ def test_answers_score_as_the_registry_says(trial, answers, criterion, verdict, 
     assert _verdict(trial, answers, criterion, role) == verdict
 
 
+# The criteria written after the first ten: each with a clearly eligible answer, a clearly
+# ineligible one and an unclear one. Criteria the site settles from records (histology,
+# SPOP, PSA/scan progression, testosterone) give ``pending`` for an eligible answer: the
+# study team still checks the report; nothing unclear passes.
+NEW_CRITERIA = [
+    # Inclusion 2: histology (pending: the pathology report)
+    ([("histology", "yes")], "nct05689021_histology", "pending", "patient"),
+    ([("histology", "adenocarcinoma, Gleason 8")], "nct05689021_histology", "pending", "physician"),
+    ([("histology", "no, I never had a biopsy")], "nct05689021_histology", "fail", "patient"),
+    ([("histology", "not sure")], "nct05689021_histology", "uncertain", "patient"),
+    # Inclusion 3: SPOP (pending: the genomic report)
+    ([("spop", "yes")], "nct05689021_spop", "pending", "patient"),
+    ([("spop", "SPOP mutation on Foundation One")], "nct05689021_spop", "pending", "physician"),
+    ([("spop", "no")], "nct05689021_spop", "fail", "patient"),
+    ([("spop", "no spop mutation found")], "nct05689021_spop", "fail", "patient"),
+    ([("spop", "I don't know")], "nct05689021_spop", "uncertain", "patient"),
+    # Inclusion 5: progression on ADT (pending: PSA values or scans) and a prior AR-targeted therapy
+    (
+        [("adt_progression", "yes"), ("prior_ar_therapy", "yes, enzalutamide")],
+        "nct05689021_progression",
+        "pending",
+        "patient",
+    ),
+    ([("adt_progression", "yes"), ("prior_ar_therapy", "no")], "nct05689021_progression", "fail", "patient"),
+    ([("adt_progression", "no, my PSA is stable")], "nct05689021_progression", "fail", "patient"),
+    ([("adt_progression", "not sure"), ("prior_ar_therapy", "yes")], "nct05689021_progression", "uncertain", "patient"),
+    ([("adt_progression", "yes"), ("prior_ar_therapy", "not sure")], "nct05689021_progression", "uncertain", "patient"),
+    # Inclusion 6: at most two lines of taxane
+    ([("taxane", "no")], "nct05689021_taxane_lines", "pass", "patient"),
+    ([("taxane", "yes, docetaxel"), ("taxane_lines", "just one course")], "nct05689021_taxane_lines", "pass", "patient"),
+    ([("taxane", "yes"), ("taxane_lines", "no, three times")], "nct05689021_taxane_lines", "fail", "patient"),
+    ([("taxane", "yes"), ("taxane_lines", "three lines")], "nct05689021_taxane_lines", "fail", "physician"),
+    ([("taxane", "yes"), ("taxane_lines", "not sure")], "nct05689021_taxane_lines", "uncertain", "patient"),
+    ([("taxane", "not sure")], "nct05689021_taxane_lines", "uncertain", "patient"),
+]
+
+
+@pytest.mark.parametrize(("answers", "criterion", "verdict", "role"), NEW_CRITERIA)
+def test_the_criteria_written_later_score_as_the_registry_says(trial, answers, criterion, verdict, role):
+    assert _verdict(trial, answers, criterion, role) == verdict
+
+
 REPLIES = [
     ("other cancer", "no"),  # before "prostate": this question names the prostate cancer too
+    ("biopsy", "yes"),  # before "prostate" too
+    ("spop", "yes"),
+    ("psa kept rising", "yes"),
+    ("abiraterone", "yes, enzalutamide"),
+    ("docetaxel", "no"),
     ("old", "65"),
     ("male or female", "male"),
     ("prostate", "yes"),
@@ -81,7 +128,7 @@ def test_a_conversation_reaches_the_end_with_only_this_trials_questions(trial, m
     monkeypatch.setenv("TRIAL_CONTACT_PHONE", "+1 507 555 0100")
     chat = Chat(trial=trial).open("patient")
     said = []
-    for _ in range(20):
+    for _ in range(40):
         said.append(chat.said)
         if chat.conversation.stage == "ended":
             break

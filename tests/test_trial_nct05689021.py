@@ -97,6 +97,28 @@ NEW_CRITERIA = [
     ([("taxane", "yes"), ("taxane_lines", "three lines")], "nct05689021_taxane_lines", "fail", "physician"),
     ([("taxane", "yes"), ("taxane_lines", "not sure")], "nct05689021_taxane_lines", "uncertain", "patient"),
     ([("taxane", "not sure")], "nct05689021_taxane_lines", "uncertain", "patient"),
+    # Inclusion 8: castrated (pending: the testosterone level)
+    ([("castration", "I'm on Lupron injections every 3 months")], "nct05689021_castration", "pending", "patient"),
+    ([("castration", "I had an orchiectomy")], "nct05689021_castration", "pending", "patient"),
+    ([("castration", "no, I stopped the injections last year")], "nct05689021_castration", "fail", "patient"),
+    ([("castration", "I stopped Lupron")], "nct05689021_castration", "fail", "patient"),
+    ([("castration", "not sure")], "nct05689021_castration", "uncertain", "patient"),
+    # Inclusion 15: creatinine clearance (Cockcroft-Gault) >= 45
+    ([("renal_labs", "CrCl 62 ml/min")], "nct05689021_creatinine_clearance", "pass", "physician"),
+    ([("renal_labs", "CrCl 40 ml/min")], "nct05689021_creatinine_clearance", "fail", "physician"),
+    ([("renal_labs", "CrCl about 45")], "nct05689021_creatinine_clearance", "uncertain", "physician"),
+    ([("renal_labs", "not sure")], "nct05689021_creatinine_clearance", "uncertain", "physician"),
+    ([("renal_labs", "not available")], "nct05689021_creatinine_clearance", "pending", "physician"),
+    # Inclusion 16: condoms, no semen donation, contraception
+    ([("contraception_male", "yes")], "nct05689021_contraception", "pass", "patient"),
+    ([("contraception_male", "not sexually active")], "nct05689021_contraception", "pass", "patient"),
+    ([("contraception_male", "I won't use condoms")], "nct05689021_contraception", "fail", "patient"),
+    ([("contraception_male", "not sure")], "nct05689021_contraception", "uncertain", "patient"),
+    # Inclusion 17: written informed consent
+    ([("consent", "yes")], "nct05689021_consent", "pass", "patient"),
+    ([("consent", "no, I won't sign anything")], "nct05689021_consent", "fail", "patient"),
+    ([("consent", "patient lacks capacity")], "nct05689021_consent", "fail", "physician"),
+    ([("consent", "not sure")], "nct05689021_consent", "uncertain", "patient"),
 ]
 
 
@@ -112,6 +134,9 @@ REPLIES = [
     ("psa kept rising", "yes"),
     ("abiraterone", "yes, enzalutamide"),
     ("docetaxel", "no"),
+    ("testosterone low", "yes, Lupron every 3 months"),
+    ("donate semen", "yes"),
+    ("consent form", "yes"),
     ("old", "65"),
     ("male or female", "male"),
     ("prostate", "yes"),

@@ -119,6 +119,27 @@ NEW_CRITERIA = [
     ([("consent", "no, I won't sign anything")], "nct05689021_consent", "fail", "patient"),
     ([("consent", "patient lacks capacity")], "nct05689021_consent", "fail", "physician"),
     ([("consent", "not sure")], "nct05689021_consent", "uncertain", "patient"),
+    # Exclusion 2: MDS or myeloid malignancy
+    ([("mds_aml", "no")], "nct05689021_mds_aml", "pass", "patient"),
+    ([("mds_aml", "yes, MDS two years ago")], "nct05689021_mds_aml", "fail", "patient"),
+    ([("mds_aml", "AML in 2019")], "nct05689021_mds_aml", "fail", "physician"),
+    ([("mds_aml", "not sure")], "nct05689021_mds_aml", "uncertain", "patient"),
+    # Exclusion 3: surgery within 3 weeks, chemotherapy within 2 weeks
+    ([("recent_surgery", "no")], "nct05689021_recent_surgery", "pass", "patient"),
+    ([("recent_surgery", "yes"), ("recent_surgery_when", "2 months ago")], "nct05689021_recent_surgery", "pass", "patient"),
+    ([("recent_surgery", "yes, a knee operation 10 days ago")], "nct05689021_recent_surgery", "fail", "patient"),
+    ([("recent_surgery", "yes"), ("recent_surgery_when", "last week")], "nct05689021_recent_surgery", "fail", "patient"),
+    ([("recent_surgery", "not sure")], "nct05689021_recent_surgery", "uncertain", "patient"),
+    ([("recent_surgery", "a biopsy last week")], "nct05689021_recent_surgery", "uncertain", "patient"),
+    ([("recent_chemo", "no")], "nct05689021_recent_chemotherapy", "pass", "patient"),
+    ([("recent_chemo", "yes"), ("recent_chemo_when", "a month ago")], "nct05689021_recent_chemotherapy", "pass", "patient"),
+    ([("recent_chemo", "docetaxel 5 days ago")], "nct05689021_recent_chemotherapy", "fail", "physician"),
+    ([("recent_chemo", "yes"), ("recent_chemo_when", "not sure")], "nct05689021_recent_chemotherapy", "uncertain", "patient"),
+    ([("recent_chemo", "not sure")], "nct05689021_recent_chemotherapy", "uncertain", "patient"),
+    # Exclusion 8: another investigational agent for the prostate cancer
+    ([("investigational", "no, not in any trial")], "nct05689021_investigational", "pass", "patient"),
+    ([("investigational", "yes, a study drug")], "nct05689021_investigational", "fail", "patient"),
+    ([("investigational", "not sure")], "nct05689021_investigational", "uncertain", "patient"),
 ]
 
 
@@ -137,6 +158,10 @@ REPLIES = [
     ("testosterone low", "yes, Lupron every 3 months"),
     ("donate semen", "yes"),
     ("consent form", "yes"),
+    ("myelodysplastic", "no"),
+    ("operation (surgery)", "no"),
+    ("any chemotherapy", "no"),
+    ("experimental medicine", "no"),
     ("old", "65"),
     ("male or female", "male"),
     ("prostate", "yes"),

@@ -140,6 +140,30 @@ NEW_CRITERIA = [
     ([("investigational", "no, not in any trial")], "nct05689021_investigational", "pass", "patient"),
     ([("investigational", "yes, a study drug")], "nct05689021_investigational", "fail", "patient"),
     ([("investigational", "not sure")], "nct05689021_investigational", "uncertain", "patient"),
+    # Exclusion 4: other severe illness (the investigator judges a reported one: never a pass)
+    ([("comorbid_illness", "no")], "nct05689021_comorbid_illness", "pass", "patient"),
+    ([("comorbid_illness", "yes, severe COPD")], "nct05689021_comorbid_illness", "uncertain", "patient"),
+    ([("comorbid_illness", "not sure")], "nct05689021_comorbid_illness", "uncertain", "patient"),
+    # Exclusion 5: prognosis under 16 weeks (the clinician's assessment)
+    ([("prognosis", "yes")], "nct05689021_prognosis", "pass", "physician"),
+    ([("prognosis", "16 weeks")], "nct05689021_prognosis", "pass", "physician"),
+    ([("prognosis", "12 weeks")], "nct05689021_prognosis", "fail", "physician"),
+    ([("prognosis", "weeks")], "nct05689021_prognosis", "fail", "physician"),
+    ([("prognosis", "about 4 months")], "nct05689021_prognosis", "uncertain", "physician"),
+    ([("prognosis", "not sure")], "nct05689021_prognosis", "uncertain", "physician"),
+    # Exclusion 6: HIV with one of the listed conditions (otherwise pending: the sponsor reviews the medicines)
+    ([("hiv", "no")], "nct05689021_hiv", "pass", "patient"),
+    ([("hiv", "yes"), ("hiv_conditions", "no")], "nct05689021_hiv", "pending", "patient"),
+    ([("hiv", "yes"), ("hiv_conditions", "yes, my CD4 is below 350")], "nct05689021_hiv", "fail", "patient"),
+    ([("hiv", "yes"), ("hiv_conditions", "not on ART")], "nct05689021_hiv", "fail", "physician"),
+    ([("hiv", "yes"), ("hiv_conditions", "not sure")], "nct05689021_hiv", "uncertain", "patient"),
+    ([("hiv", "not sure")], "nct05689021_hiv", "uncertain", "patient"),
+    # Exclusion 11: symptomatic brain metastases (without symptoms: pending, the site reviews them)
+    ([("brain_metastases", "no")], "nct05689021_brain_metastases", "pass", "patient"),
+    ([("brain_metastases", "yes"), ("brain_symptoms", "asymptomatic")], "nct05689021_brain_metastases", "pending", "physician"),
+    ([("brain_metastases", "yes"), ("brain_symptoms", "yes, headaches")], "nct05689021_brain_metastases", "fail", "patient"),
+    ([("brain_metastases", "not sure")], "nct05689021_brain_metastases", "uncertain", "patient"),
+    ([("brain_metastases", "yes"), ("brain_symptoms", "not sure")], "nct05689021_brain_metastases", "uncertain", "patient"),
 ]
 
 
@@ -162,6 +186,9 @@ REPLIES = [
     ("operation (surgery)", "no"),
     ("any chemotherapy", "no"),
     ("experimental medicine", "no"),
+    ("positive for hiv", "no"),
+    ("spread to your brain", "no"),
+    ("other serious illness", "no"),
     ("old", "65"),
     ("male or female", "male"),
     ("prostate", "yes"),

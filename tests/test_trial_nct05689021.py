@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +27,22 @@ def test_the_file_loads_with_its_own_criteria(trial):
     ids = {c.id for c in trial.criteria}
     assert all(i.startswith("nct05689021_") for i in ids)
     assert not ids & {c.id for c in load_trial(DEFAULT_TRIAL_FILE).criteria}
+
+
+REGISTRY = Path(__file__).parent.parent / "docs" / "registry" / "NCT05689021.txt"
+
+
+def test_every_registry_criterion_is_written_and_quoted_verbatim(trial):
+    assert len(trial.criteria) == 28
+    assert "NOT COMPLETE" not in FILE.read_text(encoding="utf-8")
+    # The registry's bullets as one text: bullet marks and line breaks are not words.
+    lines = REGISTRY.read_text(encoding="utf-8").splitlines()
+    registry = " ".join(" ".join(re.sub(r"^\s*\*\s*", "", line) for line in lines).split())
+    for criterion in trial.criteria:
+        # A source joins a bullet and its sub-bullets with "; " (or ": ", or a sentence's end).
+        for piece in re.split(r"; |: |\. (?=[A-Z])", criterion.source):
+            piece = " ".join(piece.split()).rstrip(".")
+            assert piece in registry, (criterion.id, piece)
 
 
 def _verdict(trial, answers, criterion, role="patient"):
@@ -164,6 +181,60 @@ NEW_CRITERIA = [
     ([("brain_metastases", "yes"), ("brain_symptoms", "yes, headaches")], "nct05689021_brain_metastases", "fail", "patient"),
     ([("brain_metastases", "not sure")], "nct05689021_brain_metastases", "uncertain", "patient"),
     ([("brain_metastases", "yes"), ("brain_symptoms", "not sure")], "nct05689021_brain_metastases", "uncertain", "patient"),
+    # Exclusion 7: uncontrolled intercurrent illness (its MI and blood pressure items are scored above)
+    (
+        [("active_infection", "no"), ("heart_conditions", "no"), ("compliance", "no")],
+        "nct05689021_intercurrent_illness",
+        "pass",
+        "patient",
+    ),
+    ([("heart_conditions", "AF, rate controlled")], "nct05689021_intercurrent_illness", "pass", "physician"),
+    (
+        [("active_infection", "yes, a chest infection on antibiotics")],
+        "nct05689021_intercurrent_illness",
+        "fail",
+        "patient",
+    ),
+    (
+        [("active_infection", "no"), ("heart_conditions", "yes, heart failure, I get breathless")],
+        "nct05689021_intercurrent_illness",
+        "fail",
+        "patient",
+    ),
+    ([("heart_conditions", "uncontrolled AF")], "nct05689021_intercurrent_illness", "fail", "physician"),
+    # An old heart attack named here is not read as a yes (the heart attack criterion dates it).
+    ([("heart_conditions", "heart attack 2 years ago")], "nct05689021_intercurrent_illness", "uncertain", "patient"),
+    (
+        [("active_infection", "no"), ("heart_conditions", "no"), ("compliance", "yes, I have nobody to drive me")],
+        "nct05689021_intercurrent_illness",
+        "uncertain",
+        "patient",
+    ),
+    ([("active_infection", "not sure")], "nct05689021_intercurrent_illness", "uncertain", "patient"),
+    # Exclusion 12: prednisone contraindicated, or more than 10 mg prednisone a day (or equivalent) needed
+    ([("prednisone_contraindication", "no"), ("steroids", "no")], "nct05689021_prednisone", "pass", "patient"),
+    (
+        [("prednisone_contraindication", "no"), ("steroids", "prednisone 5 mg twice a day")],
+        "nct05689021_prednisone",
+        "pass",
+        "patient",
+    ),
+    (
+        [("prednisone_contraindication", "no"), ("steroids", "dexamethasone 4 mg daily")],
+        "nct05689021_prednisone",
+        "fail",
+        "physician",
+    ),
+    (
+        [("prednisone_contraindication", "no"), ("steroids", "yes"), ("steroid_detail", "prednisolone 20 mg a day")],
+        "nct05689021_prednisone",
+        "fail",
+        "patient",
+    ),
+    ([("prednisone_contraindication", "yes, I had a bad reaction to it")], "nct05689021_prednisone", "fail", "patient"),
+    ([("prednisone_contraindication", "not sure")], "nct05689021_prednisone", "uncertain", "patient"),
+    ([("prednisone_contraindication", "no"), ("steroids", "yes")], "nct05689021_prednisone", "uncertain", "patient"),
+    ([("prednisone_contraindication", "no"), ("steroids", "not sure")], "nct05689021_prednisone", "uncertain", "patient"),
 ]
 
 
@@ -189,7 +260,12 @@ REPLIES = [
     ("positive for hiv", "no"),
     ("spread to your brain", "no"),
     ("other serious illness", "no"),
-    ("old", "65"),
+    ("infection at the moment", "no"),
+    ("heart problems", "no"),
+    ("follow the study plan", "no"),
+    ("must not take prednisone", "no"),
+    ("steroid medicines every day", "no"),
+    ("how old", "65"),  # not "old": "has a doctor told you" holds it too
     ("male or female", "male"),
     ("prostate", "yes"),
     ("parp", "no"),
@@ -217,4 +293,9 @@ def test_a_conversation_reaches_the_end_with_only_this_trials_questions(trial, m
     assert chat.conversation.stage == "ended"
     # The person's number, read in the trial's phone region (US), reaches staff.
     assert chat.record()["contact"]["phone"] == "+15075550199"
+    # Every criterion is scored; the eligible answers leave only the site's checks pending.
+    record = chat.record()
+    assert set(record["criteria"]) == {c.id for c in trial.criteria}
+    assert {c["verdict"] for c in record["criteria"].values()} == {"pass", "pending"}
+    assert record["outcome"] == "likely_eligible"
     assert "sarcoma" not in text and "apatinib" not in text

@@ -109,7 +109,12 @@ NEW_CRITERIA = [
     ([("adt_progression", "yes"), ("prior_ar_therapy", "not sure")], "nct05689021_progression", "uncertain", "patient"),
     # Inclusion 6: at most two lines of taxane
     ([("taxane", "no")], "nct05689021_taxane_lines", "pass", "patient"),
-    ([("taxane", "yes, docetaxel"), ("taxane_lines", "just one course")], "nct05689021_taxane_lines", "pass", "patient"),
+    (
+        [("taxane", "yes, docetaxel"), ("taxane_lines", "just one course")],
+        "nct05689021_taxane_lines",
+        "pass",
+        "patient",
+    ),
     ([("taxane", "yes"), ("taxane_lines", "no, three times")], "nct05689021_taxane_lines", "fail", "patient"),
     ([("taxane", "yes"), ("taxane_lines", "three lines")], "nct05689021_taxane_lines", "fail", "physician"),
     ([("taxane", "yes"), ("taxane_lines", "not sure")], "nct05689021_taxane_lines", "uncertain", "patient"),
@@ -143,15 +148,35 @@ NEW_CRITERIA = [
     ([("mds_aml", "not sure")], "nct05689021_mds_aml", "uncertain", "patient"),
     # Exclusion 3: surgery within 3 weeks, chemotherapy within 2 weeks
     ([("recent_surgery", "no")], "nct05689021_recent_surgery", "pass", "patient"),
-    ([("recent_surgery", "yes"), ("recent_surgery_when", "2 months ago")], "nct05689021_recent_surgery", "pass", "patient"),
+    (
+        [("recent_surgery", "yes"), ("recent_surgery_when", "2 months ago")],
+        "nct05689021_recent_surgery",
+        "pass",
+        "patient",
+    ),
     ([("recent_surgery", "yes, a knee operation 10 days ago")], "nct05689021_recent_surgery", "fail", "patient"),
-    ([("recent_surgery", "yes"), ("recent_surgery_when", "last week")], "nct05689021_recent_surgery", "fail", "patient"),
+    (
+        [("recent_surgery", "yes"), ("recent_surgery_when", "last week")],
+        "nct05689021_recent_surgery",
+        "fail",
+        "patient",
+    ),
     ([("recent_surgery", "not sure")], "nct05689021_recent_surgery", "uncertain", "patient"),
     ([("recent_surgery", "a biopsy last week")], "nct05689021_recent_surgery", "uncertain", "patient"),
     ([("recent_chemo", "no")], "nct05689021_recent_chemotherapy", "pass", "patient"),
-    ([("recent_chemo", "yes"), ("recent_chemo_when", "a month ago")], "nct05689021_recent_chemotherapy", "pass", "patient"),
+    (
+        [("recent_chemo", "yes"), ("recent_chemo_when", "a month ago")],
+        "nct05689021_recent_chemotherapy",
+        "pass",
+        "patient",
+    ),
     ([("recent_chemo", "docetaxel 5 days ago")], "nct05689021_recent_chemotherapy", "fail", "physician"),
-    ([("recent_chemo", "yes"), ("recent_chemo_when", "not sure")], "nct05689021_recent_chemotherapy", "uncertain", "patient"),
+    (
+        [("recent_chemo", "yes"), ("recent_chemo_when", "not sure")],
+        "nct05689021_recent_chemotherapy",
+        "uncertain",
+        "patient",
+    ),
     ([("recent_chemo", "not sure")], "nct05689021_recent_chemotherapy", "uncertain", "patient"),
     # Exclusion 8: another investigational agent for the prostate cancer
     ([("investigational", "no, not in any trial")], "nct05689021_investigational", "pass", "patient"),
@@ -177,10 +202,25 @@ NEW_CRITERIA = [
     ([("hiv", "not sure")], "nct05689021_hiv", "uncertain", "patient"),
     # Exclusion 11: symptomatic brain metastases (without symptoms: pending, the site reviews them)
     ([("brain_metastases", "no")], "nct05689021_brain_metastases", "pass", "patient"),
-    ([("brain_metastases", "yes"), ("brain_symptoms", "asymptomatic")], "nct05689021_brain_metastases", "pending", "physician"),
-    ([("brain_metastases", "yes"), ("brain_symptoms", "yes, headaches")], "nct05689021_brain_metastases", "fail", "patient"),
+    (
+        [("brain_metastases", "yes"), ("brain_symptoms", "asymptomatic")],
+        "nct05689021_brain_metastases",
+        "pending",
+        "physician",
+    ),
+    (
+        [("brain_metastases", "yes"), ("brain_symptoms", "yes, headaches")],
+        "nct05689021_brain_metastases",
+        "fail",
+        "patient",
+    ),
     ([("brain_metastases", "not sure")], "nct05689021_brain_metastases", "uncertain", "patient"),
-    ([("brain_metastases", "yes"), ("brain_symptoms", "not sure")], "nct05689021_brain_metastases", "uncertain", "patient"),
+    (
+        [("brain_metastases", "yes"), ("brain_symptoms", "not sure")],
+        "nct05689021_brain_metastases",
+        "uncertain",
+        "patient",
+    ),
     # Exclusion 7: uncontrolled intercurrent illness (its MI and blood pressure items are scored above)
     (
         [("active_infection", "no"), ("heart_conditions", "no"), ("compliance", "no")],
@@ -234,7 +274,12 @@ NEW_CRITERIA = [
     ([("prednisone_contraindication", "yes, I had a bad reaction to it")], "nct05689021_prednisone", "fail", "patient"),
     ([("prednisone_contraindication", "not sure")], "nct05689021_prednisone", "uncertain", "patient"),
     ([("prednisone_contraindication", "no"), ("steroids", "yes")], "nct05689021_prednisone", "uncertain", "patient"),
-    ([("prednisone_contraindication", "no"), ("steroids", "not sure")], "nct05689021_prednisone", "uncertain", "patient"),
+    (
+        [("prednisone_contraindication", "no"), ("steroids", "not sure")],
+        "nct05689021_prednisone",
+        "uncertain",
+        "patient",
+    ),
 ]
 
 

@@ -1197,8 +1197,7 @@ def _save(db: Database, row: dict, answers: list[dict], items: dict[str, dict], 
         key="screening_id",
     )
 
-    db.execute("DELETE FROM answers WHERE screening_id = ?", [sid])
-    db.insert_all("answers", answers)
+    _save_answers(db, sid, answers)
 
     for cid, r in existing.items():
         if r["status"] == OPEN and cid not in items:
@@ -1207,6 +1206,10 @@ def _save(db: Database, row: dict, answers: list[dict], items: dict[str, dict], 
         if cid in resolved:
             continue
         if cid in existing:
+            if all(
+                existing[cid][k] == item[k] for k in ("question", "answer", "reason", "reason_key", "reason_params")
+            ):
+                continue  # unchanged since the last turn
             db.execute(
                 "UPDATE review_items SET question = ?, answer = ?, reason = ?, reason_key = ?, reason_params = ? "
                 "WHERE id = ?",
@@ -1222,8 +1225,7 @@ def _save(db: Database, row: dict, answers: list[dict], items: dict[str, dict], 
         else:
             db.insert("review_items", {**item, "screening_id": sid, "status": OPEN, "created_at": now})
 
-    db.execute("DELETE FROM transcript WHERE screening_id = ?", [sid])
-    db.insert_all("transcript", transcript)
+    _save_transcript(db, sid, transcript)
 
     old = previous[0] if previous else None
     if old != outcome:
@@ -1239,6 +1241,46 @@ def _save(db: Database, row: dict, answers: list[dict], items: dict[str, dict], 
             },
         )
     return outcome
+
+
+def _save_answers(db: Database, sid: str, answers: list[dict]) -> None:
+    """Write only what changed since the last save: a turn changes one or two
+    of the trial's criteria, and rewriting them all was most of a turn's SQL."""
+    stored = {r["criterion"]: r for r in db.query("SELECT * FROM answers WHERE screening_id = ?", [sid])}
+    new, changed = [], []
+    for a in answers:
+        old = stored.pop(a["criterion"], None)
+        if old is None:
+            new.append(a)
+        elif any(old[k] != a[k] for k in a):
+            changed.append(a)
+    for criterion in stored:  # no longer in the record
+        db.execute("DELETE FROM answers WHERE screening_id = ? AND criterion = ?", [sid, criterion])
+    for a in changed:
+        columns = [k for k in a if k not in ("screening_id", "criterion")]
+        db.execute(
+            f"UPDATE answers SET {', '.join(f'{k} = ?' for k in columns)} WHERE screening_id = ? AND criterion = ?",
+            [*(a[k] for k in columns), sid, a["criterion"]],
+        )
+    db.insert_all("answers", new)
+
+
+def _save_transcript(db: Database, sid: str, transcript: list[dict]) -> None:
+    """Append the turns not stored yet. A transcript is append-only, so when the
+    stored one is a prefix (same length or shorter, its last turn unchanged)
+    only the new turns are inserted; anything else is rewritten whole."""
+    count = int(db.scalar("SELECT count(*) FROM transcript WHERE screening_id = ?", [sid]) or 0)
+    if count and count <= len(transcript):
+        last = db.query(
+            "SELECT seq, at, speaker, text FROM transcript WHERE screening_id = ? AND seq = ?", [sid, count - 1]
+        )
+        expected = transcript[count - 1]
+        if last and all(last[0][k] == expected[k] for k in ("seq", "at", "speaker", "text")):
+            db.insert_all("transcript", transcript[count:])
+            return
+    if count:
+        db.execute("DELETE FROM transcript WHERE screening_id = ?", [sid])
+    db.insert_all("transcript", transcript)
 
 
 def _save_state(db: Database, screening_id: str, revision: str, state_json: str) -> None:

@@ -1015,3 +1015,31 @@ def test_every_save_and_the_erasure_are_audited_with_the_process_actor_and_count
     staff_store.delete_conversation("conv-staff", by="dpo")
     assert [a["actor"] for a in staff_store.audit_log(action="delete")][0] == "dpo"
     assert staff_store.audit_log(action="save-screening")[0]["actor"] == "bot"
+
+
+# --------------------------------------------------------------------------
+# A turn's save writes what changed, and what it stores is still the record
+# --------------------------------------------------------------------------
+def test_saving_turn_after_turn_appends_the_transcript_and_updates_only_changed_answers(lead):
+    record = make_record("conv-turns")
+    sid = record["screening_id"]
+    lead.save_screening(record)
+
+    # next turn: one more exchange, one verdict changed, one criterion gone
+    record["transcript"] = [*record["transcript"], {"at": ts(), "speaker": "bot", "text": "Which medicine?"}]
+    record["criteria"]["prior_tki"] = {**record["criteria"]["prior_tki"], "verdict": "pass", "reason": "named"}
+    record["review_items"] = []
+    del record["criteria"]["blood_counts"]
+    record["pending"] = []
+    lead.save_screening(record)
+    got = lead.get_screening(sid)
+    assert [t["text"] for t in got["transcript"]] == ["How old are you?", "I'm 45", "Which medicine?"]
+    assert got["criteria"]["prior_tki"]["verdict"] == "pass" and got["criteria"]["prior_tki"]["reason"] == "named"
+    assert set(got["criteria"]) == {"age", "prior_tki"} and got["review_items"] == []
+    assert rows(lead, "SELECT seq FROM transcript WHERE screening_id = ? ORDER BY seq", [sid]) == [(0,), (1,), (2,)]
+
+    # a transcript that is not a continuation of the stored one replaces it
+    record["transcript"] = [{"at": ts(), "speaker": "bot", "text": "Hello again"}]
+    lead.save_screening(record)
+    got = lead.get_screening(sid)
+    assert [t["text"] for t in got["transcript"]] == ["Hello again"]

@@ -73,9 +73,10 @@ class Conversation:
         if data.get("kind") != "conversation":
             return cls._from_screening_only(data)
         known = {f.name for f in fields(cls)}
-        values = {k: copy.deepcopy(v) for k, v in data.items() if k in known}
-        if values.get("screening"):
-            values["screening"] = ScreeningState.from_dict(values["screening"])
+        # The screening is copied by ScreeningState.from_dict: copying it here too doubled the cost.
+        values = {k: copy.deepcopy(v) for k, v in data.items() if k in known and k != "screening"}
+        if data.get("screening"):
+            values["screening"] = ScreeningState.from_dict(data["screening"])
         return cls(**values)
 
     @classmethod

@@ -349,7 +349,12 @@ def parse_virology(text: str, today: date) -> Parsed:
         confidence, note = min(confidence, 0.5), "; ".join(filter(None, [note, "hedged"]))
     value.setdefault("answer", "yes" if positive else ("no" if not plain.unclear and plain.value == "no" else None))
     if value.get("answer") is None and not positive:
-        value["answer"] = "no" if all(value.get(k) in (None, "negative") for k in ("hiv", "hbsag", "hcv_ab")) else None
+        # A measured viral load ("HBV DNA 5000 IU/ml") means an infection someone
+        # is following, even with no antigen named: never "none reported".
+        dna_detected = (value.get("hbv_dna_iu_ml") or 0) > 0 and value.get("hbv_dna_comparator") not in ("<", "<=")
+        load = dna_detected or value.get("hcv_rna") == "detectable"
+        markers_clear = all(value.get(k) in (None, "negative") for k in ("hiv", "hbsag", "hcv_ab"))
+        value["answer"] = "yes" if load else ("no" if markers_clear else None)
     return Parsed("virology", value, found.span, confidence, note, found.start, found.end)
 
 

@@ -31,20 +31,38 @@ _MAX_LEN = 20000
 CONF_TEST, CONF_LOOSE, CONF_PATIENT = 0.95, 0.75, 0.8
 
 _HEP = r"hep(?:atitis)?[\s-]*"
+
+
+def _zh(key: str, *path: str) -> str:
+    """ "|word|word..." for the Chinese words of bot/data/zh.yaml at ``path``."""
+    words = zh_data()
+    for part in path or (key,):
+        words = words[part]
+    return "".join("|" + re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
 # Alternation order matters: at one position the first alternative wins, so
 # specific test names come before the loose virus names they start with.
 _MENTION_RE = re.compile(
     r"(?<![A-Za-z])(?:"
     r"(?P<ignore>anti[\s-]*HBs|HBs[\s-]*Ab|" + _HEP + r"B\s+surface\s+antibod(?:y|ies)|anti[\s-]*HBc|"
     r"HBc[\s-]*Ab|HBe[\s-]*Ag|HBe[\s-]*Ab|anti[\s-]*HBe|" + _HEP + r"B\s+core\s+antibod(?:y|ies)"
-    r"|" + _HEP + r"B\s+e\s+antigen|HBcAg)"
-    r"|(?P<hbsag>HBs[\s-]*Ag|HBs\s+antigen|" + _HEP + r"B\s+surface\s+antigen|HBV\s+surface\s+antigen)"
+    r"|" + _HEP + r"B\s+e\s+antigen|HBcAg" + _zh("", "virus_names", "ignore") + ")"
+    r"|(?P<hbsag>HBs[\s-]*Ag|HBs\s+antigen|"
+    + _HEP
+    + r"B\s+surface\s+antigen|HBV\s+surface\s+antigen"
+    + _zh("", "virus_names", "hbsag")
+    + ")"
     r"|(?P<hbv_dna>HBV[\s-]*DNA|" + _HEP + r"B\s+(?:DNA|viral\s+load|VL)|HBV\s+(?:viral\s+load|VL))"
-    r"|(?P<hcv_ab>anti[\s-]*HCV|HCV[\s-]*(?:Ab|antibod(?:y|ies))|" + _HEP + r"C\s+antibod(?:y|ies))"
+    r"|(?P<hcv_ab>anti[\s-]*HCV|HCV[\s-]*(?:Ab|antibod(?:y|ies)|抗体)|"
+    + _HEP
+    + r"C\s+antibod(?:y|ies)"
+    + _zh("", "virus_names", "hcv_ab")
+    + ")"
     r"|(?P<hcv_rna>HCV[\s-]*RNA|" + _HEP + r"C\s+(?:RNA|viral\s+load|VL)|HCV\s+(?:viral\s+load|VL))"
     r"|(?P<hiv_vl>HIV(?:[\s-]*1)?\s+(?:viral\s+load|RNA|VL))"
     r"|(?P<hiv>HIV(?:[\s-]*1\s*/\s*2|[\s-]*[12](?![\d]))?(?:\s*(?:Ag\s*/\s*Ab|Ab|antibod(?:y|ies)|"
-    r"test|serology|screen))?|human\s+immunodeficiency\s+virus|(?-i:AIDS))"
+    r"test|serology|screen|抗体))?|human\s+immunodeficiency\s+virus|(?-i:AIDS)" + _zh("", "virus_names", "hiv") + ")"
     r"|(?P<hep_bc>" + _HEP + r"B\s*(?:,|/|&|\band\b|\bor\b|\bnor\b)\s*C)"
     r"|(?P<hep_b>" + _HEP + r"B|HBV" + "".join("|" + re.escape(w) for w in zh_data()["virus_names"]["hep_b"]) + ")"
     r"|(?P<hep_c>" + _HEP + r"C|HCV" + "".join("|" + re.escape(w) for w in zh_data()["virus_names"]["hep_c"]) + ")"
@@ -53,9 +71,12 @@ _MENTION_RE = re.compile(
     r")(?![A-Za-z])",
     re.I,
 )
-_GROUP_SEP_RE = re.compile(r"\s*(?:,|/|&|\u3001|\band\b|\bor\b|\bnor\b)\s*", re.I)
+# Between names sharing one result; Chinese lists may have no separator at all (乙肝丙肝艾滋病都是阴性).
+_GROUP_SEP_RE = re.compile(r"\s*(?:,|，|/|&|\u3001|\band\b|\bor\b|\bnor\b" + _zh("", "list_joiners") + r")?\s*", re.I)
 _STATUS_RE = re.compile(
-    r"(?:\s*(?:[:=]|\b(?:is|was|were|are|test(?:ed|s)?|results?|status|screen(?:ing)?|serology|all|both)\b))*"
+    r"(?:\s*(?:[:=：]|\b(?:is|was|were|are|test(?:ed|s)?|results?|status|screen(?:ing)?|serology|all|both)\b"
+    + _zh("", "result_fillers")
+    + r"))*"
     r"\s*(?:(?P<pos>positive|pos\b|reactive|detected|detectable|present|\(\s*\+\s*\)|\+(?![\d+])|carrier"
     + "".join("|" + re.escape(w) for w in zh_data()["result_positive"])
     + r")|(?P<neg>negative|neg\b|non[\s-]?reactive|not\s+detected|undetectable|undetected|absent|"
@@ -84,7 +105,9 @@ _PAST_BEFORE_RE = re.compile(
     re.I,
 )
 _ANY_NEGATION_RE = re.compile(
-    r"(?<![A-Za-z])(?:no|not|never|dont|doesnt|unsure|unknown|maybe|perhaps)(?![A-Za-z])|n['’]t(?![A-Za-z])", re.I
+    r"(?<![A-Za-z])(?:no|not|never|dont|doesnt|unsure|unknown|maybe|perhaps)(?![A-Za-z])|n['’]t(?![A-Za-z])"
+    + _zh("", "result_denials"),
+    re.I,
 )
 _FIRST_PERSON_RE = re.compile(r"(?<![A-Za-z])(?:i|i'm|im|my|me|we|our)(?![A-Za-z])", re.I)
 _CLAUSE_END_RE = re.compile(r"[.;:!?\n]|\bbut\b", re.I)

@@ -184,7 +184,9 @@ def test_a_label_cut_at_its_comma_becomes_a_stray_key_and_is_refused(tmp_path):
     text = DEFAULT_TRIAL_FILE.read_text(encoding="utf-8")
     block = (
         "        - type: event_window\n          fact: cardiac_events\n          when_fact: cardiac_events_when\n"
-        '          window_days: 182\n          label: "heart attack, unstable angina or uncontrolled arrhythmia"\n'
+        "          window_days: 182\n          label:\n"
+        '            en: "heart attack, unstable angina or uncontrolled arrhythmia"\n'
+        "            zh: 心肌梗死、不稳定型心绞痛或未控制的心律失常\n"
     )
     assert block in text
     flow = (

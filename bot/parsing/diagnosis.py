@@ -254,7 +254,13 @@ def parse_diagnosis_answer(text: str, today=None) -> Parsed:
     if not detail.unclear:
         value = dict(detail.value)
         value["answer"] = answer
-        conf, notes = detail.confidence, [detail.note] if detail.note else []
+        conf, notes = detail.confidence, [n for n in detail.note.split("; ") if n] if detail.note else []
+        explicit_yes = answer == "yes" and yn.confidence >= 0.9 and yn.note != "implicit yes"
+        if explicit_yes and value["sarcoma"] is None and "sarcoma not named" in notes:
+            # "yes, spread to the lungs": the yes confirms the sarcoma the question named.
+            value["sarcoma"] = True
+            notes.remove("sarcoma not named")
+            conf = 0.6 if "hedged" in notes else max(conf, 0.85)
         if value["extent"] is None and value["sarcoma"] is not False:
             if answer == "yes":
                 value["extent"] = "confirmed_by_patient"

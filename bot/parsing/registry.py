@@ -41,6 +41,7 @@ from bot.parsing import (
     virology,
     vitals,
     yes_no,
+    zh,
 )
 from bot.parsing.nlp import has_hedge
 from bot.parsing.numbers import find_numbers
@@ -257,11 +258,36 @@ def _route_words(route: str) -> re.Pattern:
     return phrase_regex((lexicon().get("routes") or {}).get(route, [])) or re.compile(r"(?!x)x")
 
 
+_ZH_SURVIVAL = zh.data()["survival"]
+
+
+def _alternatives(words: list) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
 _SURVIVAL = re.compile(
-    r"(?P<op>>=?|≥|more than|over|at least|about|around|<|less than|under)?\s*"
-    r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>months?|mo|m\b|years?|yrs?|y\b|weeks?|wks?)",
+    r"(?P<op>>=?|≥|more than|over|at least|about|around|<|less than|under|"
+    + _alternatives(_ZH_SURVIVAL["at_least"] + _ZH_SURVIVAL["below"] + _ZH_SURVIVAL["about"])
+    + r")?\s*"
+    r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>months?|mo|m\b|years?|yrs?|y\b|weeks?|wks?|"
+    + _alternatives(list(_ZH_SURVIVAL["units"]))
+    + r")(?:\s*(?P<op_after>"
+    + _alternatives(_ZH_SURVIVAL["after_at_least"] + _ZH_SURVIVAL["after_below"])
+    + r"))?",
     re.I,
 )
+
+
+def _survival_op(match: re.Match) -> str:
+    """The comparison as English words: ">", "<", "about" or ""."""
+    op, after = (match["op"] or "").lower(), match["op_after"] or ""
+    if op in _ZH_SURVIVAL["at_least"] or after in _ZH_SURVIVAL["after_at_least"]:
+        return ">"
+    if op in _ZH_SURVIVAL["below"] or after in _ZH_SURVIVAL["after_below"]:
+        return "<"
+    if op in _ZH_SURVIVAL["about"]:
+        return "about"
+    return op
 
 
 # "weeks", "days to weeks", "years": a survival estimate in words ("weeks to months" is neither).
@@ -290,8 +316,9 @@ def parse_expectancy(text: str, today: date, minimum_months: float = 3) -> Parse
     match = _SURVIVAL.search(text or "")
     if match:
         number, unit = float(match["num"]), match["unit"].lower()
+        unit = _ZH_SURVIVAL["units"].get(unit, unit)  # 个月 -> months, 年 -> years, 周 -> weeks
         months = number * 12 if unit.startswith("y") else number / 4.345 if unit.startswith("w") else number
-        op = (match["op"] or "").lower()
+        op = _survival_op(match)
         below = op in ("<", "less than", "under")
         answer = (
             "no" if below and months <= minimum_months else "yes" if months >= minimum_months and not below else "no"

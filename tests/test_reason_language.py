@@ -137,3 +137,16 @@ def test_an_unknown_or_unfillable_key_falls_back_to_the_stored_sentence():
     assert (
         entry_text({"reason": "kept", "reason_key": "not_answered", "reason_params": {"label": "年龄"}}, "xx") == "kept"
     )
+
+
+def test_a_chinese_doctors_criterion_table_gives_the_reasons_in_chinese():
+    from bot.dialogue.endings import criteria_rows
+    from bot.screening.state import ScreeningState
+    from bot.trial import get_trial
+
+    trial = get_trial()
+    result = check_answers([("age", "男，58岁")], today=TODAY, language="zh", role="physician")
+    state = ScreeningState.new(trial.id, "conv-zh-doc", "physician", language="zh")
+    state.verdicts = {cid: e for cid, e in result["criteria"].items() if e["verdict"] != "not_asked"}
+    [age] = [row for row in criteria_rows(trial, state) if row["id"] == "age"]
+    assert age["verdict"] == "pass" and CJK.search(age["reason"]) and "years" not in age["reason"], age

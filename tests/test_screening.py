@@ -94,6 +94,11 @@ def test_correction_changes_the_answer_and_the_verdict():
     back = apply_correction(trial, corrected.state, "sorry, I'm 54", TODAY)
     settle(trial, back.state, TODAY)
     assert back.state.knocked_out is None and back.state.facts["age"]["value"] == 54
+    # the read-back says the values, not the words around them ("age 54 (was 75)", not "was I'm 75 not 45")
+    from bot.messages import render
+
+    [said] = [render(s.key, trial, language="en", **s.values) for s in back.said]
+    assert "54" in said and "(was 75)" in said and "I'm" not in said, said
 
 
 def test_a_checklist_none_answers_every_member_no_and_values_are_read_too():

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from bot.messages import render
 from bot.outcome import FAIL, LIKELY_ELIGIBLE, NEEDS_REVIEW, NOT_ASKED, NOT_ELIGIBLE, PENDING, UNCERTAIN
+from bot.reasons import entry_text
 from bot.reference import reference_number
 from bot.screening.scoring import outcome_of
 from bot.screening.state import ScreeningState
@@ -112,7 +113,7 @@ def criteria_rows(trial: Trial, state: ScreeningState) -> list[dict]:
                 "plain": criterion.plain,  # a language mapping: the message shows it in the person's language
                 "source_ref": criterion.source_ref,
                 "verdict": verdict["verdict"],
-                "reason": verdict.get("reason") or "",
+                "reason": entry_text(verdict, state.language) or "",  # in the doctor's language
                 "failed": verdict["verdict"] == FAIL,
             }
         )

@@ -56,7 +56,7 @@ def apply_correction(trial: Trial, state: ScreeningState, text: str, today: date
         changes.append(
             {
                 "label": trial.fact_label(fact),
-                "new": parsed.span or str(parsed.value),
+                "new": _shown({"value": parsed.value, "span": parsed.span}),
                 "old": _shown(old) if old else None,
             }
         )
@@ -90,8 +90,11 @@ def last_answered_step(trial: Trial, state: ScreeningState) -> Step | None:
 
 
 def _shown(record: dict) -> str:
+    """An answer as read back: a number as the number ("52", not "Im 52"), else its words."""
     value = record.get("value")
     if isinstance(value, dict):
         value = value.get("value", value.get("answer", record.get("span")))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:g}"
     shown = value if value is not None else record.get("answer", "")
     return str(record.get("span") or shown)[:60]

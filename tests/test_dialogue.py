@@ -29,6 +29,9 @@ def test_eligible_patient_is_likely_eligible_with_a_phone_number_in_about_twenty
     assert {"blood_counts", "renal_function", "liver_function"} <= set(record["pending"])
     assert chat.sent <= 20, chat.sent
     assert "reference number" in chat.said and "A copy of your answers" in chat.said
+    # the copy has the group questions too, with the answer given to them
+    copy = chat.said[chat.said.index("A copy of your answers") :]
+    assert "Do you take any of these medicines?" in copy and "— none of these" in copy, copy
 
 
 def test_follow_ups_named_before_their_question_opens_them_are_not_asked_again():

@@ -97,7 +97,9 @@ def answers_copy(trial: Trial, state: ScreeningState) -> str:
     for step_id, question in state.asked_text.items():
         if step_id.startswith("contact_"):
             continue
-        answers = [r.get("answer") for r in state.facts.values() if r.get("step") == step_id and r.get("answer")]
+        # a group question's answer is kept on its members' facts ("none of these", "a clot in March")
+        steps = {step_id, *state.group_members.get(step_id, ())}
+        answers = [r.get("answer") for r in state.facts.values() if r.get("step") in steps and r.get("answer")]
         if answers:
             rows.append({"question": question, "answer": answers[0]})
     return _say(trial, state, "answers_copy", rows=rows, reference=reference_number(state.screening_id))

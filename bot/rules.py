@@ -961,6 +961,11 @@ class Virology(Rule):
                 parts.append(evaluation(UNCERTAIN, "hcv_rna_unknown", ask, **shown))
         if parts:
             return worst(parts)
+        dna = value.get("hbv_dna_iu_ml")
+        dna_high = dna is not None and interval(dna, value.get("hbv_dna_comparator"))[1] >= limit
+        if dna_high or value.get("hcv_rna") == "detectable":
+            # a viral load someone measured ("no - HBV DNA 5000 IU/ml") is never "none reported"
+            return evaluation(UNCERTAIN, "virology_details_unknown", ask, **shown)
         answer = value.get("answer")
         if answer == "no" or (answer is None and any(value.get(k) == "negative" for k in ("hiv", "hbsag", "hcv_ab"))):
             return evaluation(PASS, "virology_none", **shown)

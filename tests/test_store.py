@@ -1038,6 +1038,19 @@ def test_saving_turn_after_turn_appends_the_transcript_and_updates_only_changed_
     assert set(got["criteria"]) == {"age", "prior_tki"} and got["review_items"] == []
     assert rows(lead, "SELECT seq FROM transcript WHERE screening_id = ? ORDER BY seq", [sid]) == [(0,), (1,), (2,)]
 
+    # the stored turns are kept as they are (appended to, not rewritten): mark one and save the next turn
+    transaction(
+        engine_for(lead.target),
+        lead.dialect,
+        lambda db: db.execute("UPDATE transcript SET at = 'kept' WHERE screening_id = ? AND seq = 0", [sid]),
+        write=True,
+        timeout=5,
+    )
+    record["transcript"] = [*record["transcript"], {"at": ts(), "speaker": "user", "text": "anlotinib"}]
+    lead.save_screening(record)
+    assert rows(lead, "SELECT at FROM transcript WHERE screening_id = ? AND seq = 0", [sid]) == [("kept",)]
+    assert len(lead.get_screening(sid)["transcript"]) == 4
+
     # a transcript that is not a continuation of the stored one replaces it
     record["transcript"] = [{"at": ts(), "speaker": "bot", "text": "Hello again"}]
     lead.save_screening(record)

@@ -260,7 +260,8 @@ def parse_diagnosis_answer(text: str, today=None) -> Parsed:
             # "yes, spread to the lungs": the yes confirms the sarcoma the question named.
             value["sarcoma"] = True
             notes.remove("sarcoma not named")
-            conf = 0.6 if "hedged" in notes else max(conf, 0.85)
+            if not notes:  # that cap was the only one: the answer is as clear as a plain yes
+                conf = max(conf, 0.85)
         if value["extent"] is None and value["sarcoma"] is not False:
             if answer == "yes":
                 value["extent"] = "confirmed_by_patient"

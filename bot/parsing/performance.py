@@ -62,6 +62,21 @@ def _ecog(value: int, self_report: bool, text: str, s: int, e: int, conf: float,
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _past_rx() -> re.Pattern:
+    words = lexicon().get("ecog_past_markers", [])
+    return re.compile("|".join(words)) if words else re.compile(r"(?!x)x")
+
+
+_CLAUSE = re.compile(r"[.;!?,。；，、]|\bbut\b|但是|但|现在|now")
+
+
+def _in_the_past(low: str, start: int) -> bool:
+    """A description about before ("以前爱打球", "i used to play football") is not today's day."""
+    clause = _CLAUSE.split(low[max(0, start - 40) : start])[-1]
+    return bool(_past_rx().search(clause))
+
+
 @guard("ecog")
 def parse_ecog(text: str, today=None) -> Parsed:
     """ECOG performance status. value: {"ecog": 0-4, "self_report": bool}; a range
@@ -111,7 +126,7 @@ def parse_ecog(text: str, today=None) -> Parsed:
     hits = []
     for grade, rx in _descriptions():
         for d in rx.finditer(low):
-            if not negated_before(low, d.start()):
+            if not negated_before(low, d.start()) and not _in_the_past(low, d.start()):
                 hits.append((grade, d.start(), d.end()))
     if hits:
         grades = {g for g, _, _ in hits}

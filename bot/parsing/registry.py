@@ -266,16 +266,21 @@ def _alternatives(words: list) -> str:
 
 
 _SURVIVAL = re.compile(
-    r"(?P<op>>=?|≥|more than|over|at least|about|around|<|less than|under|"
+    r"(?P<op>>=?|≥|no more than|not more than|at most|up to|more than|over|at least|about|around|<|≤|less than|under|"
     + _alternatives(_ZH_SURVIVAL["at_least"] + _ZH_SURVIVAL["below"] + _ZH_SURVIVAL["about"])
     + r")?\s*"
     r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>months?|mo|m\b|years?|yrs?|y\b|weeks?|wks?|"
     + _alternatives(list(_ZH_SURVIVAL["units"]))
     + r")(?:\s*(?P<op_after>"
     + _alternatives(_ZH_SURVIVAL["after_at_least"] + _ZH_SURVIVAL["after_below"])
-    + r"))?",
+    + r"))?"
+    # not a time since ("确诊1年了", "3个月前", "2023年"): a survival estimate looks ahead
+    + r"(?!\s*(?:"
+    + _alternatives(_ZH_SURVIVAL["not_an_estimate_after"])
+    + r"|ago\b))",
     re.I,
 )
+_BELOW_WORDS = ("<", "≤", "less than", "under", "no more than", "not more than", "at most", "up to")
 
 
 def _survival_op(match: re.Match) -> str:
@@ -297,6 +302,15 @@ _SURVIVAL_WORDS = re.compile(
 )
 
 
+def _survival_reading(match: re.Match, minimum_months: float) -> tuple[str, float, bool]:
+    """(yes/no to "at least the minimum", the estimate in months, is it an upper bound)."""
+    number, unit = float(match["num"]), match["unit"].lower()
+    unit = _ZH_SURVIVAL["units"].get(unit, unit)  # 个月 -> months, 年 -> years, 周 -> weeks
+    months = number * 12 if unit.startswith("y") else number / 4.345 if unit.startswith("w") else number
+    below = _survival_op(match) in _BELOW_WORDS
+    return ("yes" if months >= minimum_months and not below else "no"), months, below
+
+
 def parse_expectancy(text: str, today: date, minimum_months: float = 3) -> Parsed:
     """Expected survival: yes/no to "at least ``minimum_months``", or an estimate
     ("6 months", "> 1 year", "weeks"). An approximate estimate near the minimum
@@ -313,17 +327,18 @@ def parse_expectancy(text: str, today: date, minimum_months: float = 3) -> Parse
             words_only.start(),
             words_only.end(),
         )
-    match = _SURVIVAL.search(text or "")
-    if match:
-        number, unit = float(match["num"]), match["unit"].lower()
-        unit = _ZH_SURVIVAL["units"].get(unit, unit)  # 个月 -> months, 年 -> years, 周 -> weeks
-        months = number * 12 if unit.startswith("y") else number / 4.345 if unit.startswith("w") else number
+    estimates = [m for m in _SURVIVAL.finditer(text or "") if not re.fullmatch(r"(?:19|20)\d\d", m["num"])]
+    if estimates:
+        readings = {_survival_reading(m, minimum_months)[0] for m in estimates}
+        match = estimates[0]
+        answer, months, below = _survival_reading(match, minimum_months)
         op = _survival_op(match)
-        below = op in ("<", "less than", "under")
-        answer = (
-            "no" if below and months <= minimum_months else "yes" if months >= minimum_months and not below else "no"
-        )
         confidence, note = 0.9, f"estimate of {months:g} months"
+        if below and months > minimum_months:
+            # "under 6 months" against 3: it may be either side
+            confidence, note = 0.5, f"less than {months:g} months: may be below {minimum_months:g}"
+        if len(readings) > 1:
+            confidence, note = 0.5, "more than one estimate, on both sides of the minimum"
         if op in ("about", "around") or re.search(r"\b(?:approx\w*|roughly|~)\s*$", text[: match.start("num")], re.I):
             if abs(months - minimum_months) <= minimum_months * 0.25:
                 confidence, note = 0.5, f"about {months:g} months: too close to {minimum_months:g} to tell"

@@ -95,7 +95,9 @@ _NEG_BEFORE_RE = re.compile(
 )
 _POS_BEFORE_RE = re.compile(
     r"(?:positive\s+for|diagnosed\s+with|carrier\s+of|living\s+with|infected\s+with|"
-    r"\b(?:i|he|she|they|we|patient|pt)\s+(?:ha(?:ve|s)|got)(?:\s+got)?|\bhas\b|\bknown\b)"
+    r"\b(?:i|he|she|they|we|patient|pt)\s+(?:ha(?:ve|s)|got)(?:\s+got)?|\bhas\b|\bknown\b"
+    + _zh("", "result_affirmations")
+    + r")"
     r"(?:\s+(?:a|an|chronic|active|known))*\s*$",
     re.I,
 )
@@ -105,10 +107,11 @@ _PAST_BEFORE_RE = re.compile(
     re.I,
 )
 _ANY_NEGATION_RE = re.compile(
-    r"(?<![A-Za-z])(?:no|not|never|dont|doesnt|unsure|unknown|maybe|perhaps)(?![A-Za-z])|n['’]t(?![A-Za-z])"
-    + _zh("", "result_denials"),
-    re.I,
+    r"(?<![A-Za-z])(?:no|not|never|dont|doesnt|unsure|unknown|maybe|perhaps)(?![A-Za-z])|n['’]t(?![A-Za-z])", re.I
 )
+# Chinese denials count only in the virus's own clause: "我有乙肝，丙肝阴性" has hepatitis B.
+_ZH_DENIAL_RE = re.compile(_zh("", "result_denials")[1:])
+_ZH_CLAUSE_RE = re.compile(r"[,，。；;.!?！？\n]|但是|不过|但")
 _FIRST_PERSON_RE = re.compile(r"(?<![A-Za-z])(?:i|i'm|im|my|me|we|our)(?![A-Za-z])", re.I)
 _CLAUSE_END_RE = re.compile(r"[.;:!?\n]|\bbut\b", re.I)
 
@@ -159,6 +162,9 @@ def parse_virology(text: str) -> Parsed:
                 break
             if mentions[i + 1].lastgroup in _QUANTITIES and group[-1].lastgroup not in _QUANTITIES:
                 break  # "hepatitis B, DNA 200 IU/ml": the amount belongs to the DNA, not a shared status
+            lead = _prefix(text, group[0].start())
+            if len(group) == 1 and _POS_BEFORE_RE.search(lead) and not _NEG_BEFORE_RE.search(lead):
+                break  # "I have hepatitis B, hep C negative", "我有乙肝，丙肝阴性": the result is hep C's alone
             i += 1
             group.append(mentions[i])
         i += 1
@@ -197,9 +203,18 @@ def _named_as_had(text: str, group: list) -> bool:
         return False
     if _ANY_NEGATION_RE.search(text) or _PAST_BEFORE_RE.search(_prefix(text, group[0].start())):
         return False
+    if _ZH_DENIAL_RE.search(_clause_of(text, group[0].start(), group[-1].end())):
+        return False
     if re.search(r"\b(?:test|tested|screen|pending|unknown|result)", group[-1].group(), re.I):
         return False
     return not _NOT_HAD_AFTER.match(text[group[-1].end() : group[-1].end() + 40])
+
+
+def _clause_of(text: str, start: int, end: int) -> str:
+    """The clause holding text[start:end] (Chinese and ASCII punctuation, 但是/不过)."""
+    before = [m.end() for m in _ZH_CLAUSE_RE.finditer(text, 0, start)]
+    after = _ZH_CLAUSE_RE.search(text, end)
+    return text[(before[-1] if before else 0) : (after.start() if after else len(text))]
 
 
 def _prefix(text: str, start: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from bot.describe import number
 from bot.parsing.registry import PARSERS
 from bot.screening.answers import SUMMARY_STEP, Applied, clear_facts, parse_step, run_parser
 from bot.screening.say import say
@@ -95,6 +96,6 @@ def _shown(record: dict) -> str:
     if isinstance(value, dict):
         value = value.get("value", value.get("answer", record.get("span")))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{value:g}"
+        return number(value)
     shown = value if value is not None else record.get("answer", "")
     return str(record.get("span") or shown)[:60]

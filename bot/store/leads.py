@@ -1275,7 +1275,8 @@ def _save_transcript(db: Database, sid: str, transcript: list[dict]) -> None:
             "SELECT seq, at, speaker, text FROM transcript WHERE screening_id = ? AND seq = ?", [sid, count - 1]
         )
         expected = transcript[count - 1]
-        if last and all(last[0][k] == expected[k] for k in ("seq", "at", "speaker", "text")):
+        # not "at": this turn's replies are stamped again from Rasa's events next turn
+        if last and all(last[0][k] == expected[k] for k in ("seq", "speaker", "text")):
             db.insert_all("transcript", transcript[count:])
             return
     if count:

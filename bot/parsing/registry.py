@@ -261,22 +261,20 @@ def _route_words(route: str) -> re.Pattern:
 _ZH_SURVIVAL = zh.data()["survival"]
 
 
-def _alternatives(words: list) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
 _SURVIVAL = re.compile(
     r"(?P<op>>=?|≥|no more than|not more than|at most|up to|more than|over|at least|about|around|<|≤|less than|under|"
-    + _alternatives(_ZH_SURVIVAL["at_least"] + _ZH_SURVIVAL["below"] + _ZH_SURVIVAL["about"])
+    + "|".join(zh.alternatives("survival", k) for k in ("at_least", "below", "about"))
     + r")?\s*"
     r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>months?|mo|m\b|years?|yrs?|y\b|weeks?|wks?|"
-    + _alternatives(list(_ZH_SURVIVAL["units"]))
+    + zh.alternatives("survival", "units")
     + r")(?:\s*(?P<op_after>"
-    + _alternatives(_ZH_SURVIVAL["after_at_least"] + _ZH_SURVIVAL["after_below"])
+    + zh.alternatives("survival", "after_at_least")
+    + "|"
+    + zh.alternatives("survival", "after_below")
     + r"))?"
     # not a time since ("确诊1年了", "3个月前", "2023年"): a survival estimate looks ahead
     + r"(?!\s*(?:"
-    + _alternatives(_ZH_SURVIVAL["not_an_estimate_after"])
+    + zh.alternatives("survival", "not_an_estimate_after")
     + r"|ago\b))",
     re.I,
 )

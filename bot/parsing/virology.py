@@ -23,7 +23,7 @@ import re
 
 from bot.parsing import labs
 from bot.parsing.types import Parsed, unclear
-from bot.parsing.zh import data as zh_data
+from bot.parsing.zh import alternatives as zh_alternatives
 
 _MAX_LEN = 20000
 # A person's plain statement ("I have HIV", "no hepatitis") is taken as said
@@ -33,12 +33,9 @@ CONF_TEST, CONF_LOOSE, CONF_PATIENT = 0.95, 0.75, 0.8
 _HEP = r"hep(?:atitis)?[\s-]*"
 
 
-def _zh(key: str, *path: str) -> str:
+def _zh(*path: str) -> str:
     """ "|word|word..." for the Chinese words of bot/data/zh.yaml at ``path``."""
-    words = zh_data()
-    for part in path or (key,):
-        words = words[part]
-    return "".join("|" + re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return "|" + zh_alternatives(*path)
 
 
 # Alternation order matters: at one position the first alternative wins, so
@@ -47,56 +44,54 @@ _MENTION_RE = re.compile(
     r"(?<![A-Za-z])(?:"
     r"(?P<ignore>anti[\s-]*HBs|HBs[\s-]*Ab|" + _HEP + r"B\s+surface\s+antibod(?:y|ies)|anti[\s-]*HBc|"
     r"HBc[\s-]*Ab|HBe[\s-]*Ag|HBe[\s-]*Ab|anti[\s-]*HBe|" + _HEP + r"B\s+core\s+antibod(?:y|ies)"
-    r"|" + _HEP + r"B\s+e\s+antigen|HBcAg" + _zh("", "virus_names", "ignore") + ")"
+    r"|" + _HEP + r"B\s+e\s+antigen|HBcAg" + _zh("virus_names", "ignore") + ")"
     r"|(?P<hbsag>HBs[\s-]*Ag|HBs\s+antigen|"
     + _HEP
     + r"B\s+surface\s+antigen|HBV\s+surface\s+antigen"
-    + _zh("", "virus_names", "hbsag")
+    + _zh("virus_names", "hbsag")
     + ")"
     r"|(?P<hbv_dna>HBV[\s-]*DNA|" + _HEP + r"B\s+(?:DNA|viral\s+load|VL)|HBV\s+(?:viral\s+load|VL))"
     r"|(?P<hcv_ab>anti[\s-]*HCV|HCV[\s-]*(?:Ab|antibod(?:y|ies)|抗体)|"
     + _HEP
     + r"C\s+antibod(?:y|ies)"
-    + _zh("", "virus_names", "hcv_ab")
+    + _zh("virus_names", "hcv_ab")
     + ")"
     r"|(?P<hcv_rna>HCV[\s-]*RNA|" + _HEP + r"C\s+(?:RNA|viral\s+load|VL)|HCV\s+(?:viral\s+load|VL))"
     r"|(?P<hiv_vl>HIV(?:[\s-]*1)?\s+(?:viral\s+load|RNA|VL))"
     r"|(?P<hiv>HIV(?:[\s-]*1\s*/\s*2|[\s-]*[12](?![\d]))?(?:\s*(?:Ag\s*/\s*Ab|Ab|antibod(?:y|ies)|"
-    r"test|serology|screen|抗体))?|human\s+immunodeficiency\s+virus|(?-i:AIDS)" + _zh("", "virus_names", "hiv") + ")"
+    r"test|serology|screen|抗体))?|human\s+immunodeficiency\s+virus|(?-i:AIDS)" + _zh("virus_names", "hiv") + ")"
     r"|(?P<hep_bc>" + _HEP + r"B\s*(?:,|/|&|\band\b|\bor\b|\bnor\b)\s*C)"
-    r"|(?P<hep_b>" + _HEP + r"B|HBV" + "".join("|" + re.escape(w) for w in zh_data()["virus_names"]["hep_b"]) + ")"
-    r"|(?P<hep_c>" + _HEP + r"C|HCV" + "".join("|" + re.escape(w) for w in zh_data()["virus_names"]["hep_c"]) + ")"
+    r"|(?P<hep_b>" + _HEP + r"B|HBV" + _zh("virus_names", "hep_b") + ")"
+    r"|(?P<hep_c>" + _HEP + r"C|HCV" + _zh("virus_names", "hep_c") + ")"
     r"|(?P<hep>hepatitis|hep)"
     r"|(?P<vl>viral\s+load|VL|DNA|RNA)"
     r")(?![A-Za-z])",
     re.I,
 )
 # Between names sharing one result; Chinese lists may have no separator at all (乙肝丙肝艾滋病都是阴性).
-_GROUP_SEP_RE = re.compile(r"\s*(?:,|，|/|&|\u3001|\band\b|\bor\b|\bnor\b" + _zh("", "list_joiners") + r")?\s*", re.I)
+_GROUP_SEP_RE = re.compile(r"\s*(?:,|，|/|&|\u3001|\band\b|\bor\b|\bnor\b" + _zh("list_joiners") + r")?\s*", re.I)
 _STATUS_RE = re.compile(
     r"(?:\s*(?:[:=：]|\b(?:is|was|were|are|test(?:ed|s)?|results?|status|screen(?:ing)?|serology|all|both)\b"
-    + _zh("", "result_fillers")
+    + _zh("result_fillers")
     + r"))*"
     r"\s*(?:(?P<pos>positive|pos\b|reactive|detected|detectable|present|\(\s*\+\s*\)|\+(?![\d+])|carrier"
-    + "".join("|" + re.escape(w) for w in zh_data()["result_positive"])
+    + _zh("result_positive")
     + r")|(?P<neg>negative|neg\b|non[\s-]?reactive|not\s+detected|undetectable|undetected|absent|"
-    r"\(\s*-\s*\)|-(?![\d\w-])" + "".join("|" + re.escape(w) for w in zh_data()["result_negative"]) + r"))",
+    r"\(\s*-\s*\)|-(?![\d\w-])" + _zh("result_negative") + r"))",
     re.I,
 )
 # Words just before a mention that settle it: "no hepatitis", "negative for
 # HIV", "I have hepatitis B", "history of hepatitis C".
 _NEG_BEFORE_RE = re.compile(
     r"(?:\bno\b|\bnot\b|\bnever\b|\bwithout\b|negative\s+for|free\s+of|\bdenies\b|"
-    r"(?:do|does|did)\s*n[o']?t\s+have|haven'?t\s+(?:got|had)|never\s+had|\bnor\b"
-    + "".join("|" + re.escape(w) for w in zh_data()["virus_denials"])
-    + r")"
+    r"(?:do|does|did)\s*n[o']?t\s+have|haven'?t\s+(?:got|had)|never\s+had|\bnor\b" + _zh("virus_denials") + r")"
     r"(?:\s+(?:any|a|an|known|history\s+of|evidence\s+of|infection\s+with|got|had))*\s*$",
     re.I,
 )
 _POS_BEFORE_RE = re.compile(
     r"(?:positive\s+for|diagnosed\s+with|carrier\s+of|living\s+with|infected\s+with|"
     r"\b(?:i|he|she|they|we|patient|pt)\s+(?:ha(?:ve|s)|got)(?:\s+got)?|\bhas\b|\bknown\b"
-    + _zh("", "result_affirmations")
+    + _zh("result_affirmations")
     + r")"
     r"(?:\s+(?:a|an|chronic|active|known))*\s*$",
     re.I,
@@ -110,7 +105,7 @@ _ANY_NEGATION_RE = re.compile(
     r"(?<![A-Za-z])(?:no|not|never|dont|doesnt|unsure|unknown|maybe|perhaps)(?![A-Za-z])|n['’]t(?![A-Za-z])", re.I
 )
 # Chinese denials count only in the virus's own clause: "我有乙肝，丙肝阴性" has hepatitis B.
-_ZH_DENIAL_RE = re.compile(_zh("", "result_denials")[1:])
+_ZH_DENIAL_RE = re.compile(zh_alternatives("result_denials"))
 _ZH_CLAUSE_RE = re.compile(r"[,，。；;.!?！？\n]|但是|不过|但")
 _FIRST_PERSON_RE = re.compile(r"(?<![A-Za-z])(?:i|i'm|im|my|me|we|our)(?![A-Za-z])", re.I)
 _CLAUSE_END_RE = re.compile(r"[.;:!?\n]|\bbut\b", re.I)

@@ -19,6 +19,7 @@ import re
 from bot.env import max_message_chars
 from bot.parsing.nlp import has_hedge, is_approximate
 from bot.parsing.types import Parsed, unclear
+from bot.parsing.zh import alternatives as zh_alternatives
 from bot.parsing.zh import data as zh_data
 
 CONF_STATED = 0.95
@@ -311,8 +312,8 @@ _FEET_INCHES_RE = re.compile(
     r"(?:(?P<in>\d{1,2}(?:\.\d)?)\s*(?:\"|”|″|''|’’|in(?:ch(?:es)?)?)?)?(?![\d])",
     re.I,
 )
-_ZH_CM = "".join("|" + re.escape(w) for w in zh_data()["height_cm_words"])
-_ZH_M = "".join("|" + re.escape(w) for w in zh_data()["height_m_words"])
+_ZH_CM = "|" + zh_alternatives("height_cm_words")
+_ZH_M = "|" + zh_alternatives("height_m_words")
 _HEIGHT_RE = re.compile(
     r"(?<![\d.,'’])(?P<n>\d{1,3}(?:[.,]\d{1,2})?)(?![\d]|[.,]\d)\s*"
     r"(?:(?P<cm>cm|centimet(?:re|er)s?" + _ZH_CM + r")|(?P<m>m|met(?:re|er)s?" + _ZH_M + r")"
@@ -325,7 +326,7 @@ _ZH_DIGITS = "零〇一二三四五六七八九"
 _ZH_DIGIT_VALUES = {"零": "0", "〇": "0", **{c: str(i) for i, c in enumerate("一二三四五六七八九", start=1)}}
 _ZH_METRE_AND_RE = re.compile(
     r"(?<![\d.])(?P<m>[12])\s*(?:"
-    + _ZH_M[1:]
+    + zh_alternatives("height_m_words")
     + r")\s*(?P<cm>[0-9]{1,2}|["
     + _ZH_DIGITS
     + r"]{1,2})(?![\d"

@@ -26,6 +26,15 @@ def data() -> dict:
     return yaml.safe_load(_DATA.read_text(encoding="utf-8"))
 
 
+def alternatives(*path: str) -> str:
+    """The words of bot/data/zh.yaml at ``path`` as a regex alternation
+    ("乙型肝炎|乙肝"), longest first, escaped; a mapping gives its keys."""
+    words = data()
+    for part in path:
+        words = words[part]
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> tuple:
     words = data()

@@ -293,7 +293,9 @@ def _node(data: Any, parts: list[str], create: bool) -> Any:
     node = data
     for part in parts:
         if isinstance(node, list):
-            node = next(item for item in node if str(item.get("id")) == part)
+            # list items are named by id, or by index when they have none (text_fields does the same)
+            named = [item for item in node if isinstance(item, dict) and str(item.get("id")) == part]
+            node = named[0] if named else node[int(part)]
         elif part in node or not create:
             node = node[part]
         else:

@@ -256,7 +256,8 @@ def parse_diagnosis_answer(text: str, today=None) -> Parsed:
         value["answer"] = answer
         conf, notes = detail.confidence, [n for n in detail.note.split("; ") if n] if detail.note else []
         explicit_yes = answer == "yes" and yn.confidence >= 0.9 and yn.note != "implicit yes"
-        if explicit_yes and value["sarcoma"] is None and "sarcoma not named" in notes:
+        advanced = value["extent"] in ("metastatic", "unresectable", "locally_advanced")
+        if explicit_yes and advanced and value["sarcoma"] is None and "sarcoma not named" in notes:
             # "yes, spread to the lungs": the yes confirms the sarcoma the question named.
             value["sarcoma"] = True
             notes.remove("sarcoma not named")

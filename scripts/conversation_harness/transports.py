@@ -51,7 +51,13 @@ def _prefix(template: str) -> str:
 def message_markers(key: str) -> list[str]:
     from bot.messages import messages
 
-    return [p for p in (_prefix(str(text)) for text in messages()[key].values()) if len(p) >= 8]
+    # long enough to be this message only; a Chinese character says about what two letters say
+    # ("您的预筛编号是", 7 characters, had been too short, so Chinese endings went unseen)
+    return [p for p in (_prefix(str(text)) for text in messages()[key].values()) if _weight(p) >= 8]
+
+
+def _weight(text: str) -> int:
+    return sum(2 if "\u3400" <= ch <= "\u9fff" else 1 for ch in text)
 
 
 @dataclass

@@ -29,10 +29,10 @@ from pathlib import Path
 from threading import Lock
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.pool import QueuePool
 
 T = TypeVar("T")
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
@@ -115,14 +115,54 @@ def _make_engine(target: str | os.PathLike, read_only_file: bool) -> Engine:
         # so BEGIN IMMEDIATE below means what it says. mode=rw does not create
         # a missing file (used for Rasa's tracker database).
         if read_only_file:
-            return sqlite3.connect(
+            conn = sqlite3.connect(
                 f"file:{path}?mode=rw", uri=True, timeout=5, isolation_level=None, check_same_thread=False
             )
-        return sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
 
-    # A fresh connection per operation: nothing cached between processes or
-    # threads, and file permissions are checked on every open.
-    return create_engine("sqlite://", creator=connect, poolclass=NullPool, future=True)
+    # Connections are kept open between operations: opening one and closing
+    # the last one (a WAL checkpoint) cost more than the rest of a turn's
+    # save. A kept connection is used only while its file is still the one
+    # at the path (a deleted or replaced file gets a fresh connection, so
+    # nothing is written to an unlinked file); permissions are still checked
+    # before every operation (LeadStore.run).
+    engine = create_engine(
+        "sqlite://", creator=connect, poolclass=QueuePool, pool_size=4, max_overflow=-1, future=True
+    )
+
+    @event.listens_for(engine, "connect")
+    def _remember_file(dbapi_conn, record) -> None:
+        record.info["file"] = _file_identity(path)
+
+    @event.listens_for(engine, "checkout")
+    def _same_file(dbapi_conn, record, proxy) -> None:
+        if record.info.get("file") != _file_identity(path) or record.info.get("file") is None:
+            raise DisconnectionError("the database file was replaced or removed")
+
+    return engine
+
+
+_SQLITE_BUSY_MS = 5000
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _forget_engines_after_fork() -> None:
+    # A child process must not share its parent's open connections.
+    _engines.clear()
+
+
+os.register_at_fork(after_in_child=_forget_engines_after_fork)
 
 
 def dispose_engines() -> None:
@@ -274,9 +314,14 @@ def transaction(
                 raise
             db = Database(conn, dialect)
             if dialect == SQLITE:
-                remaining = max(0.05, min(deadline - time.monotonic(), 5.0))
-                db.execute(f"PRAGMA busy_timeout = {int(remaining * 1000)}")
-                db.execute("PRAGMA foreign_keys = ON")
+                # Each connection starts with the full busy timeout; a retry waits only what is left.
+                remaining_ms = int(max(0.05, min(deadline - time.monotonic(), 5.0)) * 1000)
+                if remaining_ms < _SQLITE_BUSY_MS - 100:
+                    db.execute(f"PRAGMA busy_timeout = {remaining_ms}")
+                    conn.info["busy_ms"] = remaining_ms
+                elif conn.info.get("busy_ms"):
+                    db.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
+                    conn.info.pop("busy_ms")
             if prepare is not None:
                 prepare(db)
             _begin(db, write)

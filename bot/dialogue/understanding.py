@@ -94,7 +94,7 @@ def is_question(text: str) -> bool:
     lowered = normalised(stripped)
     for start in phrases("question_starts"):
         if _CJK.search(start):
-            if start in ("吗", "呢"):
+            if start in phrases("question_end_only"):
                 if lowered.rstrip("。.!！ ").endswith(start):
                     return True
             elif start in lowered:

@@ -11,6 +11,7 @@ import unicodedata
 
 from bot.parsing.nlp import guard, lower
 from bot.parsing.types import Parsed, unclear
+from bot.parsing.zh import alternatives as zh_alternatives
 
 _MARKUP = re.compile(
     r"<[^>]*>|</|/>|javascript:|&#|&lt;|\{\{|\$\{|;\s*--|\bdrop\s+table\b|\bselect\s+.*\bfrom\b"
@@ -98,7 +99,11 @@ def parse_email(text: str, today=None) -> Parsed:
 
 _NAME_PREFIX = re.compile(
     r"^\s*(?:hi|hello|hey)?[\s,!.]*(?:my\s+(?:full\s+)?name\s+is|my\s+name'?s|name\s*[:=]|"
-    r"i\s+am\b|i'?m\b|this\s+is\b|it'?s\b|call\s+me\b|you\s+can\s+call\s+me\b|我叫|我是|姓名[:：]?)\s*",
+    r"i\s+am\b|i'?m\b|this\s+is\b|it'?s\b|call\s+me\b|you\s+can\s+call\s+me\b|"
+    + zh_alternatives("contact", "name_prefixes")
+    + "|(?:"
+    + zh_alternatives("contact", "name_labels")
+    + r")[:：]?)\s*",
     re.I,
 )
 _NAME_OK = re.compile(r"^[^\W\d_]+(?:[\s'’.\-·][^\W\d_]*)*\.?$")
@@ -150,18 +155,24 @@ def parse_name(text: str, today=None) -> Parsed:
     )
 
 
-_SLOTS = [
-    ("morning", r"\bmornings?\b|\bam\b|上午|早上"),
-    ("afternoon", r"\bafternoons?\b|下午"),
-    ("evening", r"\bevenings?\b|\bnights?\b|\btonight\b|晚上"),
-    ("weekdays", r"\bweekdays?\b|工作日"),
-    ("weekends", r"\bweekends?\b|周末"),
-    ("anytime", r"\bany ?time\b|\bwhenever\b|\bany day\b|随时"),
-    ("lunchtime", r"\blunch(?:time)?\b|中午"),
+# The English words of each call-back slot; the Chinese ones are in bot/data/zh.yaml (contact.time_slots).
+_SLOT_WORDS = [
+    ("morning", r"\bmornings?\b|\bam\b"),
+    ("afternoon", r"\bafternoons?\b"),
+    ("evening", r"\bevenings?\b|\bnights?\b|\btonight\b"),
+    ("weekdays", r"\bweekdays?\b"),
+    ("weekends", r"\bweekends?\b"),
+    ("anytime", r"\bany ?time\b|\bwhenever\b|\bany day\b"),
+    ("lunchtime", r"\blunch(?:time)?\b"),
 ]
+_SLOTS = [(slot, rx + "|" + zh_alternatives("contact", "time_slots", slot)) for slot, rx in _SLOT_WORDS]
+_CLOCK_HOUR = zh_alternatives("contact", "clock_hour")
 _CLOCK = re.compile(
-    r"\b(?:after|before|from|between|around|at)?\s*\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|h|点)?"
-    r"(?:\s*(?:-|–|to|and)\s*\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|h|点)?)?",
+    r"\b(?:after|before|from|between|around|at)?\s*\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|h|"
+    + _CLOCK_HOUR
+    + r")?(?:\s*(?:-|–|to|and)\s*\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|h|"
+    + _CLOCK_HOUR
+    + r")?)?",
     re.I,
 )
 _DAYS = re.compile(r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?s?\b", re.I)

@@ -30,6 +30,7 @@ from bot.parsing.nlp import as_date, guard, has_hedge, lower
 from bot.parsing.numbers import WORD_NUMBER, find_numbers, words_to_number
 from bot.parsing.timing import find_times
 from bot.parsing.types import Parsed, unclear
+from bot.parsing.zh import alternatives as zh_alternatives
 from bot.parsing.zh import data as zh_data
 
 MAX_AGE = 120
@@ -38,7 +39,7 @@ _N = rf"(?P<n>-?\d+(?:\.\d+)?|{WORD_NUMBER})"
 # Cued ages, most specific first. Each yields the number group "n".
 _AGE_CUES = [
     re.compile(rf"(?<![\w.]){_N}\s*(?:-\s*)?(?:years?|yrs?|y)[\s-]*(?:old|o\b|/o\b)"),
-    re.compile(rf"(?<![\w.]){_N}\s*(?:y/?o|yo|yrs?|years?|y|岁|周岁)(?![a-z])"),
+    re.compile(rf"(?<![\w.]){_N}\s*(?:y/?o|yo|yrs?|years?|y|" + zh_alternatives("age_words") + r")(?![a-z])"),
     re.compile(rf"(?<![\w.]){_N}\s*-?\s*(?P<sex>m|f|male|female|man|woman|boy|girl)\b"),
     re.compile(rf"\b(?:age[sd]?|aged)\s*(?:is|:|=|of)?\s*{_N}"),
     re.compile(rf"(?<![\w.]){_N}\s*y\.\s?o\.?"),
@@ -49,7 +50,7 @@ _AGE_CUES = [
         rf"(?:son|daughter|child|kid|boy|girl|mother|mum|mom|father|dad|wife|husband|brother|sister)\s+is|"
         rf"patient\s+is|pt\s+is|who\s+is)\s+(?:now\s+|just\s+|only\s+|about\s+|around\s+|a\s+)?{_N}\b"
     ),
-    re.compile(rf"(?:年龄|今年)\s*{_N}"),
+    re.compile("(?:" + zh_alternatives("demographics", "age_before") + rf")\s*{_N}"),
 ]
 # Under a year, or in months/weeks/days: "18 months old", "17-month-old", "14 mo infant", "6 wk".
 # Only with "old" (or an infant word, or as the whole answer): "on chemo for 5 months",
@@ -251,24 +252,52 @@ def parse_age(text: str, today=None) -> Parsed:
 
 
 # ------------------------------------------------------------------ sex
+# A Chinese sex word is not read where a family word begins (女儿 is a daughter, not 女).
+_ZH_NOT_FAMILY = (
+    "(?!"
+    + zh_alternatives("demographics", "male_family")
+    + "|"
+    + zh_alternatives("demographics", "female_family")
+    + ")"
+)
 _SEX_WORDS = [  # (pattern, value, confidence): a tier per confidence
-    (r"\b(?:male|man|boy|gentleman|guy|masculine)\b|男性|男孩|男", "male", 0.95),
-    (r"\b(?:female|woman|girl|lady|feminine)\b|女性|女孩|女(?!儿)", "female", 0.95),
     (
-        r"\b(?:son|husband|father|dad|brother|grandfather|grandpa|nephew|uncle|boyfriend|mr)\b|儿子|丈夫|父亲|爸爸",
+        r"\b(?:male|man|boy|gentleman|guy|masculine)\b|"
+        + _ZH_NOT_FAMILY
+        + "(?:"
+        + zh_alternatives("demographics", "male")
+        + ")",
+        "male",
+        0.95,
+    ),
+    (
+        r"\b(?:female|woman|girl|lady|feminine)\b|"
+        + _ZH_NOT_FAMILY
+        + "(?:"
+        + zh_alternatives("demographics", "female")
+        + ")",
+        "female",
+        0.95,
+    ),
+    (
+        r"\b(?:son|husband|father|dad|brother|grandfather|grandpa|nephew|uncle|boyfriend|mr)\b|"
+        + zh_alternatives("demographics", "male_family"),
         "male",
         0.8,
     ),
     (
-        r"\b(?:daughter|wife|mother|mum|mom|sister|grandmother|grandma|niece|aunt|girlfriend|mrs|miss)\b"
-        r"|女儿|妻子|母亲|妈妈",
+        r"\b(?:daughter|wife|mother|mum|mom|sister|grandmother|grandma|niece|aunt|girlfriend|mrs|miss)\b|"
+        + zh_alternatives("demographics", "female_family"),
         "female",
         0.8,
     ),
 ]
 _SHORT = re.compile(r"(?<![\w.])\d{1,3}\s*(?:y/?o|yo|yrs?|years?(?:\s+old)?|y)?\s*-?\s*(?P<s>[mf])\b")
 _ALONE = re.compile(r"^\s*(?P<s>[mf])\s*[.!]?\s*$")
-_PRONOUNS = [(r"\b(?:he|him|his)\b|他", "male"), (r"\b(?:she|her|hers)\b|她", "female")]
+_PRONOUNS = [
+    (r"\b(?:he|him|his)\b|" + zh_alternatives("demographics", "male_pronouns"), "male"),
+    (r"\b(?:she|her|hers)\b|" + zh_alternatives("demographics", "female_pronouns"), "female"),
+]
 _OTHER = re.compile(r"\b(?:non[- ]?binary|intersex|other|trans\w*|genderqueer|agender)\b")
 
 

@@ -23,6 +23,7 @@ from bot.parsing.nlp import as_date, entries, guard, has_hedge, lexicon, lower, 
 from bot.parsing.timing import bounds, find_times
 from bot.parsing.types import Parsed, unclear
 from bot.parsing.yes_no import parse_yes_no
+from bot.parsing.zh import alternatives as zh_alternatives
 
 EXTENT_ORDER = ("metastatic", "unresectable", "locally_advanced", "resectable")
 # Reported as "no_evidence_of_disease" ("cancer free", "NED", "it was removed"): nothing left to treat.
@@ -46,9 +47,13 @@ _REMOVED = re.compile(
     r"(?:removed|cut\s+out|taken\s+out|excised|resected)\b"
 )
 _BENIGN = re.compile(
-    r"\b(?:benign|not\s+(?:a\s+)?(?:cancer|malignant|cancerous)|non[- ]?cancerous|not\s+a\s+sarcoma)\b|良性"
+    r"\b(?:benign|not\s+(?:a\s+)?(?:cancer|malignant|cancerous)|non[- ]?cancerous|not\s+a\s+sarcoma)\b|"
+    + zh_alternatives("diagnosis", "benign")
 )
-_SITE_WORDS = [(re.compile(r"soft[- ]tissue|软组织"), "soft_tissue"), (re.compile(r"\bbones?\b|骨"), "bone")]
+_SITE_WORDS = [
+    (re.compile(r"soft[- ]tissue|" + zh_alternatives("diagnosis", "soft_tissue")), "soft_tissue"),
+    (re.compile(r"\bbones?\b|" + zh_alternatives("diagnosis", "bone")), "bone"),
+]
 
 
 @functools.lru_cache(maxsize=1)
@@ -304,7 +309,7 @@ def _treated_rx():
     return phrase_regex(lexicon().get("treated_words", []))
 
 
-_SKIN = re.compile(r"\bskin\b|皮肤")
+_SKIN = re.compile(r"\bskin\b|" + zh_alternatives("diagnosis", "skin"))
 
 
 @functools.lru_cache(maxsize=1)

@@ -31,13 +31,18 @@ from bot.parsing.nlp import (
 from bot.parsing.timing import bounds, find_times
 from bot.parsing.types import Parsed, unclear
 from bot.parsing.yes_no import parse_yes_no
+from bot.parsing.zh import alternatives as zh_alternatives
+from bot.parsing.zh import data as zh_data
 
 _DOSE = re.compile(
-    r"(?<![\w.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>mg|milligrams?|mcg|µg|ug|micrograms?|g|grams?|毫克|克)(?![a-z])"
+    r"(?<![\w.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>mg|milligrams?|mcg|µg|ug|micrograms?|g|grams?|"
+    + zh_alternatives("drugs", "dose_units_mg")
+    + r")(?![a-z])"
 )
 _COUNT = re.compile(
-    r"(?P<k>\d+|one|two|three|four|half|a half|½)\s*(?:x\s*)?(?:tablets?|tabs?|pills?|capsules?|片|粒)"
-    r"\s*(?:of\s*)?$"
+    r"(?P<k>\d+|one|two|three|four|half|a half|½)\s*(?:x\s*)?(?:tablets?|tabs?|pills?|capsules?|"
+    + zh_alternatives("drugs", "tablet_words")
+    + r")\s*(?:of\s*)?$"
 )
 _TIMES = re.compile(r"^\s*(?:x|×)\s*(?P<k>\d)\b(?!\s*(?:a|per)\b)")
 _UNIT_MG = {
@@ -52,19 +57,21 @@ _UNIT_MG = {
     "g": 1000.0,
     "gram": 1000.0,
     "grams": 1000.0,
-    "毫克": 1.0,
-    "克": 1000.0,
+    **{unit: float(mg) for unit, mg in zh_data()["drugs"]["dose_units_mg"].items()},
 }
 _COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "half": 0.5, "a half": 0.5, "½": 0.5}
 _STOPPED = re.compile(
     r"\b(?:stopped|quit|finished|completed|came off|come off|no longer|used to|was on|were on|"
-    r"previously|discontinued|ended|until|course of|last dose|premed\w*|taper(?:ed)?)\b|停了|停药|以前|之前"
+    r"previously|discontinued|ended|until|course of|last dose|premed\w*|taper(?:ed)?)\b|"
+    + zh_alternatives("drugs", "stopped")
 )
 _OTHER_TREATMENT_ONLY = re.compile(
     r"\b(?:only|just)\s+(?:had\s+)?(?:chemo\w*|radiation|radiotherapy|surgery|operations?|immunotherapy)"
     r"(?:\s*(?:,|and|&|\+)\s*(?:chemo\w*|radiation|radiotherapy|surgery|operations?|immunotherapy))*\b"
 )
-_PAST_USE = re.compile(r"\b(?:had|took|was given|were given|got|received|given|gave)\b|用过|吃过")
+_PAST_USE = re.compile(
+    r"\b(?:had|took|was given|were given|got|received|given|gave)\b|" + zh_alternatives("drugs", "past_use")
+)
 # "on warfarin", "taking aspirin": the medicine is current whatever date follows.
 _ON_IT_BEFORE = re.compile(
     r"(?<!progressed )(?<!progression )(?<!pd )(?<!failed )(?<!relapsed )(?<!response )(?<!sd )(?<!pr )"
@@ -72,7 +79,8 @@ _ON_IT_BEFORE = re.compile(
 )
 _CURRENT = re.compile(
     r"\b(?:currently|still|now|at the moment|am on|i'?m on|is on|are on|taking|take|"
-    r"takes|using|on it|started|starting|began|begun|commenced|initiated|since|been on|ongoing)\b|正在|在吃|目前|现在|开始"
+    r"takes|using|on it|started|starting|began|begun|commenced|initiated|since|been on|ongoing)\b|"
+    + zh_alternatives("drugs", "current")
 )
 _WINDOW = 45  # characters after a drug name searched for its dose, route, time
 
@@ -81,7 +89,7 @@ _WINDOW = 45  # characters after a drug name searched for its dose, route, time
 @functools.cache
 def _approximate_dose() -> re.Pattern:
     """A hedge before a dose ("about 100 mg"): near a dose limit it matters."""
-    unit = r"(?:mg|mcg|µg|ug|g|ml|iu|units?|毫克|微克|克|片|粒)(?![a-z])"
+    unit = r"(?:mg|mcg|µg|ug|g|ml|iu|units?|" + zh_alternatives("drugs", "hedged_dose_units") + r")(?![a-z])"
     return re.compile(rf"(?:{value_hedge_regex().pattern})\d+(?:[.,]\d+)?\s*{unit}", re.I)
 
 

@@ -16,16 +16,23 @@ from bot.parsing.nlp import guard, has_hedge, lexicon, lower, negated_before
 from bot.parsing.numbers import WORD_NUMBER, words_to_number
 from bot.parsing.types import Parsed, unclear
 from bot.parsing.yes_no import parse_yes_no
+from bot.parsing.zh import alternatives as zh_alternatives
 
 _SCORE = rf"(?P<n>\d+(?:\.\d+)?|{WORD_NUMBER})"
 _RANGE = rf"(?:\s*(?:-|–|to|or|/)\s*(?P<n2>\d|{WORD_NUMBER}))?"
 _ECOG = re.compile(
-    r"\b(?:ecog|zubrod|who|ps|p\.s\.|performance\s+status|performance\s+score|体能状态|体力状况)"
-    r"(?:\s*(?:ps|performance\s+status|score|grade|status|评分))?\s*(?:is|was|of|=|:|：)?\s*" + _SCORE + _RANGE
+    r"\b(?:ecog|zubrod|who|ps|p\.s\.|performance\s+status|performance\s+score|"
+    + zh_alternatives("performance", "ecog_names")
+    + r")(?:\s*(?:ps|performance\s+status|score|grade|status|"
+    + zh_alternatives("performance", "score_words")
+    + r"))?\s*(?:is|was|of|=|:|：)?\s*"
+    + _SCORE
+    + _RANGE
 )
 _KPS = re.compile(
-    r"\b(?P<scale>kps|karnofsky|lansky|lps)(?:\s*(?:performance\s+)?(?:status|score|index|评分))?"
-    r"\s*(?:is|was|of|=|:)?\s*(?P<n>\d{1,3})\s*%?"
+    r"\b(?P<scale>kps|karnofsky|lansky|lps)(?:\s*(?:performance\s+)?(?:status|score|index|"
+    + zh_alternatives("performance", "score_words")
+    + r"))?\s*(?:is|was|of|=|:)?\s*(?P<n>\d{1,3})\s*%?"
 )
 # Karnofsky/Lansky -> ECOG (Oken 1982 / Buccheri 1996 conversion):
 # 100-90 -> 0, 80-70 -> 1, 60-50 -> 2, 40-30 -> 3, 20-10 -> 4.
@@ -68,7 +75,7 @@ def _past_rx() -> re.Pattern:
     return re.compile("|".join(words)) if words else re.compile(r"(?!x)x")
 
 
-_CLAUSE = re.compile(r"[.;!?,。；，、]|\bbut\b|但是|但|现在|now")
+_CLAUSE = re.compile(r"[.;!?,。；，、]|\bbut\b|" + zh_alternatives("performance", "clause_breaks") + "|now")
 
 
 def _in_the_past(low: str, start: int) -> bool:

@@ -26,6 +26,8 @@ from dateutil.relativedelta import relativedelta
 from bot.parsing.nlp import as_date, guard, has_hedge, lower
 from bot.parsing.numbers import WORD_NUMBER, words_to_number
 from bot.parsing.types import Parsed, unclear
+from bot.parsing.zh import alternatives as zh_alternatives
+from bot.parsing.zh import data as zh_data
 
 MONTHS = {
     m: i
@@ -65,33 +67,16 @@ _MOD_WORDS = (
 )
 _MOD = rf"(?:(?P<mod>{_MOD_WORDS})\s+)?"
 _MOD_ANON = rf"(?:(?:{_MOD_WORDS})\s+)?"
-_CJK_NUM = {
-    "一": 1,
-    "两": 2,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-    "半": 0.5,
-    "几": 3,
-}
-_CJK_UNIT = {
-    "天": "day",
-    "日": "day",
-    "周": "week",
-    "星期": "week",
-    "个星期": "week",
-    "礼拜": "week",
-    "个礼拜": "week",
-    "月": "month",
-    "个月": "month",
-    "年": "year",
-}
+_ZH = zh_data()["timing"]  # Chinese numerals, units and time words (bot/data/zh.yaml)
+_CJK_NUM = _ZH["numerals"]
+_CJK_UNIT = _ZH["units"]
+_ZH_RELATIVE_DAYS = _ZH["relative_days"]
+_ZH_RELATIVE_PERIODS = {word: tuple(rel_unit) for word, rel_unit in _ZH["relative_periods"].items()}
+
+
+def _zh(key: str) -> str:
+    """The Chinese words of bot/data/zh.yaml's timing.``key`` as a regex alternation."""
+    return zh_alternatives("timing", key)
 
 
 @dataclass
@@ -233,7 +218,13 @@ def _rule(pattern):
 
 @_rule(
     r"\b(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})\b"
-    r"|(?P<cy>(?:19|20)\d{2})\s*年\s*(?P<cm>\d{1,2})\s*月\s*(?:(?P<cd>\d{1,2})\s*[日号])?"
+    r"|(?P<cy>(?:19|20)\d{2})\s*(?:"
+    + _zh("date_year")
+    + r")\s*(?P<cm>\d{1,2})\s*(?:"
+    + _zh("date_month")
+    + r")\s*(?:(?P<cd>\d{1,2})\s*(?:"
+    + _zh("date_day")
+    + r"))?"
 )
 def _iso(m, today, low):
     if m.group("y"):
@@ -391,7 +382,7 @@ def _season(m, today, low):
 
 @_rule(
     r"\b(?:(?P<pre>in|since|during|back\s+in|around|from|early|late|mid|year|of)[\s-]+)?(?P<y>(?:19|20)\d{2})(?![\d]|[/.:,-]\d|\s*(?:mg|ml|kg|g)\b)\b"
-    r"|(?P<cy>(?:19|20)\d{2})\s*年"
+    r"|(?P<cy>(?:19|20)\d{2})\s*(?:" + _zh("date_year") + ")"
 )
 def _year(m, today, low):
     y = int(m.group("y") or m.group("cy"))
@@ -405,19 +396,16 @@ def _year(m, today, low):
 
 @_rule(
     r"\b(?:the\s+)?day\s+before\s+yesterday\b|\byesterday\b|\btoday\b|\btonight\b|\bthis\s+(?:morning|afternoon|evening)\b"
-    r"|\blast\s+night\b|\btomorrow\b|\bday\s+after\s+tomorrow\b|前天|昨天|今天|明天|后天"
+    r"|\blast\s+night\b|\btomorrow\b|\bday\s+after\s+tomorrow\b|" + _zh("relative_days")
 )
 def _named_day(m, today, low):
     t = re.sub(r"\s+", " ", m.group(0))
     offset = {
         "yesterday": 1,
         "last night": 1,
-        "昨天": 1,
-        "前天": 2,
         "tomorrow": -1,
-        "明天": -1,
-        "后天": -2,
         "day after tomorrow": -2,
+        **_ZH_RELATIVE_DAYS,
     }.get(t, 2 if "before yesterday" in t else 0)
     return TimeRef(today - timedelta(days=offset), m.start(), m.end(), m.group(0))
 
@@ -455,27 +443,14 @@ def _window(m, today, low):
 @_rule(
     r"\b(?:(?P<rel>last|next|this|past|previous|coming)\s+)(?P<u>week|weekend|month|year|fortnight)\b"
     r"|\b(?P<early>earlier|later)\s+this\s+(?P<u2>week|month|year)\b"
-    r"|上周|上个星期|上星期|上个月|去年|前年|今年|本月|这个月|下周|下个月|明年"
+    r"|" + _zh("relative_periods") + "|" + _zh("year_before_last")
 )
 def _relative_period(m, today, low):
-    cjk = {
-        "上周": ("last", "week"),
-        "上个星期": ("last", "week"),
-        "上星期": ("last", "week"),
-        "上个月": ("last", "month"),
-        "去年": ("last", "year"),
-        "今年": ("this", "year"),
-        "本月": ("this", "month"),
-        "这个月": ("this", "month"),
-        "下周": ("next", "week"),
-        "下个月": ("next", "month"),
-        "明年": ("next", "year"),
-    }
     t = m.group(0)
-    if t == "前年":
+    if t in _ZH["year_before_last"]:
         return _period(date(today.year - 2, 1, 1), date(today.year - 2, 12, 31), today, t, m.start(), m.end())
-    if t in cjk:
-        rel, unit = cjk[t]
+    if t in _ZH_RELATIVE_PERIODS:
+        rel, unit = _ZH_RELATIVE_PERIODS[t]
     elif m.group("early"):
         rel, unit = "this", m.group("u2")
     else:
@@ -564,22 +539,28 @@ def _future(m, today, low):
 
 
 @_rule(
-    r"(?P<n>\d+(?:\.\d+)?|[一两二三四五六七八九十半几]+)\s*(?P<u>个星期|个礼拜|星期|礼拜|个月|天|日|周|月|年)\s*(?:前|以前|之前)"
+    r"(?P<n>\d+(?:\.\d+)?|["
+    + re.escape("".join(_CJK_NUM))
+    + r"]+)\s*(?P<u>"
+    + _zh("units")
+    + r")\s*(?:"
+    + _zh("ago")
+    + ")"
 )
 def _cjk_ago(m, today, low):
     raw = m.group("n")
     if raw[0].isdigit():
         n = float(raw)
-    elif raw.startswith("十") and len(raw) == 2:
+    elif raw.startswith(_ZH["ten"]) and len(raw) == 2:
         n = 10 + _CJK_NUM.get(raw[1], 0)
-    elif len(raw) == 2 and raw[1] == "十":
+    elif len(raw) == 2 and raw[1] == _ZH["ten"]:
         n = _CJK_NUM.get(raw[0], 0) * 10
     else:
         n = _CJK_NUM.get(raw, None)
         if n is None:
             return None
     d, approx = _shift(today, n, _CJK_UNIT[m.group("u")])
-    return TimeRef(d, m.start(), m.end(), m.group(0), approx or raw == "几")
+    return TimeRef(d, m.start(), m.end(), m.group(0), approx or raw in _ZH["vague_numerals"])
 
 
 @_rule(r"\b(?P<mod>a\s+few|a\s+couple\s+of|several|many|some)?\s*(?P<u>days|weeks|months|years)\s+ago\b")

@@ -51,7 +51,9 @@ _MENTION_RE = re.compile(
     + _zh("virus_names", "hbsag")
     + ")"
     r"|(?P<hbv_dna>HBV[\s-]*DNA|" + _HEP + r"B\s+(?:DNA|viral\s+load|VL)|HBV\s+(?:viral\s+load|VL))"
-    r"|(?P<hcv_ab>anti[\s-]*HCV|HCV[\s-]*(?:Ab|antibod(?:y|ies)|抗体)|"
+    r"|(?P<hcv_ab>anti[\s-]*HCV|HCV[\s-]*(?:Ab|antibod(?:y|ies)"
+    + _zh("antibody_words")
+    + r")|"
     + _HEP
     + r"C\s+antibod(?:y|ies)"
     + _zh("virus_names", "hcv_ab")
@@ -59,7 +61,11 @@ _MENTION_RE = re.compile(
     r"|(?P<hcv_rna>HCV[\s-]*RNA|" + _HEP + r"C\s+(?:RNA|viral\s+load|VL)|HCV\s+(?:viral\s+load|VL))"
     r"|(?P<hiv_vl>HIV(?:[\s-]*1)?\s+(?:viral\s+load|RNA|VL))"
     r"|(?P<hiv>HIV(?:[\s-]*1\s*/\s*2|[\s-]*[12](?![\d]))?(?:\s*(?:Ag\s*/\s*Ab|Ab|antibod(?:y|ies)|"
-    r"test|serology|screen|抗体))?|human\s+immunodeficiency\s+virus|(?-i:AIDS)" + _zh("virus_names", "hiv") + ")"
+    r"test|serology|screen"
+    + _zh("antibody_words")
+    + r"))?|human\s+immunodeficiency\s+virus|(?-i:AIDS)"
+    + _zh("virus_names", "hiv")
+    + ")"
     r"|(?P<hep_bc>" + _HEP + r"B\s*(?:,|/|&|\band\b|\bor\b|\bnor\b)\s*C)"
     r"|(?P<hep_b>" + _HEP + r"B|HBV" + _zh("virus_names", "hep_b") + ")"
     r"|(?P<hep_c>" + _HEP + r"C|HCV" + _zh("virus_names", "hep_c") + ")"
@@ -106,7 +112,7 @@ _ANY_NEGATION_RE = re.compile(
 )
 # Chinese denials count only in the virus's own clause: "我有乙肝，丙肝阴性" has hepatitis B.
 _ZH_DENIAL_RE = re.compile(zh_alternatives("result_denials"))
-_ZH_CLAUSE_RE = re.compile(r"[,，。；;.!?！？\n]|但是|不过|但")
+_ZH_CLAUSE_RE = re.compile(r"[,，。；;.!?！？\n]" + _zh("virus_clause_breaks"))
 _FIRST_PERSON_RE = re.compile(r"(?<![A-Za-z])(?:i|i'm|im|my|me|we|our)(?![A-Za-z])", re.I)
 _CLAUSE_END_RE = re.compile(r"[.;:!?\n]|\bbut\b", re.I)
 

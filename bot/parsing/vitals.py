@@ -322,8 +322,8 @@ _HEIGHT_RE = re.compile(
 )
 # "1米7", "一米六五" (the numeral before 米 is already a digit): metres, then the
 # centimetres' digits ("7" is 70 cm, "65" is 65 cm).
-_ZH_DIGITS = "零〇一二三四五六七八九"
-_ZH_DIGIT_VALUES = {"零": "0", "〇": "0", **{c: str(i) for i, c in enumerate("一二三四五六七八九", start=1)}}
+_ZH_DIGIT_VALUES = {c: str(i) for c, i in zh_data()["height_digits"].items()}
+_ZH_DIGITS = re.escape("".join(_ZH_DIGIT_VALUES))
 _ZH_METRE_AND_RE = re.compile(
     r"(?<![\d.])(?P<m>[12])\s*(?:"
     + zh_alternatives("height_m_words")

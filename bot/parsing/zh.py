@@ -42,7 +42,8 @@ def _patterns() -> tuple:
     rewrite_rx = re.compile("|".join(re.escape(k) for k in sorted(rewrites, key=len, reverse=True)))
     chars = re.escape(words["numeral_chars"])
     followers = "|".join(re.escape(f) for f in sorted(words["numeral_followers"], key=len, reverse=True))
-    numeral_rx = re.compile(rf"(?P<n>[{chars}]+(?:点[{chars}]+)?)(?=(?:{followers}))")
+    point = re.escape(words["numeral_point"])
+    numeral_rx = re.compile(rf"(?P<n>[{chars}]+(?:{point}[{chars}]+)?)(?=(?:{followers}))")
     return rewrites, rewrite_rx, numeral_rx
 
 
@@ -50,7 +51,9 @@ def _to_number(numeral: str) -> str | None:
     try:
         import cn2an
 
-        value = cn2an.cn2an(numeral.replace("两", "二").replace("〇", "零"), "smart")
+        for spelling, read_as in data()["numeral_spellings"].items():
+            numeral = numeral.replace(spelling, read_as)
+        value = cn2an.cn2an(numeral, "smart")
     except Exception:  # noqa: BLE001 - not a numeral cn2an reads: leave it as written
         return None
     if isinstance(value, float) and value.is_integer():

@@ -26,10 +26,15 @@ REASK_LIMIT = 2  # the first unclear answer is asked again, the second is record
 
 _NOT_AVAILABLE = re.compile(
     r"\b(not (done|available|known|yet|measured|tested)|n/?a|unknown|don'?t know|do not know|no idea|"
-    r"pending|not to hand|none available|skip|unavailable)\b|没做|没有查|不知道|不清楚|未查|未做|暂无",
+    r"pending|not to hand|none available|skip|unavailable)\b|" + zh.alternatives("screening", "not_available"),
     re.I,
 )
-_SKIP = re.compile(r"^\s*(skip|no summary|no|none|one by one|n/?a|跳过|没有|无)\s*[.!。！]*\s*$", re.I)
+_SKIP = re.compile(
+    r"^\s*(skip|no summary|no|none|one by one|n/?a|"
+    + zh.alternatives("screening", "skip_summary")
+    + r")\s*[.!。！]*\s*$",
+    re.I,
+)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.parsing.contact import parse_email, parse_name, parse_phone, parse_preferred_time
 from bot.parsing.yes_no import parse_yes_no
+from bot.parsing.zh import alternatives as zh_alternatives
 from bot.screening.answers import Applied
 from bot.screening.say import say
 from bot.screening.state import Contact, ScreeningState
@@ -27,13 +28,21 @@ CONSENT, DETAILS, NAME, METHOD, TIME = (
 CONTACT_STEPS = (CONSENT, DETAILS, NAME, METHOD, TIME)
 _SPLIT = re.compile(r"[,;，；、\n]+|\s+/\s+")
 _NAME_FILLER = re.compile(
-    r"^\s*(?:my name is|name is|name:|i'?m|i am|this is|it'?s|call me|ask for|我叫|我是|名字是|姓名[:：]?)\s*", re.I
+    r"^\s*(?:my name is|name is|name:|i'?m|i am|this is|it'?s|call me|ask for|"
+    + zh_alternatives("contact", "name_prefixes")
+    + "|"
+    + zh_alternatives("contact", "name_fillers")
+    + "|(?:"
+    + zh_alternatives("contact", "name_labels")
+    + r")[:：]?)\s*",
+    re.I,
 )
 _SHORT_DAYS = {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}
 # "yes please: Sun Lei", "ok - Li Wei", "好的，王芳": the reply before the name is not part of it.
 _LEADING_REPLY = re.compile(
-    r"^\s*(?:(?:yes|yeah|yep|ok|okay|sure|fine|please|of course|go ahead|no problem|好的|好|可以|行|嗯)"
-    r"(?:\s+please)?\s*[:：,，.\-–—!！]*\s*)+",
+    r"^\s*(?:(?:yes|yeah|yep|ok|okay|sure|fine|please|of course|go ahead|no problem|"
+    + zh_alternatives("contact", "name_replies")
+    + r")(?:\s+please)?\s*[:：,，.\-–—!！]*\s*)+",
     re.I,
 )
 

@@ -12,24 +12,30 @@ from datetime import date
 
 from bot.describe import number
 from bot.parsing.registry import PARSERS
+from bot.parsing.zh import alternatives as zh_alternatives
 from bot.screening.answers import SUMMARY_STEP, Applied, clear_facts, parse_step, run_parser
 from bot.screening.say import say
 from bot.screening.state import CONTACT, CRITERIA, DONE, ScreeningState, fact_record
 from bot.trial import Step, Trial
 
-_NOT_VALUE = re.compile(r"\b(?:not|instead of|rather than)\s+[\w.,/]+|不是\s*\S+", re.I)
+_NOT_VALUE = re.compile(
+    r"\b(?:not|instead of|rather than)\s+[\w.,/]+|(?:" + zh_alternatives("screening", "not_value") + r")\s*\S+", re.I
+)
 _CORRECTION_WORDS = re.compile(
     r"^\s*(?:(?:oops|sorry|wait|correction|i made a mistake|my mistake|i was wrong|that'?s wrong|"
-    r"that was wrong|actually|i meant(?: to say)?|it should be|it'?s|更正|纠正|说错了|不好意思|其实|应该是)"
-    r"[\s,:.!，：。！-]*)+",
+    r"that was wrong|actually|i meant(?: to say)?|it should be|it'?s|"
+    + zh_alternatives("screening", "correction_openers")
+    + r")[\s,:.!，：。！-]*)+",
     re.I,
 )
-_AGE_WORDS = re.compile(r"\b(i'?m|i am|age|aged|years?|old|he'?s|she'?s|is)\b|岁", re.I)
+_AGE_WORDS = re.compile(
+    r"\b(i'?m|i am|age|aged|years?|old|he'?s|she'?s|is)\b|" + zh_alternatives("screening", "correction_age_words"), re.I
+)
 
 
 _SAYS_CORRECTION = re.compile(
     r"\b(?:sorry|oops|correction|i meant|i mean|i made a mistake|my mistake|i was wrong|i typed|typo|actually|"
-    r"not \S+ but|instead of)\b|说错了|更正|纠正|打错了|应该是|其实是",
+    r"not \S+ but|instead of)\b|" + zh_alternatives("screening", "says_correction"),
     re.I,
 )
 

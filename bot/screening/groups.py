@@ -17,12 +17,15 @@ from datetime import date
 
 from bot.parsing.types import Parsed
 from bot.parsing.yes_no import parse_yes_no
+from bot.parsing.zh import alternatives as zh_alternatives
 from bot.screening.answers import SUMMARY_STEP, Applied, clear_facts, parse_step, store_facts
 from bot.screening.say import say
 from bot.screening.state import ScreeningState
 from bot.trial import Step, Trial
 
-_CLAUSES = re.compile(r"[;\n。；]+|,(?!\d)|，|\.(?!\d)|\bbut\b|\bexcept\b|但是|但|除了")
+_CLAUSES = re.compile(
+    r"[;\n。；]+|,(?!\d)|，|\.(?!\d)|\bbut\b|\bexcept\b|" + zh_alternatives("screening", "clause_breaks")
+)
 _NONE_CONFIDENCE = 0.9
 
 
@@ -73,13 +76,16 @@ def apply_group(trial: Trial, state: ScreeningState, group: Step, text: str, tod
     return Applied(state)
 
 
-_LAB_WORDS = re.compile(r"\b(labs?|bloods?|blood (tests?|work)|results?|tests?)\b|化验|检查|血常规|结果", re.I)
+_LAB_WORDS = re.compile(
+    r"\b(labs?|bloods?|blood (tests?|work)|results?|tests?)\b|" + zh_alternatives("screening", "lab_words"), re.I
+)
+_LAB_NO = re.compile(r"\bno\b|" + zh_alternatives("screening", "lab_no"))
 
 
 def _labs_not_available(clauses: list[str]) -> bool:
     from bot.screening.answers import _NOT_AVAILABLE
 
-    return any(_LAB_WORDS.search(c) and (_NOT_AVAILABLE.search(c) or re.search(r"\bno\b|没有|未", c)) for c in clauses)
+    return any(_LAB_WORDS.search(c) and (_NOT_AVAILABLE.search(c) or _LAB_NO.search(c)) for c in clauses)
 
 
 def _follow_ups_in_the_same_answer(
@@ -170,9 +176,9 @@ def _mentions(clause: str, keyword: str) -> bool:
 
 
 def says_none(text: str, clauses: list[str]) -> bool:
+    """ "none apply", "none, LVEF 62%", "no to all", "无": the first clause is a plain no."""
     from bot.dialogue.understanding import matched
 
-    """ "none apply", "none, LVEF 62%", "no to all", "无": the first clause is a plain no."""
     if matched(text, "none_of_these"):
         return True
     if not clauses:

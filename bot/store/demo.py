@@ -20,6 +20,9 @@ import random
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import yaml
 
 from bot.store.leads import LeadStore
 
@@ -168,12 +171,10 @@ PHYSICIAN = {
 }
 POOLS = {"patient": PATIENT, "caregiver": CAREGIVER, "physician": PHYSICIAN}
 
-NAMES = [
-    "Li Wei", "Wang Fang", "Zhang Min", "Liu Yang", "Chen Jing", "Yang Lei", "Zhao Li", "Huang Qiang",
-    "Zhou Xin", "Wu Hui", "Xu Jun", "Sun Yan", "Ma Lin", "Zhu Hong", "Hu Bo", "Guo Jie", "He Ping",
-    "Gao Feng", "Lin Na", "Luo Tao", "李伟", "王芳", "张敏", "刘洋", "陈静", "杨磊", "赵丽", "黄强",
-    "Zheng Yu", "Liang Chen", "Song Mei", "Tang Hao", "Han Xue", "Feng Gang", "Deng Yun", "Cao Lan",
-]  # fmt: skip
+# Made-up contact names (bot/data/demo_names.yaml): pinyin and Chinese characters.
+NAMES: list[str] = yaml.safe_load(
+    (Path(__file__).resolve().parent.parent / "data" / "demo_names.yaml").read_text(encoding="utf-8")
+)["names"]
 TIMES = ["weekday mornings", "after 6 pm", "any time", "weekends", "lunchtime", "mornings before 10", ""]
 NOTES = [
     "Daughter answers the phone; patient prefers Mandarin.",

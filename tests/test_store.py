@@ -1056,3 +1056,32 @@ def test_saving_turn_after_turn_appends_the_transcript_and_updates_only_changed_
     lead.save_screening(record)
     got = lead.get_screening(sid)
     assert [t["text"] for t in got["transcript"]] == ["Hello again"]
+
+
+def test_a_kept_connection_never_writes_to_a_removed_file(db_path):
+    """Connections stay open between operations; one whose file was deleted
+    or replaced must not be reused (its writes would go to an unlinked file)."""
+    lead = LeadStore()
+    lead.save_screening(make_record("c-before", screening_id="s-before"))
+    db_path.unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    lead = LeadStore()
+    lead.save_screening(make_record("c-after", screening_id="s-after"))
+    conn = sqlite3.connect(db_path)
+    try:
+        ids = [row[0] for row in conn.execute("SELECT screening_id FROM screenings")]
+    finally:
+        conn.close()
+    assert ids == ["s-after"]
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+
+
+def test_connections_are_kept_between_operations(db_path):
+    lead = LeadStore()
+    lead.migrate()
+    engine = engine_for(str(db_path))
+    opened = engine.pool.checkedin()
+    for n in range(5):
+        lead.save_screening(make_record(f"c-{n}", screening_id=f"s-{n}"))
+    assert engine.pool.checkedin() == opened >= 1

@@ -130,9 +130,7 @@ def _make_engine(target: str | os.PathLike, read_only_file: bool) -> Engine:
     # at the path (a deleted or replaced file gets a fresh connection, so
     # nothing is written to an unlinked file); permissions are still checked
     # before every operation (LeadStore.run).
-    engine = create_engine(
-        "sqlite://", creator=connect, poolclass=QueuePool, pool_size=4, max_overflow=-1, future=True
-    )
+    engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool, pool_size=4, max_overflow=-1, future=True)
 
     @event.listens_for(engine, "connect")
     def _remember_file(dbapi_conn, record) -> None:

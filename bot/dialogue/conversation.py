@@ -10,10 +10,9 @@ middle of the screening and then returns to it.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field, fields
 
-from bot.screening.state import ScreeningState
+from bot.screening.state import ScreeningState, plain_copy
 from bot.texts import DEFAULT_LANGUAGE
 
 START, ROLE, ROLE_CHECK, CONSENT, SCREENING, CONTACT, ENDED = (
@@ -55,7 +54,8 @@ class Conversation:
         return conversation
 
     def copy(self) -> Conversation:
-        return copy.deepcopy(self)
+        values = {f.name: plain_copy(getattr(self, f.name)) for f in fields(self) if f.name != "screening"}
+        return Conversation(**values, screening=self.screening.copy() if self.screening else None)
 
     def remember(self, text: str) -> None:
         if text.strip():
@@ -63,7 +63,7 @@ class Conversation:
 
     def to_dict(self) -> dict:
         # asdict would convert the screening too, only to be replaced: copy the rest alone.
-        data = {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name != "screening"}
+        data = {f.name: plain_copy(getattr(self, f.name)) for f in fields(self) if f.name != "screening"}
         data["screening"] = self.screening.to_dict() if self.screening else None
         data["kind"], data["v"] = "conversation", VERSION
         return data
@@ -74,7 +74,7 @@ class Conversation:
             return cls._from_screening_only(data)
         known = {f.name for f in fields(cls)}
         # The screening is copied by ScreeningState.from_dict: copying it here too doubled the cost.
-        values = {k: copy.deepcopy(v) for k, v in data.items() if k in known and k != "screening"}
+        values = {k: plain_copy(v) for k, v in data.items() if k in known and k != "screening"}
         if data.get("screening"):
             values["screening"] = ScreeningState.from_dict(data["screening"])
         return cls(**values)

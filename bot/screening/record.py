@@ -87,10 +87,26 @@ def criterion_entry(trial: Trial, state: ScreeningState, criterion: Criterion) -
     return entry
 
 
+# Per trial object: criterion id -> its facts (worked out once; every saved turn needs them).
+_FACTS_OF: dict[int, tuple[Trial, dict]] = {}
+
+
 def facts_of(trial: Trial, criterion: Criterion) -> list:
     """The facts a criterion's own questions and rule use, in a stable order. A fact
     another criterion asks for (the sex a QTc limit depends on, the age in a clearance)
     is that criterion's answer, not this one's."""
+    kept = _FACTS_OF.get(id(trial))
+    if kept is None or kept[0] is not trial:
+        if len(_FACTS_OF) > 16:
+            _FACTS_OF.clear()
+        kept = _FACTS_OF[id(trial)] = (trial, {})
+    names = kept[1].get(criterion.id)
+    if names is None:
+        names = kept[1][criterion.id] = _facts_of(trial, criterion)
+    return list(names)
+
+
+def _facts_of(trial: Trial, criterion: Criterion) -> tuple:
     names = []
     for step_id in criterion.steps:
         step = trial.steps[step_id]
@@ -104,7 +120,7 @@ def facts_of(trial: Trial, criterion: Criterion) -> list:
         for fact in (*trial.steps[step_id].parse, *trial.steps[step_id].expects)
     }
     names.extend(f for f in _rule_facts(criterion.rule) if f not in asked_elsewhere or f in names)
-    return list(dict.fromkeys(names))
+    return tuple(dict.fromkeys(names))
 
 
 def _rule_facts(rule) -> list:

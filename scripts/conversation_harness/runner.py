@@ -17,7 +17,7 @@ from conversation_harness.transports import UNAVAILABLE, message_markers
 MAX_MESSAGES = 60  # a persona gives up after this many messages (the conversation "did not end")
 LOOP = 3  # the same question asked this many times is a loop
 _PROGRESS = re.compile(r"question (\d+) of about (\d+)", re.IGNORECASE)
-SUMMARY_PROMPT = "case summary"  # words of the physician's summary question
+SUMMARY_PROMPTS = ("case summary", "病例摘要")  # words of the physician's summary question, per language
 CONFIRMATIONS = ("confirm_delete", "confirm_stop", "confirm_restart")
 
 
@@ -219,7 +219,9 @@ def judge(conversation: Conversation, records: list, markers: dict) -> Verdict:
             problems.append(f"{criterion} verdict {entry.get('verdict')!r}, expected {wanted_verdict!r}")
     if expect.get("max_messages") and verdict.messages > expect["max_messages"]:
         problems.append(f"{verdict.messages} messages, at most {expect['max_messages']} expected")
-    start = next((i for i, e in enumerate(exchanges) if e.answered and SUMMARY_PROMPT in e.answered), None)
+    start = next(
+        (i for i, e in enumerate(exchanges) if e.answered and any(p in e.answered for p in SUMMARY_PROMPTS)), None
+    )
     if start is not None and conversation.ended:
         verdict.from_summary = len(exchanges) - start
         if expect.get("max_from_summary") and verdict.from_summary > expect["max_from_summary"]:

@@ -138,7 +138,13 @@ def term_name(key: Any, language: str = DEFAULT_LANGUAGE) -> str:
     return key.replace("_", " ")
 
 
-def fact_name(fact: str, language: str = DEFAULT_LANGUAGE) -> str:
+def fact_name(fact: str, language: str = DEFAULT_LANGUAGE, trial_id: str | None = None) -> str:
+    """A fact's name: the trial file's ``fact_labels`` first (the trial's own
+    wording), then the generic words, then the analyte label, then the key."""
+    trial = trial_for(trial_id)
+    label = trial.fact_labels.get(fact) if trial is not None else None
+    if label:
+        return _in_language(label, language)
     return _w(language, f"facts.{fact}") or _analyte_labels().get(fact) or str(fact).replace("_", " ")
 
 
@@ -156,12 +162,19 @@ def number(value: Any) -> str:
 # --------------------------------------------------------------------------
 # Values
 # --------------------------------------------------------------------------
-def describe(value: Any, *, fact: str | None = None, evidence: str | None = None, language: str = "en") -> str:
+def describe(
+    value: Any,
+    *,
+    fact: str | None = None,
+    evidence: str | None = None,
+    language: str = "en",
+    trial_id: str | None = None,
+) -> str:
     """The text a person reads for a stored value; the evidence (the verbatim
     answer) for a shape not known; never raises, never JSON."""
     language = language if _LANGUAGE.match(language or "") else DEFAULT_LANGUAGE
     try:
-        text = _describe(value, fact, language)
+        text = _describe(value, fact, language, trial_id)
     except Exception:  # noqa: BLE001 - a new parser shape must never break a page; fall back to the evidence
         logger.debug("describe: unknown shape for %s", fact)
         text = None
@@ -170,18 +183,21 @@ def describe(value: Any, *, fact: str | None = None, evidence: str | None = None
     return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
 
 
-def describe_entry(entry: Mapping | None, criterion: str | None = None, language: str = "en") -> str:
+def describe_entry(
+    entry: Mapping | None, criterion: str | None = None, language: str = "en", trial_id: str | None = None
+) -> str:
     """A record's criterion entry ({"value", "answer", ...}) as text; the
-    criterion id names the fact when one question answered it ("age")."""
+    criterion id names the fact when one question answered it ("age"), the
+    record's trial names the facts of a criterion several questions fed."""
     if not isinstance(entry, Mapping):
         return ""
     value = entry.get("value")
     if value is None:
         return ""
-    return describe(value, fact=criterion, evidence=entry.get("answer"), language=language)
+    return describe(value, fact=criterion, evidence=entry.get("answer"), language=language, trial_id=trial_id)
 
 
-def _describe(value: Any, fact: str | None, lang: str) -> str | None:
+def _describe(value: Any, fact: str | None, lang: str, trial_id: str | None = None) -> str | None:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -192,7 +208,7 @@ def _describe(value: Any, fact: str | None, lang: str) -> str | None:
         unit = _w(lang, f"units.{fact}") if fact else ""
         return f"{number(value)} {unit}".strip()
     if isinstance(value, (list, tuple)):
-        parts = [_describe(v, fact, lang) for v in value]
+        parts = [_describe(v, fact, lang, trial_id) for v in value]
         if any(p is None for p in parts):
             return None
         return _w(lang, "join_list", ", ").join(p for p in parts if p)
@@ -201,7 +217,7 @@ def _describe(value: Any, fact: str | None, lang: str) -> str | None:
     for test, describer in _SHAPES:
         if test(value):
             return describer(value, lang)
-    return _facts(value, lang)
+    return _facts(value, lang, trial_id)
 
 
 def _answer(text: str, lang: str) -> str:
@@ -466,17 +482,17 @@ _SHAPES = (
 )
 
 
-def _facts(value: Mapping, lang: str) -> str | None:
+def _facts(value: Mapping, lang: str, trial_id: str | None = None) -> str | None:
     """{fact: value} (a criterion fed by several questions): "name: text; ..."."""
     parts = []
     for key, sub in value.items():
-        text = _describe(sub, str(key), lang)
+        text = _describe(sub, str(key), lang, trial_id)
         if text is None:
             return None  # a shape not known: the caller falls back to the evidence
         if text and isinstance(sub, Mapping) and _is_lab(sub):
             parts.append(text)  # a lab value names itself
         elif text:
-            parts.append(_w(lang, "label_value", label=fact_name(str(key), lang), value=text))
+            parts.append(_w(lang, "label_value", label=fact_name(str(key), lang, trial_id), value=text))
     return _w(lang, "join", "; ").join(parts)
 
 

@@ -67,9 +67,9 @@ def clean_text(value: Any) -> str:
     )
 
 
-def _value(cid: str, entry: Mapping) -> str:
+def _value(cid: str, entry: Mapping, trial_id: str | None = None) -> str:
     """The stored value as a person reads it (never JSON)."""
-    return describe_entry(entry, cid)
+    return describe_entry(entry, cid, trial_id=trial_id)
 
 
 def _name(cid: Any, record: Mapping) -> str:
@@ -190,7 +190,7 @@ def summary_text(record: Mapping[str, Any], *, transcript: bool = True) -> str:
             clean_text(_name(cid, record)),
             clean_text(_label(VERDICT_LABELS, c.get("verdict"))),
             clean_text(c.get("answer")),
-            clean_text(_value(cid, c)),
+            clean_text(_value(cid, c, record.get("trial_id"))),
             clean_text(_reason(c)),
         ]
         for cid, c in _criteria(record)
@@ -310,7 +310,7 @@ def summary_html(record: Mapping[str, Any], *, full_document: bool = False, tran
             _td(_name(cid, record)),
             _td(_label(VERDICT_LABELS, c.get("verdict")), f"v-{c.get('verdict')}"),
             _td(c.get("answer")),
-            _td(_value(cid, c)),
+            _td(_value(cid, c, record.get("trial_id"))),
             _td(_reason(c)),
         ]
         for cid, c in _criteria(record)

@@ -115,7 +115,7 @@ LAB_CREATININE = {
         (
             {"bleeding": {"answer": "no", "days_ago": None, "term": None, "terms": []}, "anticoagulants": {"answer": "yes", "drugs": [{"name": "aspirin", "daily_dose_mg": 100.0}]}},
             None,
-            "bleeding: no; blood thinners: aspirin 100 mg/day",
+            "serious bleeding: no; anticoagulant/antiplatelet: aspirin 100 mg/day",
         ),
         ({"sex": "male", "contraception_male": "yes"}, None, "sex: male; contraception: yes"),
         (
@@ -269,3 +269,16 @@ def test_a_malignancy_with_an_odd_cancer_value_never_shows_its_repr():
     # Found by the property test above: {"answer": None, "cancer": [[]]} read back as "[[]]".
     assert describe.describe({"answer": None, "cancer": [[]]}, evidence=None) in ("", "no")
     assert "[" not in describe.describe({"answer": "yes", "cancer": ["melanoma"]}, evidence=None)
+
+
+def test_fact_names_come_from_the_records_trial():
+    """A criterion fed by several questions names its facts in the trial's own
+    words (fact_labels), in the reader's language; an unknown trial falls back
+    to the generic words."""
+    value = {"prior_tki": {"answer": "yes"}, "tki_progression": {"answer": "yes"}}
+    assert (
+        describe.describe(value, trial_id="NCT05617859") == "prior apatinib/anlotinib: yes; progressed afterwards: yes"
+    )
+    zh = describe.describe(value, trial_id="NCT05617859", language="zh")
+    assert zh.startswith("既往阿帕替尼/安罗替尼") and "之后出现进展" in zh
+    assert describe.fact_name("prior_tki", "en", "NO-SUCH-TRIAL") == "prior tki"

@@ -235,7 +235,9 @@ def _install_template_helpers(app: Flask, accounts: StaffAccounts) -> None:
             "criterion_source": criterion_source,
             "criterion_name": lambda cid, trial_id: describe.criterion_name(cid, trial_id, texts().language),
             "short_name": lambda cid, trial_id: present.short_name(cid, trial_id, texts().language),
-            "describe_entry": lambda entry, cid=None: describe.describe_entry(entry, cid, texts().language),
+            "describe_entry": lambda entry, cid=None, trial_id=None: describe.describe_entry(
+                entry, cid, texts().language, trial_id
+            ),
             "plain_reason": lambda reason, answer=None, confidence=None: describe.plain_reason(
                 reason, answer, confidence, texts().language
             ),

@@ -374,7 +374,13 @@ class NumberRange(Rule):
 
 
 class AnswerMap(Rule):
-    """Yes/no questions: each answer maps to a verdict in the trial file."""
+    """Yes/no questions: each answer maps to a verdict in the trial file.
+
+    An answer may instead map to ``{needs: <fact>}``, another fact of the same
+    map: that answer is scored by the follow-up ("any taxane?" yes -> "no
+    more than two lines?"), and the criterion stays ``pending`` until the
+    follow-up is answered, never a pass on the first answer alone.
+    """
 
     params = {"facts": Param("answer_map", True), "label": Param("text")}
 
@@ -391,6 +397,10 @@ class AnswerMap(Rule):
                 continue
             answer = answer_of(record["value"]) or "unknown"
             verdict = mapping.get(answer, UNCERTAIN)
+            if isinstance(verdict, dict):
+                if ctx.record(verdict["needs"]) is None:
+                    parts.append(evaluation(PENDING, "answered_needs_follow_up", label=label, answer=said(record)))
+                continue  # the follow-up's own answer decides
             if verdict == NOT_APPLICABLE:
                 return evaluation(NOT_APPLICABLE, "does_not_apply", answer=said(record))
             if verdict == PENDING:
@@ -1026,8 +1036,26 @@ def _answer_map_problems(value: Any, where: tuple) -> Iterator[tuple]:
         for answer, verdict in mapping.items():
             if answer not in ("yes", "no", "unknown"):
                 yield where + (fact, answer), "answers are yes, no and unknown (quote \"yes\" and \"no\")"
-            if verdict not in VERDICTS:
+            if isinstance(verdict, dict):
+                yield from _follow_up_problems(verdict, fact, value, where + (fact, answer))
+            elif verdict not in VERDICTS:
                 yield where + (fact, answer), f"unknown verdict {verdict!r}"
+
+
+def _follow_up_problems(follow_up: dict, fact: str, facts: dict, where: tuple) -> Iterator[tuple]:
+    """``{needs: <fact>}``: the answer is scored by another fact of the same map."""
+    for key in follow_up:
+        if key != "needs":
+            yield where + (key,), "unknown key; known: needs"
+    needed = follow_up.get("needs")
+    if needed is None:
+        yield where + ("needs",), "missing"
+    elif not isinstance(needed, str) or needed == fact or needed not in facts:
+        others = ", ".join(name for name in facts if name != fact) or "none"
+        yield (
+            where + ("needs",),
+            f"must be another fact of this answer_map (its verdicts score the answer); one of: {others}",
+        )
 
 
 class Labs(Rule):

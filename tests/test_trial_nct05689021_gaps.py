@@ -107,3 +107,72 @@ def test_an_answer_that_needs_a_follow_up_is_generic():
 def test_a_follow_up_that_is_not_in_the_map_is_refused(tmp_path, new, message):
     refused = _refused(tmp_path, TAXANE_MAP, new)
     assert re.search(r"broken\.yaml:\d+: .*" + message, refused), refused
+
+
+# ------------------------------------------------------------ 2. testosterone
+CASTRATION = "nct05689021_castration"
+
+
+@pytest.mark.parametrize(
+    ("text", "ng_dl", "comparator"),
+    [
+        ("testosterone 20 ng/dL", 20, None),
+        ("serum testosterone 0.5 nmol/L", 14.42, None),  # 1 nmol/L = 28.84 ng/dL
+        ("T 1.73 nM", 49.89, None),
+        ("T: <20 ng/dL", 20, "<"),
+        ("testosterone <0.1 ng/mL", 10, "<"),
+        ("睾酮 0.3 nmol/L", 8.65, None),
+    ],
+)
+def test_testosterone_is_a_lab_in_ng_dl_or_nmol_l(text, ng_dl, comparator):
+    from bot.parsing.labs import parse_labs
+
+    value = parse_labs(text)["testosterone"].value
+    assert value["unit"] == "ng/dL" and value["value"] == pytest.approx(ng_dl, abs=0.01)
+    assert value.get("comparator") == comparator
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "T 37.5",  # a temperature
+        "T2N0M0, Hb 12 g/dL",  # a tumour stage
+        "free testosterone 5 pg/mL",  # not the total testosterone
+    ],
+)
+def test_a_capital_t_or_free_testosterone_is_not_read_as_testosterone(text):
+    from bot.parsing.labs import parse_labs
+
+    assert "testosterone" not in parse_labs(text)
+
+
+def test_a_testosterone_without_its_unit_is_not_guessed():
+    from bot.parsing.labs import parse_labs
+
+    parsed = parse_labs("testosterone 20")["testosterone"]  # 20 ng/dL is castrate, 20 nmol/L is not
+    assert parsed.unclear and "unit needed" in parsed.note
+
+
+@pytest.mark.parametrize(
+    ("answers", "verdict", "role"),
+    [
+        ([("castration", "yes"), ("testosterone_lab", "testosterone 20 ng/dL")], "pass", "physician"),
+        ([("castration", "yes"), ("testosterone_lab", "0.5 nmol/L")], "pass", "physician"),
+        ([("castration", "yes"), ("testosterone_lab", "testosterone 2.1 nmol/L")], "fail", "physician"),  # 60.6
+        ([("castration", "yes"), ("testosterone_lab", "testosterone 80 ng/dL")], "fail", "physician"),
+        ([("castration", "yes"), ("testosterone_lab", "testosterone 20")], "uncertain", "physician"),
+        ([("castration", "yes"), ("testosterone_lab", "about 50 ng/dL")], "uncertain", "physician"),
+        ([("castration", "yes"), ("testosterone_lab", "not available")], "pending", "physician"),
+        ([("castration", "no"), ("testosterone_lab", "20 ng/dL")], "fail", "physician"),
+        # Patients are not asked for the level: the site checks it.
+        ([("castration", "yes, Lupron every 3 months")], "pending", "patient"),
+        ([("castration", "no, I stopped the injections")], "fail", "patient"),
+    ],
+)
+def test_castration_is_checked_against_a_testosterone_of_50_ng_dl(trial, answers, verdict, role):
+    assert _verdict(trial, answers, CASTRATION, role) == verdict
+
+
+def test_a_lab_step_expecting_an_unknown_analyte_is_refused(tmp_path):
+    refused = _refused(tmp_path, "expects: [testosterone]", "expects: [testosteron]")
+    assert re.search(r"broken\.yaml:\d+: steps\.testosterone_lab\.expects\.0: unknown analyte 'testosteron'", refused)

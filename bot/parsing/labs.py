@@ -190,6 +190,13 @@ _NAMES = {
     "ft3": [r"FT3(?!\d)", r"free\s+T3(?!\d)", r"free\s+triiodothyronine"],
     "ft4": [r"FT4(?!\d)", r"free\s+T4(?!\d)", r"free\s+thyroxine"],
     "hbv_dna": [r"HBV[\s-]*DNA", r"HBV\s+(?:viral\s+load|VL)", r"hepatitis\s+B\s+(?:viral\s+load|DNA)"],
+    "testosterone": [
+        r"(?:serum\s+|total\s+)?testosterone(?:\s+level)?",
+        r"(?:serum\s+)?testo",
+        # A capital T alone only before a number in a testosterone unit ("T 20 ng/dL"):
+        # "T 37.5" is a temperature, "T2" a tumour stage.
+        r"(?-i:T)(?!\d)(?=\s*[:=]?\s*(?:<=|>=|[<>≤≥])?\s*\d+(?:\.\d+)?\s*(?:ng\s*/\s*dL|nmol\s*/\s*L|(?-i:nM)|ng\s*/\s*mL))",
+    ],
 }
 # Read and thrown away, so that "direct bilirubin 5" is not read as total
 # bilirubin and "urine creatinine" not as serum creatinine.
@@ -211,6 +218,8 @@ _SKIP_NAMES = [
     r"mono(?:cyte)?s?\s*%",
     r"T3(?!\d)",
     r"T4(?!\d)",
+    r"free\s+testosterone",
+    r"bioavailable\s+testosterone",
 ]
 # Panels: only a status ("LFTs normal") or a multiple of ULN may follow.
 _PANELS = {

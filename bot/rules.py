@@ -220,7 +220,8 @@ class Param:
 
     Kinds: fact, facts, text (a label: text or an {en, zh} mapping), number,
     whole (an integer), numbers (a list of integers), names (a list of
-    words), number_map (word -> number), verdict, condition, roles, rules (a
+    words), number_map (word -> number), verdict, flag (true or false),
+    condition, roles, rules (a
     list of rules), checks (a list of lab checks), answer_map, or a nested
     schema (a dict of Params).
     """
@@ -254,6 +255,7 @@ def _kind_problem(kind: Any, value: Any) -> str | None:
             "a mapping of names to numbers",
         ),
         "verdict": (lambda v: v in VERDICTS, f"one of {', '.join(VERDICTS)}"),
+        "flag": (lambda v: isinstance(v, bool), "true or false"),
         "roles": (lambda v: isinstance(v, list) and all(r in ROLES for r in v), f"a list of {', '.join(ROLES)}"),
     }
     if kind in simple:
@@ -997,6 +999,9 @@ CHECK_PARAMS: dict = {
     "max_x_uln": Param("number"),
     "max_by_sex": Param("number_map"),
     "ask_flag": Param("fact"),
+    # false: an eGFR filed as the creatinine clearance is not counted (the
+    # criterion takes only a Cockcroft-Gault clearance); staff review it.
+    "accept_egfr": Param("flag"),
     "relaxed": Param(
         {
             "if": Param("condition", True),
@@ -1086,6 +1091,8 @@ class Labs(Rule):
         unit = check.get("unit") or (value.get("unit") if isinstance(value, dict) else "") or ""
         original = value.get("original", "") if isinstance(value, dict) else ""
         shown = {"label": label, "value": number, "unit": unit, "original": original}
+        if check.get("accept_egfr") is False and isinstance(value, dict) and value.get("method") == "egfr":
+            return evaluation(UNCERTAIN, "lab_egfr_not_clearance", **shown)
         if "max_x_uln" in check:
             return self._uln(check, params, ctx, value, label)
         if number is None:
@@ -1271,6 +1278,8 @@ class Renal(Rule):
         "crcl_min_age": Param("number"),
         "ask_flag": Param("fact"),
         "label": Param("text"),
+        # false: an eGFR filed as the clearance is not counted (Cockcroft-Gault only).
+        "accept_egfr": Param("flag"),
     }
 
     def evaluate(self, params, ctx):
@@ -1281,6 +1290,10 @@ class Renal(Rule):
         crcl = ctx.record(params["clearance_fact"])
         crcl_value = (crcl or {}).get("value") or {}
         measured = crcl_value.get("value") if crcl and not shaky(crcl) else None
+        if params.get("accept_egfr") is False and crcl_value.get("method") == "egfr":
+            if ctx.record(params["creatinine_fact"]) is None:
+                return evaluation(UNCERTAIN, "lab_egfr_not_clearance", label=label, value=crcl_value.get("value"))
+            crcl, crcl_value, measured = None, {}, None  # the creatinine decides, or a clearance computed from it
         if measured is not None and measured >= minimum and crcl_value.get("comparator") not in ("<", "<="):
             return evaluation(PASS, "crcl_enough", clearance=measured, minimum=minimum)
         creatinine = ctx.record(params["creatinine_fact"])

@@ -176,3 +176,68 @@ def test_castration_is_checked_against_a_testosterone_of_50_ng_dl(trial, answers
 def test_a_lab_step_expecting_an_unknown_analyte_is_refused(tmp_path):
     refused = _refused(tmp_path, "expects: [testosterone]", "expects: [testosteron]")
     assert re.search(r"broken\.yaml:\d+: steps\.testosterone_lab\.expects\.0: unknown analyte 'testosteron'", refused)
+
+
+# ------------------------------------------- 4. a Cockcroft-Gault clearance only
+CLEARANCE = "nct05689021_creatinine_clearance"
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [
+        ("CrCl 62 ml/min", "pass"),
+        ("CrCl 40 ml/min", "fail"),
+        # An eGFR (MDRD/CKD-EPI) is not the Cockcroft-Gault clearance the registry asks for.
+        ("eGFR 60", "uncertain"),
+        ("eGFR 60 ml/min/1.73m2", "uncertain"),
+        ("GFR 30", "uncertain"),
+        # Creatinine alone: the site calculates the clearance.
+        ("creatinine 1.0 mg/dL", "pending"),
+    ],
+)
+def test_only_a_cockcroft_gault_clearance_counts(trial, answer, verdict):
+    assert _verdict(trial, [("renal_labs", answer)], CLEARANCE, "physician") == verdict
+
+
+def test_an_egfr_is_marked_as_one_when_filed_as_the_clearance():
+    from bot.parsing.labs import parse_labs
+
+    assert parse_labs("eGFR 60")["crcl"].value["method"] == "egfr"
+    assert "method" not in parse_labs("CrCl 60 ml/min")["crcl"].value
+
+
+def _clearance(value, method=None):
+    lab = {"analyte": "crcl", "value": value, "unit": "mL/min", "original": str(value), "comparator": None}
+    if method:
+        lab["method"] = method
+    return {"value": lab, "confidence": 0.8, "answer": str(value)}
+
+
+def test_accept_egfr_is_a_parameter_of_the_generic_lab_check_and_renal_rule():
+    check = {"analyte": "crcl", "min": 45, "label": "CrCl"}
+    facts = {"crcl": _clearance(60, "egfr")}
+    ctx = Context(facts, {}, "physician", TODAY)
+    # By default an eGFR counts as the clearance (the first trial's behaviour); false refuses it.
+    assert evaluate({"type": "labs", "checks": [check]}, ctx).verdict == PASS
+    refused = evaluate({"type": "labs", "checks": [{**check, "accept_egfr": False}]}, ctx)
+    assert refused.verdict == "uncertain" and "not a Cockcroft-Gault clearance" in refused.reason.text("en")
+    measured = Context({"crcl": _clearance(60)}, {}, "physician", TODAY)
+    assert evaluate({"type": "labs", "checks": [{**check, "accept_egfr": False}]}, measured).verdict == PASS
+
+    renal = {
+        "type": "renal",
+        "creatinine_fact": "creatinine",
+        "clearance_fact": "crcl",
+        "weight_fact": "weight_kg",
+        "age_fact": "age",
+        "sex_fact": "sex",
+        "creatinine_max_x_uln": 1.5,
+        "crcl_min_ml_min": 50,
+    }
+    assert evaluate(renal, ctx).verdict == PASS
+    assert evaluate({**renal, "accept_egfr": False}, ctx).verdict == "uncertain"
+
+
+def test_accept_egfr_must_be_true_or_false(tmp_path):
+    refused = _refused(tmp_path, "accept_egfr: false}", "accept_egfr: no-thanks}")
+    assert re.search(r"broken\.yaml:\d+: criteria\.\d+\.rule\.checks\.0\.accept_egfr: must be true or false", refused)

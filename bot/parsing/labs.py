@@ -21,6 +21,8 @@ Value of a ``Parsed(kind="lab")``::
 compared with the ULN written beside it ("FT3 5.1 (ULN 6.8)" -> x_uln 0.75).
 ``comparator`` is set for "<20" or "ALT < 2.5 x ULN": the number is a bound.
 ``approximate`` (only when True) marks "about 3.1": the rules allow a margin.
+``method`` (only on a creatinine clearance read from an eGFR) is "egfr": a
+check that takes only a Cockcroft-Gault clearance refuses it (``accept_egfr``).
 The reference range a report prints before the value ("Hb (12.0-16.0) 8.7
 g/dL") gives ``uln``; a range with no value ("ANC 1.5-2.0") is unclear.
 Unclear results that name a test carry ``extra["mentioned"]``: the engine
@@ -1124,6 +1126,7 @@ def _read_group(text: str, start: int, group: list, slot: _Slot):
             if from_panel == "egfr" and not parsed.unclear:
                 parsed = _with(
                     parsed,
+                    value={**parsed.value, "method": "egfr"},
                     confidence=min(parsed.confidence, CONF_INFERRED),
                     note="; ".join(filter(None, [parsed.note, "eGFR given, not a Cockcroft-Gault clearance"])),
                 )

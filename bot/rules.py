@@ -1043,8 +1043,24 @@ def _answer_map_problems(value: Any, where: tuple) -> Iterator[tuple]:
                 yield where + (fact, answer), "answers are yes, no and unknown (quote \"yes\" and \"no\")"
             if isinstance(verdict, dict):
                 yield from _follow_up_problems(verdict, fact, value, where + (fact, answer))
+                if _needs_back(verdict.get("needs"), fact, value):
+                    yield where + (fact, answer, "needs"), f"a follow-up that needs {fact!r} back: a loop never scored"
             elif verdict not in VERDICTS:
                 yield where + (fact, answer), f"unknown verdict {verdict!r}"
+
+
+def _needs_back(start: Any, fact: str, facts: dict) -> bool:
+    """Does following ``needs`` from ``start`` lead back to ``fact``?"""
+    seen, pending = set(), [start]
+    while pending:
+        current = pending.pop()
+        if current == fact:
+            return True
+        if not isinstance(current, str) or current in seen or not isinstance(facts.get(current), dict):
+            continue
+        seen.add(current)
+        pending += [v.get("needs") for v in facts[current].values() if isinstance(v, dict)]
+    return False
 
 
 def _follow_up_problems(follow_up: dict, fact: str, facts: dict, where: tuple) -> Iterator[tuple]:

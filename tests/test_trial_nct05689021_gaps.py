@@ -241,3 +241,15 @@ def test_accept_egfr_is_a_parameter_of_the_generic_lab_check_and_renal_rule():
 def test_accept_egfr_must_be_true_or_false(tmp_path):
     refused = _refused(tmp_path, "accept_egfr: false}", "accept_egfr: no-thanks}")
     assert re.search(r"broken\.yaml:\d+: criteria\.\d+\.rule\.checks\.0\.accept_egfr: must be true or false", refused)
+
+
+def test_follow_ups_that_need_each_other_are_refused(tmp_path):
+    old = 'taxane_lines: {"yes": pass, "no": fail, unknown: uncertain}'
+    text = FILE.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        text.replace(old, 'taxane_lines: {"yes": {needs: taxane}, "no": fail, unknown: uncertain}'), encoding="utf-8"
+    )
+    with pytest.raises(TrialFileError, match=r"broken\.yaml:\d+: .*taxane_lines\.yes\.needs: a follow-up that needs"):
+        load_trial(broken)

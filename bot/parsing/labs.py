@@ -194,7 +194,6 @@ _NAMES = {
     "hbv_dna": [r"HBV[\s-]*DNA", r"HBV\s+(?:viral\s+load|VL)", r"hepatitis\s+B\s+(?:viral\s+load|DNA)"],
     "testosterone": [
         r"(?:serum\s+|total\s+)?testosterone(?:\s+level)?",
-        r"(?:serum\s+)?testo",
         # A capital T alone only before a number in a testosterone unit ("T 20 ng/dL"):
         # "T 37.5" is a temperature, "T2" a tumour stage.
         r"(?-i:T)(?!\d)(?=\s*[:=]?\s*(?:<=|>=|[<>≤≥])?\s*\d+(?:\.\d+)?\s*(?:ng\s*/\s*dL|nmol\s*/\s*L|(?-i:nM)|ng\s*/\s*mL))",

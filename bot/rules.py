@@ -220,7 +220,8 @@ class Param:
 
     Kinds: fact, facts, text (a label: text or an {en, zh} mapping), number,
     whole (an integer), numbers (a list of integers), names (a list of
-    words), number_map (word -> number), verdict, condition, roles, rules (a
+    words), number_map (word -> number), verdict, flag (true or false),
+    condition, roles, rules (a
     list of rules), checks (a list of lab checks), answer_map, or a nested
     schema (a dict of Params).
     """
@@ -254,6 +255,7 @@ def _kind_problem(kind: Any, value: Any) -> str | None:
             "a mapping of names to numbers",
         ),
         "verdict": (lambda v: v in VERDICTS, f"one of {', '.join(VERDICTS)}"),
+        "flag": (lambda v: isinstance(v, bool), "true or false"),
         "roles": (lambda v: isinstance(v, list) and all(r in ROLES for r in v), f"a list of {', '.join(ROLES)}"),
     }
     if kind in simple:
@@ -374,7 +376,13 @@ class NumberRange(Rule):
 
 
 class AnswerMap(Rule):
-    """Yes/no questions: each answer maps to a verdict in the trial file."""
+    """Yes/no questions: each answer maps to a verdict in the trial file.
+
+    An answer may instead map to ``{needs: <fact>}``, another fact of the same
+    map: that answer is scored by the follow-up ("any taxane?" yes -> "no
+    more than two lines?"), and the criterion stays ``pending`` until the
+    follow-up is answered, never a pass on the first answer alone.
+    """
 
     params = {"facts": Param("answer_map", True), "label": Param("text")}
 
@@ -391,6 +399,10 @@ class AnswerMap(Rule):
                 continue
             answer = answer_of(record["value"]) or "unknown"
             verdict = mapping.get(answer, UNCERTAIN)
+            if isinstance(verdict, dict):
+                if ctx.record(verdict["needs"]) is None:
+                    parts.append(evaluation(PENDING, "answered_needs_follow_up", label=label, answer=said(record)))
+                continue  # the follow-up's own answer decides
             if verdict == NOT_APPLICABLE:
                 return evaluation(NOT_APPLICABLE, "does_not_apply", answer=said(record))
             if verdict == PENDING:
@@ -987,6 +999,9 @@ CHECK_PARAMS: dict = {
     "max_x_uln": Param("number"),
     "max_by_sex": Param("number_map"),
     "ask_flag": Param("fact"),
+    # false: an eGFR filed as the creatinine clearance is not counted (the
+    # criterion takes only a Cockcroft-Gault clearance); staff review it.
+    "accept_egfr": Param("flag"),
     "relaxed": Param(
         {
             "if": Param("condition", True),
@@ -1026,8 +1041,42 @@ def _answer_map_problems(value: Any, where: tuple) -> Iterator[tuple]:
         for answer, verdict in mapping.items():
             if answer not in ("yes", "no", "unknown"):
                 yield where + (fact, answer), "answers are yes, no and unknown (quote \"yes\" and \"no\")"
-            if verdict not in VERDICTS:
+            if isinstance(verdict, dict):
+                yield from _follow_up_problems(verdict, fact, value, where + (fact, answer))
+                if _needs_back(verdict.get("needs"), fact, value):
+                    yield where + (fact, answer, "needs"), f"a follow-up that needs {fact!r} back: a loop never scored"
+            elif verdict not in VERDICTS:
                 yield where + (fact, answer), f"unknown verdict {verdict!r}"
+
+
+def _needs_back(start: Any, fact: str, facts: dict) -> bool:
+    """Does following ``needs`` from ``start`` lead back to ``fact``?"""
+    seen, pending = set(), [start]
+    while pending:
+        current = pending.pop()
+        if current == fact:
+            return True
+        if not isinstance(current, str) or current in seen or not isinstance(facts.get(current), dict):
+            continue
+        seen.add(current)
+        pending += [v.get("needs") for v in facts[current].values() if isinstance(v, dict)]
+    return False
+
+
+def _follow_up_problems(follow_up: dict, fact: str, facts: dict, where: tuple) -> Iterator[tuple]:
+    """``{needs: <fact>}``: the answer is scored by another fact of the same map."""
+    for key in follow_up:
+        if key != "needs":
+            yield where + (key,), "unknown key; known: needs"
+    needed = follow_up.get("needs")
+    if needed is None:
+        yield where + ("needs",), "missing"
+    elif not isinstance(needed, str) or needed == fact or needed not in facts:
+        others = ", ".join(name for name in facts if name != fact) or "none"
+        yield (
+            where + ("needs",),
+            f"must be another fact of this answer_map (its verdicts score the answer); one of: {others}",
+        )
 
 
 class Labs(Rule):
@@ -1058,6 +1107,8 @@ class Labs(Rule):
         unit = check.get("unit") or (value.get("unit") if isinstance(value, dict) else "") or ""
         original = value.get("original", "") if isinstance(value, dict) else ""
         shown = {"label": label, "value": number, "unit": unit, "original": original}
+        if check.get("accept_egfr") is False and isinstance(value, dict) and value.get("method") == "egfr":
+            return evaluation(UNCERTAIN, "lab_egfr_not_clearance", **shown)
         if "max_x_uln" in check:
             return self._uln(check, params, ctx, value, label)
         if number is None:
@@ -1243,6 +1294,8 @@ class Renal(Rule):
         "crcl_min_age": Param("number"),
         "ask_flag": Param("fact"),
         "label": Param("text"),
+        # false: an eGFR filed as the clearance is not counted (Cockcroft-Gault only).
+        "accept_egfr": Param("flag"),
     }
 
     def evaluate(self, params, ctx):
@@ -1253,6 +1306,10 @@ class Renal(Rule):
         crcl = ctx.record(params["clearance_fact"])
         crcl_value = (crcl or {}).get("value") or {}
         measured = crcl_value.get("value") if crcl and not shaky(crcl) else None
+        if params.get("accept_egfr") is False and crcl_value.get("method") == "egfr":
+            if ctx.record(params["creatinine_fact"]) is None:
+                return evaluation(UNCERTAIN, "lab_egfr_not_clearance", label=label, value=crcl_value.get("value"))
+            crcl, crcl_value, measured = None, {}, None  # the creatinine decides, or a clearance computed from it
         if measured is not None and measured >= minimum and crcl_value.get("comparator") not in ("<", "<="):
             return evaluation(PASS, "crcl_enough", clearance=measured, minimum=minimum)
         creatinine = ctx.record(params["creatinine_fact"])

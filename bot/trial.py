@@ -436,6 +436,13 @@ def _step(step_id: str, raw: Any, context: dict, check: _Checker) -> Step | None
     if not isinstance(expects, list) and expects != ():
         check.fail(where + ("expects",), "must be a list of analytes")
         expects = ()
+    from bot.parsing.labs import ANALYTES
+
+    for index, analyte in enumerate(expects):
+        # A lab the lab parser knows (bot/data/units.yaml), or a measurement this step parses (lvef).
+        if analyte not in ANALYTES and analyte not in parse:
+            known = ", ".join(ANALYTES)
+            check.fail(where + ("expects", index), f"unknown analyte {analyte!r}; known: {known} (or a fact of parse)")
     fills_when = raw.get("fills_when")
     if fills_when is not None and (
         not isinstance(fills_when, dict) or "answer" not in fills_when or not isinstance(fills_when.get("facts"), dict)

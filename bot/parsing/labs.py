@@ -21,6 +21,8 @@ Value of a ``Parsed(kind="lab")``::
 compared with the ULN written beside it ("FT3 5.1 (ULN 6.8)" -> x_uln 0.75).
 ``comparator`` is set for "<20" or "ALT < 2.5 x ULN": the number is a bound.
 ``approximate`` (only when True) marks "about 3.1": the rules allow a margin.
+``method`` (only on a creatinine clearance read from an eGFR) is "egfr": a
+check that takes only a Cockcroft-Gault clearance refuses it (``accept_egfr``).
 The reference range a report prints before the value ("Hb (12.0-16.0) 8.7
 g/dL") gives ``uln``; a range with no value ("ANC 1.5-2.0") is unclear.
 Unclear results that name a test carry ``extra["mentioned"]``: the engine
@@ -190,6 +192,12 @@ _NAMES = {
     "ft3": [r"FT3(?!\d)", r"free\s+T3(?!\d)", r"free\s+triiodothyronine"],
     "ft4": [r"FT4(?!\d)", r"free\s+T4(?!\d)", r"free\s+thyroxine"],
     "hbv_dna": [r"HBV[\s-]*DNA", r"HBV\s+(?:viral\s+load|VL)", r"hepatitis\s+B\s+(?:viral\s+load|DNA)"],
+    "testosterone": [
+        r"(?:serum\s+|total\s+)?testosterone(?:\s+level)?",
+        # A capital T alone only before a number in a testosterone unit ("T 20 ng/dL"):
+        # "T 37.5" is a temperature, "T2" a tumour stage.
+        r"(?-i:T)(?!\d)(?=\s*[:=]?\s*(?:<=|>=|[<>≤≥])?\s*\d+(?:\.\d+)?\s*(?:ng\s*/\s*dL|nmol\s*/\s*L|(?-i:nM)|ng\s*/\s*mL))",
+    ],
 }
 # Read and thrown away, so that "direct bilirubin 5" is not read as total
 # bilirubin and "urine creatinine" not as serum creatinine.
@@ -211,6 +219,8 @@ _SKIP_NAMES = [
     r"mono(?:cyte)?s?\s*%",
     r"T3(?!\d)",
     r"T4(?!\d)",
+    r"free\s+testosterone",
+    r"bioavailable\s+testosterone",
 ]
 # Panels: only a status ("LFTs normal") or a multiple of ULN may follow.
 _PANELS = {
@@ -1115,6 +1125,7 @@ def _read_group(text: str, start: int, group: list, slot: _Slot):
             if from_panel == "egfr" and not parsed.unclear:
                 parsed = _with(
                     parsed,
+                    value={**parsed.value, "method": "egfr"},
                     confidence=min(parsed.confidence, CONF_INFERRED),
                     note="; ".join(filter(None, [parsed.note, "eGFR given, not a Cockcroft-Gault clearance"])),
                 )

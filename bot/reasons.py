@@ -16,13 +16,16 @@ Parameters are plain JSON data. Three kinds are rendered specially:
 
 Filters available in templates: ``num`` (a number without float noise:
 ``1.50`` -> ``1.5``, ``0.6612`` -> ``0.66``), ``quote`` (a verbatim answer,
-shortened and put in quotation marks of the language) and ``join`` (Jinja's).
+shortened and put in quotation marks of the language), ``term`` (a lexicon
+key or code such as ``locally_advanced`` as a name in the language) and
+``join`` (Jinja's).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -77,12 +80,33 @@ def _quote_filter(language: str):
     return quote
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _term_filter(language: str):
+    """A lexicon key or code ("locally_advanced", "warfarin", "grade") as a name
+    in ``language``: bot/describe.py's term names (bot/data/describe/<lang>.yaml,
+    then the lexicon's spellings in that script); otherwise the key with spaces."""
+
+    def term(value: Any) -> str:
+        text = "" if value is None else str(value)
+        if language == DEFAULT_LANGUAGE:
+            return text.replace("_", " ")
+        from bot.describe import term_name  # describe renders reasons too: import when used
+
+        name = term_name(text, language)
+        return name if _CJK.search(name) else text.replace("_", " ")
+
+    return term
+
+
 @lru_cache(maxsize=len(LANGUAGES))
 def _environment(language: str) -> jinja2.Environment:
     # Plain text for staff pages, exports and chat (each escapes as it shows it).
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
     env.filters["num"] = _number
     env.filters["quote"] = _quote_filter(language)
+    env.filters["term"] = _term_filter(language)
     return env
 
 

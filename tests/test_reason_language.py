@@ -150,3 +150,25 @@ def test_a_chinese_doctors_criterion_table_gives_the_reasons_in_chinese():
     state.verdicts = {cid: e for cid, e in result["criteria"].items() if e["verdict"] != "not_asked"}
     [age] = [row for row in criteria_rows(trial, state) if row["id"] == "age"]
     assert age["verdict"] == "pass" and CJK.search(age["reason"]) and "years" not in age["reason"], age
+
+
+def test_codes_and_reference_sources_are_read_in_chinese():
+    """Lexicon codes (a sarcoma type, an extent, a drug class) and the default
+    ULN's source are shown in the reader's language, not as English codes;
+    the stored English sentence is unchanged."""
+    answers = [
+        ("diagnosis", "UPS with lung metastases"),
+        ("renal_labs", "creatinine 70 umol/L"),
+        ("anticoagulants", "warfarin 3 mg a day"),
+    ]
+    result = check_answers(answers, today=TODAY)
+    criteria = result["criteria"]
+    diagnosis, renal = criteria["diagnosis"], criteria["renal_function"]
+    drugs = next(c for c in criteria.values() if "warfarin" in (c.get("reason") or ""))
+    zh = entry_text(diagnosis, "zh")
+    assert "未分化多形性肉瘤" in zh and "转移" in zh and "metasta" not in zh, zh
+    zh = entry_text(renal, "zh")
+    assert "成人酶法肌酐常见参考范围" in zh and "typical" not in zh and "sex not known" not in zh, zh
+    assert "typical adult enzymatic creatinine range" in renal["reason"]
+    zh = entry_text(drugs, "zh")
+    assert "华法林" in zh and "anticoagulant" not in zh, zh

@@ -30,7 +30,7 @@ def has_words(key: str) -> bool:
 
 def variables(template: str) -> set:
     environment = jinja2.Environment()
-    environment.filters.update(num=str, quote=str)  # bot.reasons' filters, so the templates parse
+    environment.filters.update(num=str, quote=str, term=str)  # bot.reasons' filters, so the templates parse
     return jinja2.meta.find_undeclared_variables(environment.parse(template))
 
 

@@ -1275,7 +1275,9 @@ def default_uln(analyte: str, sex: str | None = None) -> tuple:
         raise KeyError(f"no default ULN for {analyte!r} in {_reference_ranges_path()}")
     entry = ranges[analyte]
     uln = entry["uln"]
-    source = f"default ULN from {_reference_ranges_path().name} ({entry.get('source', 'no source given')})"
+    said = entry.get("source") or "no source given"
+    said = said.get("en", "") if isinstance(said, dict) else said
+    source = f"default ULN from {_reference_ranges_path().name} ({said})"
     if isinstance(uln, dict):
         key = (sex or "").strip().lower()
         key = {"m": "male", "f": "female", "man": "male", "woman": "female"}.get(key, key)
@@ -1303,13 +1305,18 @@ def default_uln_options(analyte: str, sex: str | None = None, age: float | None 
     if entry.get("adults_only") and age is not None and age < 18:
         raise LookupError(f"the default {analyte} ULN is for adults; a child's needs the laboratory's own ULN")
     uln = entry["uln"]
-    source = f"{_reference_ranges_path().name} ({entry.get('source', 'no source given')})"
+
+    def source(limit: str | None) -> dict:
+        # a nested reason (bot/reasons.py): staff read where the ULN came from in their language
+        params = {"file": _reference_ranges_path().name, "source": entry.get("source") or "no source given"}
+        return {"key": "uln_source", "params": {**params, "limit": limit}}
+
     if not isinstance(uln, dict):
-        return [float(uln)], source
+        return [float(uln)], source(None)
     key = {"m": "male", "f": "female", "man": "male", "woman": "female"}.get((sex or "").lower(), (sex or "").lower())
     if key in uln:
-        return [float(uln[key])], f"{source}; {key} limit"
-    return sorted(float(v) for v in uln.values()), f"{source}; sex not known: every limit"
+        return [float(uln[key])], source(key)
+    return sorted(float(v) for v in uln.values()), source("every")
 
 
 def read_lab_at(text: str, pos: int, analyte: str) -> Parsed | None:

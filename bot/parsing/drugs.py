@@ -93,10 +93,23 @@ def _approximate_dose() -> re.Pattern:
     return re.compile(rf"(?:{value_hedge_regex().pattern})\d+(?:[.,]\d+)?\s*{unit}", re.I)
 
 
+@functools.cache
+def _zh_approximate_duration() -> re.Pattern:
+    """A Chinese hedge on a duration (大概 6 个月, 1 年左右), not followed by 前 (ago)."""
+    before, after = (
+        zh_alternatives("drugs", "duration_hedges_before"),
+        zh_alternatives("drugs", "duration_hedges_after"),
+    )
+    units = zh_alternatives("drugs", "duration_units")
+    amount = rf"\d+(?:\.\d+)?\s*(?:{units})"
+    return re.compile(rf"(?:{before})\s*(?={amount}(?!\s*前))|(?<=\d)(\s*(?:{units}))\s*(?:{after})")
+
+
 def _hedged(text: str) -> bool:
     """Doubt about the answer ("I think it was apatinib"), or an approximate
-    dose. An approximate duration or time ("anlotinib for about half a year")
-    is not doubt about which medicine was taken."""
+    dose. An approximate duration or time ("anlotinib for about half a year",
+    "安罗替尼吃了大概半年") is not doubt about which medicine was taken."""
+    text = _zh_approximate_duration().sub(lambda m: m.group(1) or "", text)
     return has_hedge(text, quantities=False) or bool(_approximate_dose().search(lower(text)))
 
 

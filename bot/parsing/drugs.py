@@ -101,8 +101,9 @@ def _zh_approximate_duration() -> re.Pattern:
         zh_alternatives("drugs", "duration_hedges_after"),
     )
     units = zh_alternatives("drugs", "duration_units")
+    ago = zh_alternatives("timing", "ago")
     amount = rf"\d+(?:\.\d+)?\s*(?:{units})"
-    return re.compile(rf"(?:{before})\s*(?={amount}(?!\s*前))|(?<=\d)(\s*(?:{units}))\s*(?:{after})")
+    return re.compile(rf"(?:{before})\s*(?={amount}(?!\s*(?:{ago})))|(?<=\d)(\s*(?:{units}))\s*(?:{after})")
 
 
 def _hedged(text: str) -> bool:

@@ -87,6 +87,11 @@ CONTACT_KEYS = frozenset(CONTACT_FIELDS) | {"phone_region"}
 TEXT_AUDIENCES = ("patient", "caregiver", "physician", "patient_minor", "caregiver_minor")
 
 
+# answer_words key: phrases that make a message no answer to the step at all
+# ("nothing else" to "would that be acceptable?"): the question is asked again.
+NOT_AN_ANSWER = "not_an_answer"
+
+
 class TrialFileError(ValueError):
     """The trial file is malformed; the message names the field and line."""
 
@@ -463,10 +468,13 @@ def _step(step_id: str, raw: Any, context: dict, check: _Checker) -> Step | None
     answer_words = raw.get("answer_words")
     if answer_words is not None and not (
         isinstance(answer_words, dict)
-        and set(answer_words) <= {"yes", "no"}
+        and set(answer_words) <= {"yes", "no", NOT_AN_ANSWER}
         and all(is_localized(v) and all(isinstance(w, list) for w in v.values()) for v in answer_words.values())
     ):
-        check.fail(where + ("answer_words",), "must be {yes: {en: [...]}, no: {en: [...]}}")
+        check.fail(
+            where + ("answer_words",),
+            f"must be {{yes: {{en: [...]}}, no: {{en: [...]}}, {NOT_AN_ANSWER}: {{en: [...]}}}}",
+        )
         answer_words = None
     buttons_minor = raw.get("buttons_minor")
     if buttons_minor is not None and buttons_minor not in button_sets:

@@ -240,3 +240,37 @@ def test_the_summary_mapping_names_facts_the_trial_asks_for(tmp_path):
     assert "summary.facts.telepathy: unknown finding" in message
     assert "summary.drug_classes.blood_thinners: no step asks for this fact" in message
     assert "summary.extra: unknown key" in message
+
+
+def test_answer_words_accept_only_yes_no_and_not_an_answer(tmp_path):
+    def mutate(data):
+        data["steps"]["consent_compliance"]["answer_words"]["maybe"] = {"en": ["perhaps"]}
+
+    assert "answer_words" in _error(tmp_path, mutate)
+
+
+@pytest.mark.parametrize("step", ["contraception_male", "contraception_female", "consent_compliance"])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("其他都没有", None),  # meant for the list before: asked again, never a refusal
+        ("以上都没有", None),
+        ("nothing else", None),
+        ("没问题", "yes"),
+        ("不愿意", "no"),
+        ("no", "no"),
+    ],
+)
+def test_a_reply_meant_for_another_question_is_not_a_refusal(step, text, expected):
+    """A caregiver's "其他都没有" (nothing else) arriving at "would that be
+    acceptable?" knocked an eligible boy out; now it is no answer at all."""
+    from datetime import date
+
+    from bot.screening.answers import parse_step
+
+    trial = load_trial(DEFAULT_TRIAL_FILE)
+    parsed = parse_step(trial.steps[step], text, date(2026, 12, 2), trial)[trial.steps[step].primary_fact]
+    if expected is None:
+        assert parsed.unclear, parsed
+    else:
+        assert not parsed.unclear and parsed.value == expected, parsed

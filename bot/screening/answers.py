@@ -18,7 +18,7 @@ from bot.parsing.registry import PARSERS
 from bot.parsing.types import Parsed
 from bot.screening.say import Say, say
 from bot.screening.state import ScreeningState, fact_record
-from bot.trial import Step, Trial
+from bot.trial import NOT_AN_ANSWER, Step, Trial
 
 SUMMARY_STEP = "summary"
 GUARDIAN_FACT = "guardian_present"
@@ -79,7 +79,10 @@ def parse_step(step: Step, text: str, today: date, trial: Trial | None = None) -
         else:
             results[fact] = parsed
     worded = _answer_word(step, text)
-    if worded is not None:
+    if worded is not None and worded.unclear:
+        # "nothing else" to "would that be acceptable?": whatever the parser read, ask again
+        results[step.primary_fact] = worded
+    elif worded is not None:
         primary = results.get(step.primary_fact)
         said = None if primary is None or primary.unclear else _answer_of(primary.value)
         if primary is None or primary.unclear:
@@ -114,6 +117,8 @@ def _answer_word(step: Step, text: str) -> Parsed | None:
     if best is None:
         return None
     at, phrase, answer = best
+    if answer == NOT_AN_ANSWER:
+        return Parsed("unclear", note="not an answer to this question", span=text[at : at + len(phrase)])
     return Parsed(
         "yes_no", answer, text[at : at + len(phrase)], 0.9, "answered in the question's own words", at, at + len(phrase)
     )

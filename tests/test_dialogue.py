@@ -278,6 +278,29 @@ def test_correction_after_a_knock_out_reopens_the_screening():
     assert "sarcoma" in chat.replies[-1]
 
 
+@pytest.mark.parametrize(
+    "language, answers, correction",
+    [
+        ("en", ["45", "synovial sarcoma with lung mets", "yes anlotinib, it progressed", "chemo 40 days ago", "no"],
+         "sorry, I meant the chemo was 20 days ago"),
+        ("zh", ["45岁", "滑膜肉瘤，肺转移", "用过安罗替尼，后来进展了", "40天前化疗过", "没有"],
+         "哦不对，说错了，是20天前做的化疗"),
+    ],
+)  # fmt: skip
+def test_a_correction_changes_the_answer_it_names_not_just_the_last_one(language, answers, correction):
+    """The last answered question was another one (other cancers): the message
+    names the chemotherapy, so that answer changes (it did nothing before)."""
+    chat = Chat().open("patient")
+    if language == "zh":
+        chat.send("中文")
+    for answer in answers:
+        chat.send(answer)
+    assert chat.screening.facts["recent_therapy"]["value"]["days_ago"] == 40
+    chat.send(correction, intent="correct_answer", confidence=0.9)
+    assert chat.screening.facts["recent_therapy"]["value"]["days_ago"] == 20
+    assert chat.record()["outcome"] == "not_eligible"
+
+
 def test_language_switch_keeps_the_answers():
     chat = Chat().open("patient")
     chat.send("45")

@@ -52,9 +52,12 @@ def apply_correction(trial: Trial, state: ScreeningState, text: str, today: date
     found = _facts_named(trial, state, cleaned, today)
     step = None
     if not found:
-        step = last_answered_step(trial, state)
-        if step is not None:
-            found = clear_facts(parse_step(step, cleaned, today, trial))
+        # The answered step the message names ("the chemo was 35 days ago"), else the last one.
+        for step in (named_answered_step(trial, state, cleaned), last_answered_step(trial, state)):
+            if step is not None:
+                found = clear_facts(parse_step(step, cleaned, today, trial))
+                if found:
+                    break
     changes = []
     for fact, parsed in found.items():
         old = state.facts.get(fact)
@@ -87,6 +90,17 @@ def _facts_named(trial: Trial, state: ScreeningState, text: str, today: date) ->
         if not age.unclear and _AGE_WORDS.search(text):
             found["age"] = age
     return found
+
+
+def named_answered_step(trial: Trial, state: ScreeningState, text: str) -> Step | None:
+    """The most recently answered step whose keywords the text mentions."""
+    from bot.screening.groups import mentions
+
+    for step_id in reversed(state.answered):
+        step = trial.steps.get(step_id)
+        if step is not None and step_id != SUMMARY_STEP and any(mentions(text, k) for k in step.keywords_all()):
+            return step
+    return None
 
 
 def last_answered_step(trial: Trial, state: ScreeningState) -> Step | None:

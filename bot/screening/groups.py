@@ -142,7 +142,7 @@ def _waiting_follow_ups(
     named: set = set()
     for step in sorted(waiting, key=list(trial.steps).index):
         keywords = trial.steps[step].keywords_all()
-        about = [c for c in clauses if any(_mentions(c, k) for k in keywords)]
+        about = [c for c in clauses if any(mentions(c, k) for k in keywords)]
         found = clear_facts(parse_step(trial.steps[step], " ".join(about), today)) if about else {}
         if found:
             store_facts(state, trial.steps[step], found, text)
@@ -156,7 +156,7 @@ def _read_member(member: Step, text: str, clauses: list[str], today: date, langu
     if member.expects or _reads_values(member):
         return clear_facts(parse_step(member, text, today))
     keywords = member.keywords_all()
-    about = [c for c in clauses if any(_mentions(c, k) for k in keywords)]
+    about = [c for c in clauses if any(mentions(c, k) for k in keywords)]
     if not about:
         return {}
     return clear_facts(parse_step(member, " ".join(about), today))
@@ -167,7 +167,8 @@ def _reads_values(member: Step) -> bool:
     return bool(member.group_reads_values)
 
 
-def _mentions(clause: str, keyword: str) -> bool:
+def mentions(clause: str, keyword: str) -> bool:
+    """Does the clause name the keyword (a Chinese one anywhere, a Latin one at a word start)?"""
     keyword = keyword.lower()
     lowered = clause.lower()
     if re.search(r"[\u3400-\u9fff]", keyword):

@@ -324,3 +324,20 @@ def test_a_bare_time_in_an_answer_is_nobodys_event(answer):
     facts = chat.screening.facts
     assert not {"cardiac_events", "bleeding", "thrombosis", "infection", "counts_support"} & set(facts), facts
     assert facts["age"]["value"] == 45
+
+
+def test_the_answers_copy_shows_all_of_a_summary_not_its_first_fact():
+    chat = Chat().open("physician")
+    for text in [
+        "58F, myxoid liposarcoma, unresectable, progressed on apatinib. ECOG 1. Hb 112 g/L, 64kg",
+        "none apply",
+        "tox resolved, postmenopausal, willing, survival >6 mo, RECIST yes, no transfusion",
+        "not done",
+        "BP 125/80",
+        "no thanks",
+        "no thanks",
+    ]:
+        chat.send(text)
+    copy = next(t for turn in chat.turns for t in (r.text for r in turn.replies) if "A copy of your answers" in t)
+    summary_row = next(line for line in copy.splitlines() if "case summary" in line)
+    assert "myxoid liposarcoma" in summary_row and "ECOG 1" in summary_row, summary_row

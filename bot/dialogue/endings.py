@@ -12,6 +12,7 @@ from bot.messages import render
 from bot.outcome import FAIL, LIKELY_ELIGIBLE, NEEDS_REVIEW, NOT_ASKED, NOT_ELIGIBLE, PENDING, UNCERTAIN
 from bot.reasons import entry_text
 from bot.reference import reference_number
+from bot.screening.answers import SUMMARY_STEP
 from bot.screening.scoring import outcome_of
 from bot.screening.state import ScreeningState
 from bot.trial import Trial
@@ -100,7 +101,10 @@ def answers_copy(trial: Trial, state: ScreeningState) -> str:
         # a group question's answer is kept on its members' facts ("none of these", "a clot in March")
         steps = {step_id, *state.group_members.get(step_id, ())}
         answers = [r.get("answer") for r in state.facts.values() if r.get("step") in steps and r.get("answer")]
-        if answers:
+        if answers and step_id == SUMMARY_STEP:
+            # a summary's facts keep their own parts of it: all of them, not the first ("58F")
+            rows.append({"question": question, "answer": "; ".join(dict.fromkeys(answers))})
+        elif answers:
             rows.append({"question": question, "answer": answers[0]})
     return _say(trial, state, "answers_copy", rows=rows, reference=reference_number(state.screening_id))
 

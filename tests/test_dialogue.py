@@ -341,3 +341,18 @@ def test_the_answers_copy_shows_all_of_a_summary_not_its_first_fact():
     copy = next(t for turn in chat.turns for t in (r.text for r in turn.replies) if "A copy of your answers" in t)
     summary_row = next(line for line in copy.splitlines() if "case summary" in line)
     assert "myxoid liposarcoma" in summary_row and "ECOG 1" in summary_row, summary_row
+
+
+def test_a_correction_goes_to_the_last_answer_before_one_it_only_mentions():
+    """From a review: 'since the chemo' must not send a blood-pressure correction
+    to the chemotherapy question (the hypertension knock-out was lost)."""
+    chat = Chat().open("patient")
+    for text in ["45", "synovial sarcoma with lung mets", "yes anlotinib, it progressed", "no", "no",
+                 "fully active", "no", "no", "no"]:  # fmt: skip
+        chat.send(text)
+    assert chat.screening.facts["hypertension"]["value"] == "no"
+    chat.send(
+        "sorry, I meant yes, 150/95 even with the tablets, since the chemo", intent="correct_answer", confidence=0.9
+    )
+    assert chat.screening.facts["hypertension"]["value"] == "yes"
+    assert chat.screening.facts["recent_therapy"]["value"]["answer"] == "no"

@@ -274,3 +274,22 @@ def test_a_reply_meant_for_another_question_is_not_a_refusal(step, text, expecte
         assert parsed.unclear, parsed
     else:
         assert not parsed.unclear and parsed.value == expected, parsed
+
+
+@pytest.mark.parametrize(
+    "step, text, expected",
+    [
+        ("consent_compliance", "不愿意来，其他都没有", "no"),
+        ("consent_compliance", "unwilling to attend, nothing else", "no"),
+        ("contraception_female", "yes, on the pill, nothing else", "yes"),
+    ],
+)
+def test_a_clear_answer_beside_nothing_else_still_counts(step, text, expected):
+    """From a review: 'nothing else' must not erase a refusal said in the same message."""
+    from datetime import date
+
+    from bot.screening.answers import parse_step
+
+    trial = load_trial(DEFAULT_TRIAL_FILE)
+    parsed = parse_step(trial.steps[step], text, date(2026, 12, 2), trial)[trial.steps[step].primary_fact]
+    assert not parsed.unclear and parsed.value == expected, parsed

@@ -44,6 +44,7 @@ from bot.dialogue.understanding import (
     classify,
     is_question,
     leaning,
+    matched,
     script_language,
     whole,
 )
@@ -643,9 +644,16 @@ class _Turn:
 
     def _explain(self) -> None:
         term = find_term(self.trial, self.text, self.message.entity("term"))
+        prompt = self._current_prompt()
         if term is not None:
             self.say("glossary", text=self.trial.glossary_entry(term))
-        elif not self._answer_question(fallback=False):
+        elif self._answer_question(fallback=False):
+            return
+        elif prompt in self.trial.steps and self.conv.stage == SCREENING and matched(self.text, "question_unclear"):
+            # The question itself is unclear to them: one attempt, asked again with its hint;
+            # past the re-ask limit it goes to staff as written (never asked forever).
+            self._take_answer(prompt, self.text)
+        else:
             self.say("explain_unknown")
 
     def _answer_question(self, fallback: bool = True) -> bool:

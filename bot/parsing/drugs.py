@@ -102,14 +102,18 @@ def _zh_approximate_duration() -> re.Pattern:
     )
     units = zh_alternatives("drugs", "duration_units")
     ago = zh_alternatives("timing", "ago")
+    more = zh_alternatives("drugs", "duration_more")  # 2周多前, 1年余前: still a time ago
     amount = rf"\d+(?:\.\d+)?\s*(?:{units})"
-    return re.compile(rf"(?:{before})\s*(?={amount}(?!\s*(?:{ago})))|(?<=\d)(\s*(?:{units}))\s*(?:{after})")
+    not_ago = rf"(?!\s*(?:{more}|{after})?\s*(?:{ago}))"
+    return re.compile(rf"(?:{before})\s*(?={amount}{not_ago})|(?<=\d)(\s*(?:{units}))\s*(?:{after}){not_ago}")
 
 
 def _hedged(text: str) -> bool:
     """Doubt about the answer ("I think it was apatinib"), or an approximate
     dose. An approximate duration or time ("anlotinib for about half a year",
     "安罗替尼吃了大概半年") is not doubt about which medicine was taken."""
+    if re.search(zh_alternatives("drugs", "doubt"), text):
+        return True  # 不太确定, 记不清: doubt, whatever else is approximate
     text = _zh_approximate_duration().sub(lambda m: m.group(1) or "", text)
     return has_hedge(text, quantities=False) or bool(_approximate_dose().search(lower(text)))
 

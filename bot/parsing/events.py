@@ -84,16 +84,7 @@ def _attach_times(events: list, refs: list) -> dict:
     return attached
 
 
-def _within(exact, vague, today) -> bool:
-    """An exact day inside a vague period's bounds ("last month, 20 days ago")."""
-    if exact.approximate or exact.earliest or exact.latest or not (vague.earliest and vague.latest):
-        return False
-    return vague.earliest <= exact.date <= vague.latest
-
-
 def _most_recent(refs: list, today) -> object | None:
-    # A period narrowed down by an exact day in it is that day.
-    refs = [r for r in refs if not any(other is not r and _within(other, r, today) for other in refs)]
     past = [r for r in refs if r.days_ago(today) >= 0]
     if past:
         return min(past, key=lambda r: r.days_ago(today))

@@ -109,16 +109,30 @@ def _answer_word(step: Step, text: str) -> Parsed | None:
         return None
     lowered = " ".join(text.lower().split())
     best: tuple[int, str, str] | None = None
+    other: tuple[int, str] | None = None  # a not_an_answer phrase ("nothing else")
     for answer, by_language in step.answer_words.items():
         for phrase in (str(p).lower() for words in by_language.values() for p in words):
             at = _find_phrase(lowered, phrase)
-            if at >= 0 and (best is None or len(phrase) > len(best[1])):
+            if at < 0:
+                continue
+            if answer == NOT_AN_ANSWER:
+                if other is None or len(phrase) > len(other[1]):
+                    other = (at, phrase)
+            elif best is None or len(phrase) > len(best[1]):
                 best = (at, phrase, answer)
+    if (
+        best is not None
+        and other is not None
+        and other[0] <= best[0]
+        and best[0] + len(best[1]) <= other[0] + len(other[1])
+    ):
+        best = None  # the yes/no words are part of the other phrase ("都没有" in "其他都没有")
     if best is None:
-        return None
+        if other is None:
+            return None
+        # "nothing else" and no yes or no of this question's own: ask again, whatever the parser read
+        return Parsed("unclear", note="not an answer to this question", span=text[other[0] : other[0] + len(other[1])])
     at, phrase, answer = best
-    if answer == NOT_AN_ANSWER:
-        return Parsed("unclear", note="not an answer to this question", span=text[at : at + len(phrase)])
     return Parsed(
         "yes_no", answer, text[at : at + len(phrase)], 0.9, "answered in the question's own words", at, at + len(phrase)
     )

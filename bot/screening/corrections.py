@@ -52,8 +52,9 @@ def apply_correction(trial: Trial, state: ScreeningState, text: str, today: date
     found = _facts_named(trial, state, cleaned, today)
     step = None
     if not found:
-        # The answered step the message names ("the chemo was 35 days ago"), else the last one.
-        for step in (named_answered_step(trial, state, cleaned), last_answered_step(trial, state)):
+        # The last answered step; if the message tells it nothing, the answered step it
+        # names ("the chemo was 35 days ago" after another question).
+        for step in (last_answered_step(trial, state), named_answered_step(trial, state, cleaned)):
             if step is not None:
                 found = clear_facts(parse_step(step, cleaned, today, trial))
                 if found:

@@ -156,8 +156,13 @@ def _file_identity(path: str) -> tuple[int, int] | None:
 
 
 def _forget_engines_after_fork() -> None:
-    # A child process must not share its parent's open connections.
+    # A child process must not use, or close, its parent's open connections
+    # (SQLite advises against both); the lock may have been held at the fork.
+    global _engines_lock
+    for engine in _engines.values():
+        engine.dispose(close=False)
     _engines.clear()
+    _engines_lock = Lock()
 
 
 os.register_at_fork(after_in_child=_forget_engines_after_fork)

@@ -356,3 +356,19 @@ def test_a_correction_goes_to_the_last_answer_before_one_it_only_mentions():
     )
     assert chat.screening.facts["hypertension"]["value"] == "yes"
     assert chat.screening.facts["recent_therapy"]["value"]["answer"] == "no"
+
+
+def test_not_understanding_the_question_is_asked_again_then_goes_to_staff():
+    """A persona said "sorry, I'm not sure what you mean" and was asked the same
+    question 51 times; now it is asked once more with its hint, then the answer is
+    kept as written for the study team and the screening moves on."""
+    chat = Chat().open("patient")
+    for text in ["45", "synovial sarcoma with lung mets", "yes anlotinib, it progressed", "no", "no"]:
+        chat.send(text)
+    assert chat.screening.current == "ecog"
+    chat.send("sorry, I'm not sure what you mean", intent="explain_term", confidence=0.9)
+    assert chat.screening.current == "ecog" and "didn't quite understand" in chat.replies[0]
+    chat.send("sorry, I'm not sure what you mean", intent="explain_term", confidence=0.9)
+    assert chat.screening.current != "ecog"
+    assert chat.screening.facts["ecog"]["answer"] == "sorry, I'm not sure what you mean"
+    assert chat.record()["criteria"]["performance_status"]["verdict"] == "uncertain"

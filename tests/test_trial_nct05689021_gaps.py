@@ -191,6 +191,12 @@ CLEARANCE = "nct05689021_creatinine_clearance"
         ("eGFR 60", "uncertain"),
         ("eGFR 60 ml/min/1.73m2", "uncertain"),
         ("GFR 30", "uncertain"),
+        # From a review: named or measured as an eGFR without the word "eGFR" in front of the value.
+        ("eGFR (CKD-EPI) 60 mL/min/1.73m2", "uncertain"),
+        ("CKD-EPI 60", "uncertain"),
+        ("MDRD 60", "uncertain"),
+        ("肾小球滤过率 60", "uncertain"),
+        ("60 mL/min/1.73m2", "uncertain"),
         # Creatinine alone: the site calculates the clearance.
         ("creatinine 1.0 mg/dL", "pending"),
     ],

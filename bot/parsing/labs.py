@@ -34,6 +34,7 @@ WBC x neutrophil % when no ANC is given; the derived ANC says so in its note).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -960,7 +961,8 @@ def parse_labs(text: str) -> dict:
     derived = _anc_from_differential(merged)
     if derived is not None:
         merged["anc"] = derived
-    return {a: (_with(p, extra={**p.extra, "mentioned": True}) if p.unclear else p) for a, p in merged.items()}
+    merged = {a: (_with(p, extra={**p.extra, "mentioned": True}) if p.unclear else p) for a, p in merged.items()}
+    return _mark_egfr(merged, text)
 
 
 def _anc_from_differential(found: dict) -> Parsed | None:
@@ -998,7 +1000,39 @@ def _anc_from_differential(found: dict) -> Parsed | None:
 MAX_EXPECTED_FOR_BARE = 3
 
 
+@functools.cache
+def _egfr_marker() -> re.Pattern:
+    """Words or a unit saying a filtration rate is an eGFR, not a Cockcroft-Gault clearance."""
+    from bot.parsing.zh import alternatives
+
+    return re.compile(
+        r"(?<![A-Za-z])(?:e?GFR|estimated\s+GFR|CKD[\s-]*EPI|MDRD)(?![A-Za-z])|/\s*1\.73\s*m|"
+        + alternatives("egfr_markers"),
+        re.I,
+    )
+
+
+def _mark_egfr(found: dict, text: str) -> dict:
+    """A clearance read where the answer names an eGFR ("eGFR (CKD-EPI) 60", "60 mL/min/1.73m2",
+    肾小球滤过率 60) is marked as one, wherever it was read (a trial may refuse eGFRs)."""
+    parsed = found.get("crcl")
+    if parsed is None or parsed.unclear or not isinstance(text, str) or not _egfr_marker().search(text):
+        return found
+    if parsed.value.get("method") == "egfr":
+        return found
+    note = "; ".join(filter(None, [parsed.note, "eGFR given, not a Cockcroft-Gault clearance"]))
+    found["crcl"] = _with(
+        parsed, value={**parsed.value, "method": "egfr"}, confidence=min(parsed.confidence, CONF_INFERRED), note=note
+    )
+    return found
+
+
 def parse_expected(text: str, expects=()) -> dict:
+    """``parse_labs`` at a step that asks for ``expects``; see :func:`_parse_expected`."""
+    return _mark_egfr(_parse_expected(text, expects), text)
+
+
+def _parse_expected(text: str, expects=()) -> dict:
     """``parse_labs`` at a step that asks for ``expects``; a value written without
     its test's name ("0.9 mg/dL" when asked for creatinine, "1.7" for INR,
     "2+" for urine protein) is read for the one expected test it fits. A bare

@@ -57,3 +57,23 @@ def test_chinese_heights_in_centimetres_metres_and_the_spoken_one_metre_seventy(
 
     parsed = parse_height(normalize(text))
     assert parsed.value == cm and parsed.confidence >= 0.9, parsed
+
+
+@pytest.mark.parametrize("text", ["其他都没有", "其它的没有", "他们说不清"])
+def test_a_word_holding_a_pronoun_says_nothing_of_the_sex(text):
+    """Found in a phone conversation: '其他都没有' (nothing else) at the sex question was read as male (他)."""
+    from bot.parsing.demographics import parse_sex
+
+    assert parse_sex(text).value is None
+
+
+@pytest.mark.parametrize(
+    "question, entry",
+    [("这个研究要花钱吗？", "costs"), ("这个研究在哪里做", "travel"), ("介绍一下这个研究", "what_is_study")],
+)
+def test_chinese_questions_find_their_faq_answer(question, entry):
+    """'这个研究要花钱吗？' was answered with the description of the study ('这个研究' outweighed '花钱')."""
+    from bot.dialogue.answers_help import find_faq
+    from bot.trial import get_trial
+
+    assert find_faq(get_trial(), question)["id"] == entry

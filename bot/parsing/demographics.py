@@ -335,6 +335,7 @@ def parse_sex(text: str, today=None) -> Parsed:
             start=s,
             end=e,
         )
+    low = re.sub(zh_alternatives("demographics", "not_pronouns"), lambda m: " " * len(m.group(0)), low)
     found = {v for rx, v in _PRONOUNS if re.search(rx, low)}
     if len(found) == 1:
         value = found.pop()

@@ -372,3 +372,18 @@ def test_not_understanding_the_question_is_asked_again_then_goes_to_staff():
     assert chat.screening.current != "ecog"
     assert chat.screening.facts["ecog"]["answer"] == "sorry, I'm not sure what you mean"
     assert chat.record()["criteria"]["performance_status"]["verdict"] == "uncertain"
+
+
+def test_a_correction_that_changes_nothing_answers_the_question_asked():
+    """A persona's "I think so, the doctor said something about it growing", classified
+    as a correction, got "I couldn't tell which answer to change" 55 times."""
+    chat = Chat().open("patient")
+    for text in ["50", "synovial sarcoma with lung mets", "yes, apatinib"]:
+        chat.send(text)
+    assert chat.screening.current == "tki_progression"
+    for _ in range(2):
+        chat.send("I think so, the doctor said something about it growing", intent="correct_answer", confidence=0.9)
+        assert not any("couldn't tell which answer" in reply for reply in chat.replies), chat.replies
+    assert chat.screening.current != "tki_progression"
+    assert "tki_progression" in chat.screening.facts
+    assert chat.record()["criteria"]["prior_tki"]["verdict"] == "uncertain"

@@ -676,6 +676,12 @@ class _Turn:
             self.say("correction_none")
             return
         applied = apply_correction(self.trial, state, self.text, self.today)
+        prompt = self._current_prompt()
+        if not applied.changed and self.conv.stage == SCREENING and prompt is not None:
+            # Nothing earlier to change ("I think so, the doctor said it grew", read as a
+            # correction): it is an answer to the question asked, never a loop.
+            self._take_answer(prompt, self.text)
+            return
         self.conv.screening = applied.state
         self.said(applied.said)
         if applied.changed:

@@ -19,6 +19,7 @@ from bot.parsing.nlp import as_date, entries, guard, has_hedge, lexicon, lower, 
 from bot.parsing.timing import bounds, find_times
 from bot.parsing.types import Parsed, unclear
 from bot.parsing.yes_no import parse_yes_no
+from bot.parsing.zh import alternatives as zh_alternatives
 
 
 @functools.lru_cache(maxsize=1)
@@ -345,6 +346,30 @@ def _unique(items) -> list:
     return out
 
 
+@functools.cache
+def _ongoing_words() -> tuple[re.Pattern, re.Pattern]:
+    started = re.compile(
+        r"\b(?:started|starting|began|begun|ongoing|still\s+on|still\s+having|currently|"
+        r"am\s+on|i'?m\s+on|is\s+on|been\s+on|every\s+\w+\s+weeks?)\b|" + zh_alternatives("events", "ongoing"),
+        re.I,
+    )
+    ended = re.compile(
+        r"\b(?:stopped|finished|completed|ended|until|till|last\s+(?:dose|cycle|session|one)|done)\b|"
+        + zh_alternatives("events", "ended"),
+        re.I,
+    )
+    return started, ended
+
+
+def _ongoing(text: str, ref) -> bool:
+    """ "on chemo since September", "I started chemo in September" (and nothing says it
+    stopped): the treatment may still be going on, so the time is when it began."""
+    if ref.kind == "since" or re.search(r"\bsince\s*$", text[max(0, ref.start - 8) : ref.start], re.I):
+        return True  # "since September", "since 2026-09-01" ("no events since" has no time after it)
+    started, ended = _ongoing_words()
+    return bool(started.search(text)) and not ended.search(text)
+
+
 def _event(text, answer, days_ago, term, terms, m, ref, conf, notes, extra, today=None) -> Parsed:
     start, end = m.start, m.end
     if ref is not None:
@@ -353,6 +378,11 @@ def _event(text, answer, days_ago, term, terms, m, ref, conf, notes, extra, toda
     if ref is not None and today is not None and days_ago is not None:
         value["approximate"] = bool(ref.approximate)
         value.update(bounds(ref, today))
+        if answer == "yes" and days_ago > 0 and _ongoing(text, ref):
+            # from then until perhaps today: judged over the whole span, never as its start alone
+            began = max(days_ago, value.get("days_ago_max") or 0)
+            value.update(days_ago=0, approximate=True, days_ago_min=0, days_ago_max=began, ongoing=True)
+            notes = [*notes, f"began {began} days ago and may still be going on"]
     return Parsed(
         kind="event",
         value=value,

@@ -560,7 +560,12 @@ def _cjk_ago(m, today, low):
         if n is None:
             return None
     d, approx = _shift(today, n, _CJK_UNIT[m.group("u")])
-    return TimeRef(d, m.start(), m.end(), m.group(0), approx or raw in _ZH["vague_numerals"])
+    ref = TimeRef(d, m.start(), m.end(), m.group(0), approx or raw in _ZH["vague_numerals"])
+    # 大约15天前, 15天前左右: as "about 15 days ago", a bounded guess (judged near a limit)
+    before, after = low[max(0, m.start() - 4) : m.start()].rstrip(), low[m.end() : m.end() + 3].lstrip()
+    if before.endswith(tuple(_ZH["approximately_before"])) or after.startswith(tuple(_ZH["approximately_after"])):
+        _apply_mod(ref, "about", today)
+    return ref
 
 
 @_rule(r"\b(?P<mod>a\s+few|a\s+couple\s+of|several|many|some)?\s*(?P<u>days|weeks|months|years)\s+ago\b")

@@ -628,6 +628,9 @@ def _build(data: dict, check: _Checker, path: str) -> Trial | None:
     known_facts = _check_step_links(steps, check)
     criteria, criterion_of_step = _criteria(data, steps, check)
     summary = _summary_mapping(data.get("summary"), check, known_facts)
+    for i, step_id in enumerate(summary.get("worded_steps") or []):
+        if step_id not in steps or not steps[step_id].answer_words:
+            check.fail(("summary", "worded_steps", i), f"{step_id!r} is not a step with answer_words")
     if check.errors:
         return None
     return Trial(
@@ -746,8 +749,9 @@ def _summary_mapping(raw: Any, check: _Checker, known_facts: set) -> dict:
 
     ``facts``: finding -> fact (``labs: true`` files lab values under their
     analytes); ``drug_classes``: fact -> drug classes; ``progression_fact``;
-    ``ignore_drugs``; ``events``: fact -> lexicon event groups (dated events).
-    Every fact must be one a step asks for.
+    ``ignore_drugs``; ``events``: fact -> lexicon event groups (dated events);
+    ``worded_steps``: steps a summary answers in their own answer words
+    ("postmenopausal"). Every fact must be one a step asks for.
     """
     from bot.parsing.summary import SOURCES
 
@@ -757,7 +761,7 @@ def _summary_mapping(raw: Any, check: _Checker, known_facts: set) -> dict:
     if not isinstance(raw, dict):
         check.fail(where, "must be a mapping with facts, drug_classes, progression_fact, ignore_drugs")
         return {}
-    allowed = {"facts", "drug_classes", "progression_fact", "ignore_drugs", "events"}
+    allowed = {"facts", "drug_classes", "progression_fact", "ignore_drugs", "events", "worded_steps"}
     for key in raw:
         if key not in allowed:
             check.fail(where + (key,), f"unknown key; known: {', '.join(sorted(allowed))}")
@@ -799,6 +803,9 @@ def _summary_mapping(raw: Any, check: _Checker, known_facts: set) -> dict:
             check.fail(
                 where + ("events", fact), f"must be a list of event groups; known: {', '.join(sorted(event_groups))}"
             )
+    worded = raw.get("worded_steps") or []
+    if not isinstance(worded, list) or not all(isinstance(n, str) for n in worded):
+        check.fail(where + ("worded_steps",), "must be a list of step ids")
     ignore = raw.get("ignore_drugs") or []
     if not isinstance(ignore, list) or not all(isinstance(n, str) for n in ignore):
         check.fail(where + ("ignore_drugs",), "must be a list of medicine names")

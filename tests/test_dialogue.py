@@ -387,3 +387,18 @@ def test_a_correction_that_changes_nothing_answers_the_question_asked():
     assert chat.screening.current != "tki_progression"
     assert "tki_progression" in chat.screening.facts
     assert chat.record()["criteria"]["prior_tki"]["verdict"] == "uncertain"
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "58F, myxoid liposarcoma, unresectable, progressed on apatinib. ECOG 1. Postmenopausal. Tox resolved.",
+        "女，58岁，黏液样脂肪肉瘤，无法手术，阿帕替尼治疗后进展，ECOG 1，已绝经",
+    ],
+)
+def test_a_summary_answers_steps_in_their_own_words(summary):
+    """'postmenopausal' in a physician's summary answers 'could she become pregnant?'
+    (it was asked again: found holding a physician conversation by hand)."""
+    chat = Chat().open("physician")
+    chat.send(summary)
+    assert chat.screening.facts["can_become_pregnant"]["value"] == "no"

@@ -293,3 +293,10 @@ def test_a_clear_answer_beside_nothing_else_still_counts(step, text, expected):
     trial = load_trial(DEFAULT_TRIAL_FILE)
     parsed = parse_step(trial.steps[step], text, date(2026, 12, 2), trial)[trial.steps[step].primary_fact]
     assert not parsed.unclear and parsed.value == expected, parsed
+
+
+def test_summary_worded_steps_must_be_steps_with_answer_words(tmp_path):
+    def mutate(data):
+        data["summary"]["worded_steps"] = ["age"]
+
+    assert "worded_steps" in _error(tmp_path, mutate)

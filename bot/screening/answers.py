@@ -185,6 +185,7 @@ def apply_answer(trial: Trial, state: ScreeningState, text: str, today: date) ->
 
 
 def _apply_summary(trial: Trial, state: ScreeningState, step: Step, clear: dict, text: str) -> Applied:
+    clear = {**clear, **_worded_in_summary(trial, text, clear)}
     store_facts(state, step, clear, text, source="summary")
     state.mark_answered(step.id)
     state.current = None
@@ -193,6 +194,20 @@ def _apply_summary(trial: Trial, state: ScreeningState, step: Step, clear: dict,
     if _SKIP.match(text):
         return Applied(state)
     return Applied(state, [say("summary_empty")])
+
+
+def _worded_in_summary(trial: Trial, text: str, found: dict) -> dict[str, Parsed]:
+    """Steps the trial lets a summary answer in their own words ("postmenopausal" answers
+    "could she become pregnant?"); a step that reads both yes and no words is left to ask."""
+    worded = {}
+    for step_id in trial.summary.get("worded_steps") or []:
+        step = trial.steps.get(step_id)
+        if step is None or step.primary_fact in found:
+            continue
+        parsed = _answer_word(step, text)
+        if parsed is not None and not parsed.unclear:
+            worded[step.primary_fact] = parsed
+    return worded
 
 
 def summary_lines(trial: Trial, facts: dict[str, Parsed]) -> list[dict]:

@@ -68,3 +68,8 @@ def patient_sex(text: str | None) -> str | None:
     text = " ".join((text or "").split())
     found = [sex for sex in ("male", "female") if _matches("patient_sex", sex, text)]
     return found[0] if len(found) == 1 else None
+
+
+def says_parent(text: str | None) -> bool:
+    """The text says the speaker is the patient's parent or guardian ("my son", 我是他妈妈)."""
+    return _matches("parent_of_patient", "parent", " ".join((text or "").split()))

@@ -402,3 +402,25 @@ def test_a_summary_answers_steps_in_their_own_words(summary):
     chat = Chat().open("physician")
     chat.send(summary)
     assert chat.screening.facts["can_become_pregnant"]["value"] == "no"
+
+
+@pytest.mark.parametrize(
+    "language, opening",
+    [
+        ("zh", ["你好，我儿子12岁，骨肉瘤，想问问这个研究他能不能参加", "我是他妈妈", "同意"]),
+        ("en", ["hi, my 12-year-old son has osteosarcoma", "I'm his mum", "I agree"]),
+    ],
+)
+def test_a_parent_who_said_so_is_not_asked_whether_they_are_the_parent(language, opening):
+    chat = Chat()
+    for text in opening:
+        chat.send(text, language=language)
+    assert chat.screening.facts["guardian_present"]["value"] == "yes"
+    assert chat.screening.current != "guardian_caregiver"
+
+
+def test_a_carer_who_did_not_say_they_are_the_parent_is_asked():
+    chat = Chat()
+    for text in ["hello", "I'm a parent, relative or carer", "I agree", "12"]:
+        chat.send(text)
+    assert chat.screening.current == "guardian_caregiver"

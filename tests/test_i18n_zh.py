@@ -429,8 +429,8 @@ def test_a_young_patient_s_parent_gets_the_young_wording_in_chinese(zh_trial):
     chat = Chat(trial=zh_trial)
     for text in ("你好", "我是他妈妈", "同意", "12岁"):
         chat.send(text)
-    assert "父母或其他监护人" in chat.said
-    chat.send("是的，我是他妈妈")
+    # "我是他妈妈" already said she is the parent: the guardian question is not asked again
+    assert "父母或其他监护人" not in chat.said and chat.screening.facts["guardian_present"]["value"] == "yes"
     chat.send("是的，骨肉瘤，转移到肺了")
     chat.send("吃过阿帕替尼")
     chat.send("是，长大了")

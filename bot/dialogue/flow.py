@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+from bot.describe import describe
 from bot.dialogue import endings
 from bot.dialogue.answers_help import asks_medical_advice, faq_answer, find_faq, find_term
 from bot.dialogue.conversation import (
@@ -52,7 +53,7 @@ from bot.limits import clip
 from bot.messages import choices, render
 from bot.parsing.types import Parsed
 from bot.parsing.yes_no import parse_yes_no
-from bot.roles import patient_sex, read_role
+from bot.roles import patient_sex, read_role, says_parent
 from bot.screening.answers import apply_answer, clear_facts, guardian_refused, parse_step, run_parser, understands
 from bot.screening.contact import CONSENT as CONTACT_CONSENT
 from bot.screening.contact import apply_contact, consent_answer, read_details
@@ -320,6 +321,20 @@ class _Turn:
                             "text": render("sex_" + sex, self.trial, self.role, self.language),
                         }
                     )
+            if (
+                "guardian_present" not in state.facts
+                and self.role == "caregiver"
+                and self.trial.asks_for("guardian_present")
+                and says_parent(text)
+            ):
+                parsed = Parsed("yes_no", "yes", text, 0.9, "said they are the patient's parent")
+                state.facts["guardian_present"] = fact_record(parsed, text, "guardian_caregiver", "earlier message")
+                noted.append(
+                    {
+                        "label": self.trial.fact_label("guardian_present"),
+                        "text": describe("yes", language=self.language),
+                    }
+                )
         return noted
 
     def _own_sex(self, text: str) -> str | None:

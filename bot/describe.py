@@ -548,6 +548,24 @@ def _in_language(text: Any, language: str) -> str:
     return str(text or "")
 
 
+_SOURCE_REF = re.compile(r"^(?P<kind>Inclusion|Exclusion)\s+(?P<n>\d+)(?:\s*\((?P<part>[^)]*)\))?$")
+
+
+def source_ref_text(ref: str | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """A registry reference ("Inclusion 8 (liver)") in ``language`` ("入选标准第8条（肝功能）");
+    one the words file cannot render is shown as written."""
+    match = _SOURCE_REF.match(str(ref or "").strip())
+    if match is None or language == DEFAULT_LANGUAGE:
+        return str(ref or "")
+    text = _w(language, f"source_ref.{match['kind'].lower()}", n=match["n"])
+    if not text:
+        return str(ref)
+    if match["part"]:
+        part = _w(language, f"source_ref.parts.{match['part']}") or match["part"]
+        text = _w(language, "source_ref.with_part", ref=text, part=part) or f"{text} ({part})"
+    return text
+
+
 def criterion_name(criterion_id: str, trial_id: str | None = None, language: str = "en") -> str:
     """A criterion's readable name from its trial file: its ``name`` if the
     file gives one, else its plain-language description (sentence case); the

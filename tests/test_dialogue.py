@@ -424,3 +424,22 @@ def test_a_carer_who_did_not_say_they_are_the_parent_is_asked():
     for text in ["hello", "I'm a parent, relative or carer", "I agree", "12"]:
         chat.send(text)
     assert chat.screening.current == "guardian_caregiver"
+
+
+def test_a_summary_pasted_before_consent_is_not_asked_for_again():
+    """A doctor pasted the summary as the first message; after consent only age and sex
+    were kept and the summary was asked for again (found by a new user)."""
+    chat = Chat()
+    summary = "男，55岁，左大腿UPS伴肺转移，阿帕替尼后PD，ECOG 1，ANC 2.0，PLT 150，Hb 110 g/L，Cr 75 μmol/L，BP 130/80"
+    for text in [summary, "我是医生", "同意"]:
+        chat.send(text, language="zh")
+    facts = chat.screening.facts
+    assert facts["ecog"]["value"]["ecog"] == 1 and "hb" in facts and "blood_pressure" in facts
+    assert chat.screening.current != "summary" and "summary" in chat.screening.answered
+
+
+def test_a_short_first_message_is_not_taken_for_a_summary():
+    chat = Chat()
+    for text in ["hi, I'm a doctor", "I agree"]:
+        chat.send(text)
+    assert chat.screening.current == "summary"

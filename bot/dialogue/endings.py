@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bot.describe import source_ref_text
 from bot.messages import render
 from bot.outcome import FAIL, LIKELY_ELIGIBLE, NEEDS_REVIEW, NOT_ASKED, NOT_ELIGIBLE, PENDING, UNCERTAIN
 from bot.reasons import entry_text
@@ -117,7 +118,7 @@ def criteria_rows(trial: Trial, state: ScreeningState) -> list[dict]:
             {
                 "id": criterion.id,
                 "plain": criterion.plain,  # a language mapping: the message shows it in the person's language
-                "source_ref": criterion.source_ref,
+                "source_ref": source_ref_text(criterion.source_ref, state.language),
                 "verdict": verdict["verdict"],
                 "reason": entry_text(verdict, state.language) or "",  # in the doctor's language
                 "failed": verdict["verdict"] == FAIL,

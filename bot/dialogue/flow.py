@@ -54,7 +54,15 @@ from bot.messages import choices, render
 from bot.parsing.types import Parsed
 from bot.parsing.yes_no import parse_yes_no
 from bot.roles import patient_sex, read_role, says_parent
-from bot.screening.answers import apply_answer, clear_facts, guardian_refused, parse_step, run_parser, understands
+from bot.screening.answers import (
+    SUMMARY_STEP,
+    apply_answer,
+    clear_facts,
+    guardian_refused,
+    parse_step,
+    run_parser,
+    understands,
+)
 from bot.screening.contact import CONSENT as CONTACT_CONSENT
 from bot.screening.contact import apply_contact, consent_answer, read_details
 from bot.screening.corrections import apply_correction, says_correction
@@ -65,6 +73,9 @@ from bot.screening.scoring import settle
 from bot.screening.state import CONTACT as CONTACT_PHASE
 from bot.screening.state import CRITERIA, DECLINED, DONE, STOPPED, ScreeningState, fact_record
 from bot.trial import Trial
+
+# A message read before consent with at least this many facts is a case summary.
+MIN_FACTS_FOR_A_SUMMARY = 3
 
 
 @dataclass
@@ -290,13 +301,30 @@ class _Turn:
 
     def _start_screening(self) -> None:
         state = ScreeningState.new(self.trial.id, self.conv.conversation_id, self.role, language=self.language)
-        known = self._already_said(state)
+        state, summary = self._summary_said_before(state)
+        known = [] if summary else self._already_said(state)
         self.conv.screening = state
         self.conv.stage = SCREENING
         self.say("consent_thanks")
-        if known:
+        if summary:
+            self.said(summary)
+        elif known:
             self.say("noted_earlier", facts=known)
         self._after_change()
+
+    def _summary_said_before(self, state: ScreeningState) -> tuple[ScreeningState, list]:
+        """A doctor who pasted the case summary before consent ("男，55岁，UPS伴肺转移，…"):
+        it answers the summary question now, instead of being asked for again."""
+        step = self.trial.steps.get(SUMMARY_STEP)
+        if step is None or self.role not in step.roles:
+            return state, []
+        for text in reversed(self.conv.remembered):
+            found = clear_facts(run_parser("summary", text, self.today, trial=self.trial))
+            if len(found) >= MIN_FACTS_FOR_A_SUMMARY:
+                state.current = step.id
+                applied = apply_answer(self.trial, state, text, self.today)
+                return applied.state, applied.said
+        return state, []
 
     def _already_said(self, state: ScreeningState) -> list[dict]:
         """Age and sex the person stated before consent ("my 15-year-old son"): not asked again

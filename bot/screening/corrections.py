@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.describe import number
+from bot.describe import describe, number
 from bot.parsing.registry import PARSERS
 from bot.parsing.zh import alternatives as zh_alternatives
 from bot.screening.answers import SUMMARY_STEP, Applied, clear_facts, parse_step, run_parser
@@ -67,8 +67,8 @@ def apply_correction(trial: Trial, state: ScreeningState, text: str, today: date
         changes.append(
             {
                 "label": trial.fact_label(fact),
-                "new": _shown({"value": parsed.value, "span": parsed.span}),
-                "old": _shown(old) if old else None,
+                "new": _shown({"value": parsed.value, "span": parsed.span}, state.language),
+                "old": _shown(old, state.language) if old else None,
             }
         )
         owner = step.id if step else (old or {}).get("step", "correction")
@@ -111,12 +111,19 @@ def last_answered_step(trial: Trial, state: ScreeningState) -> Step | None:
     return None
 
 
-def _shown(record: dict) -> str:
-    """An answer as read back: a number as the number ("52", not "Im 52"), else its words."""
+_ANSWER_WORDS = ("yes", "no", "unknown")
+
+
+def _shown(record: dict, language: str = "en") -> str:
+    """An answer as read back: a number as the number ("52", not "Im 52"), a yes or no in
+    the person's language ("否", not "no"), else its words."""
     value = record.get("value")
     if isinstance(value, dict):
         value = value.get("value", value.get("answer", record.get("span")))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return number(value)
+    span = str(record.get("span") or "")
+    if value in _ANSWER_WORDS and (not span or (language != "en" and span.isascii())):
+        return describe(value, language=language)
     shown = value if value is not None else record.get("answer", "")
     return str(record.get("span") or shown)[:60]

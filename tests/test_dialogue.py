@@ -443,3 +443,26 @@ def test_a_short_first_message_is_not_taken_for_a_summary():
     for text in ["hi, I'm a doctor", "I agree"]:
         chat.send(text)
     assert chat.screening.current == "summary"
+
+
+@pytest.mark.parametrize(
+    "language, answers, denial",
+    [
+        ("en", ["46", "synovial sarcoma with lung mets", "yes anlotinib, it progressed", "none of these", "no",
+                "fully active", "I had some bleeding"], "no, there wasn't any bleeding"),
+        ("zh", ["46岁", "滑膜肉瘤，肺转移", "吃过安罗替尼，后来又长大了", "以上都没有", "没有", "活动完全正常",
+                "有过出血"], "没有出血啊，我说错了"),
+    ],
+)  # fmt: skip
+def test_a_follow_up_answered_with_a_denial_takes_the_event_back(language, answers, denial):
+    """'When was that bleeding?' - 'no, there wasn't any': the bleeding becomes a no and the
+    screening moves on (a new user was asked the follow-up again and again)."""
+    chat = Chat().open("patient")
+    if language == "zh":
+        chat.send("中文")
+    for text in answers:
+        chat.send(text)
+    assert chat.screening.current == "bleeding_when", chat.said
+    chat.send(denial)
+    assert chat.screening.facts["bleeding"]["value"]["answer"] == "no"
+    assert chat.screening.current != "bleeding_when"

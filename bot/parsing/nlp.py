@@ -530,6 +530,31 @@ def _cjk_regex():
     return phrase_regex([p for p in term_table() if is_cjk(p)], whole_word=False)
 
 
+def _denied_after(text: str, end: int, terms_rx, stops) -> bool:
+    """A Chinese denial that ends the term's clause ("出血血栓应该没有"), with only other
+    terms and fillers between them."""
+    after = re.split(r"[,，.。;；!！?？\n]", text[end : end + 24], maxsplit=1)[0]
+    for s in stops:
+        after = after.split(s, 1)[0]
+    after = terms_rx.sub("", lower(after))
+    fillers = sorted(words("negation", "cjk_following_fillers"), key=len, reverse=True)
+    denials = set(words("negation", "cjk_following"))
+    rest = after.strip()
+    changed = True
+    while changed and rest:
+        changed = False
+        if rest in denials:
+            return True
+        for filler in fillers:
+            if rest.startswith(filler):
+                rest, changed = rest[len(filler) :].strip(), True
+                break
+            if rest.endswith(filler) and rest[: -len(filler)].strip():
+                rest, changed = rest[: -len(filler)].strip(), True
+                break
+    return rest in denials
+
+
 def _cjk_mentions(text: str):
     if not is_cjk(text):
         return
@@ -549,7 +574,7 @@ def _cjk_mentions(text: str):
         for s in stops:
             if s in before:
                 before = before.rsplit(s, 1)[-1]
-        negated = any(c in before for c in cues)
+        negated = any(c in before for c in cues) or _denied_after(text, m.end(), rx, stops)
         first = terms[0]
         yield Mention(
             first.label, first.key, first.groups, m.group(0), m.start(), m.end(), negated, 0, len(text), terms

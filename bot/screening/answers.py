@@ -171,6 +171,9 @@ def apply_answer(trial: Trial, state: ScreeningState, text: str, today: date) ->
         store_facts(state, step, clear, text)
         keep_unreadable_values(state, step, results, text)
         applied = Applied(state)
+    elif _takes_back(trial, state, step, text, today):
+        # "那次出血是什么时候？" - "没有出血啊": the event the follow-up asks about is denied
+        applied = Applied(state, [say("taken_back")])
     else:
         attempts = state.attempts.get(step.id, 0) + 1
         state.attempts[step.id] = attempts
@@ -182,6 +185,34 @@ def apply_answer(trial: Trial, state: ScreeningState, text: str, today: date) ->
     state.mark_answered(step.id)
     state.current = None
     return applied
+
+
+def _yes_condition_facts(condition) -> list[str]:
+    """Facts a step's ask_if requires to be answered yes ({fact: bleeding.answer, eq: "yes"})."""
+    if not isinstance(condition, dict):
+        return []
+    found = []
+    for item in condition.get("all", ()):
+        found += _yes_condition_facts(item)
+    fact = condition.get("fact")
+    if isinstance(fact, str) and fact.endswith(".answer") and condition.get("eq") == "yes":
+        found.append(fact.split(".")[0])
+    return found
+
+
+def _takes_back(trial: Trial, state: ScreeningState, step: Step, text: str, today: date) -> bool:
+    """A follow-up ("when was that bleeding?") answered with a plain denial of the event it
+    follows up ("没有出血", "no, there wasn't one"): the earlier answer becomes that no."""
+    for fact in _yes_condition_facts(step.ask_if):
+        owner = next((s for s in trial.steps.values() if fact in s.parse and s.group is None), None)
+        if owner is None or owner.id == step.id:
+            continue
+        parsed = clear_facts(parse_step(owner, text, today, trial)).get(fact)
+        answer = parsed.value.get("answer") if parsed is not None and isinstance(parsed.value, dict) else None
+        if parsed is not None and (answer == "no" or parsed.value == "no") and parsed.confidence >= 0.8:
+            store_facts(state, owner, {fact: parsed}, text, source="correction")
+            return True
+    return False
 
 
 def _apply_summary(trial: Trial, state: ScreeningState, step: Step, clear: dict, text: str) -> Applied:

@@ -466,3 +466,23 @@ def test_a_follow_up_answered_with_a_denial_takes_the_event_back(language, answe
     chat.send(denial)
     assert chat.screening.facts["bleeding"]["value"]["answer"] == "no"
     assert chat.screening.current != "bleeding_when"
+
+
+@pytest.mark.parametrize(
+    "language, away, back",
+    [
+        ("zh", "我现在得去接孩子了，晚点再回来", "我回来了，刚才问到哪了？"),
+        ("en", "I have to go, I'll come back", "I'm back, where were we?"),
+    ],
+)
+def test_leaving_and_coming_back_keeps_the_question_and_records_nothing(language, away, back):
+    """A new user's '我回来了，刚才问到哪了？' was kept as the answer to the question asked."""
+    chat = Chat().open("patient")
+    if language == "zh":
+        chat.send("中文")
+    chat.send("46")
+    asked = chat.screening.current
+    chat.send(away)
+    chat.send(back)
+    assert chat.screening.current == asked and asked not in chat.screening.answered
+    assert not any(r.get("answer") in (away, back) for r in chat.screening.facts.values())

@@ -158,6 +158,8 @@ def classify(message: Message, *, answers_question: bool) -> Act:
             return Act(kind)
     if matched(text, "leaving"):
         return Act(GOODBYE)  # "sorry I have to go, bye"
+    if matched(text, "back_again"):
+        return Act(GREET)  # "我回来了，刚才问到哪了？" is not an answer: the question is asked again
     if matched(text, "a_person"):
         return Act(HANDOFF)
     act = _INTENT_ACTS.get(message.intent or "")

@@ -486,3 +486,11 @@ def test_leaving_and_coming_back_keeps_the_question_and_records_nothing(language
     chat.send(back)
     assert chat.screening.current == asked and asked not in chat.screening.answered
     assert not any(r.get("answer") in (away, back) for r in chat.screening.facts.values())
+
+
+def test_having_to_go_is_never_read_as_an_answer():
+    """'I have to go, I'll come back' at the sarcoma question was kept as a yes."""
+    chat = Chat().open("patient")
+    chat.send("46")
+    chat.send("I have to go, I'll come back")
+    assert chat.screening.current == "diagnosis" and "diagnosis" not in chat.screening.facts

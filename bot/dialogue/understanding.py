@@ -147,6 +147,11 @@ def classify(message: Message, *, answers_question: bool) -> Act:
     # answer is not a request to stop: the answer is taken.
     if harmful == DELETE or (harmful and (not answers_question or whole(text, "stop_whole"))):
         return Act(harmful)
+    # Before reading an answer: "I have to go" once read as a yes to the sarcoma question.
+    if matched(text, "leaving"):
+        return Act(GOODBYE)  # "sorry I have to go, bye"
+    if matched(text, "back_again"):
+        return Act(GREET)  # "我回来了，刚才问到哪了？" is not an answer: the question is asked again
     if answers_question and not is_question(text):
         return Act(ANSWER)
     if matched(text, "told_you"):
@@ -156,10 +161,6 @@ def classify(message: Message, *, answers_question: bool) -> Act:
     for kind, name in ((GREET, "greeting"), (THANK, "thanks"), (GOODBYE, "goodbye")):
         if whole(text, name):
             return Act(kind)
-    if matched(text, "leaving"):
-        return Act(GOODBYE)  # "sorry I have to go, bye"
-    if matched(text, "back_again"):
-        return Act(GREET)  # "我回来了，刚才问到哪了？" is not an answer: the question is asked again
     if matched(text, "a_person"):
         return Act(HANDOFF)
     act = _INTENT_ACTS.get(message.intent or "")

@@ -494,3 +494,18 @@ def test_having_to_go_is_never_read_as_an_answer():
     chat.send("46")
     chat.send("I have to go, I'll come back")
     assert chat.screening.current == "diagnosis" and "diagnosis" not in chat.screening.facts
+
+
+def test_no_date_to_check_again_when_waiting_does_not_help():
+    """A heart attack 2 months ago (time settles it) and clopidogrel 75 mg (it does not):
+    the ending must not invite the doctor back on a date (found by a new user)."""
+    from bot.dialogue.endings import recheck_date
+
+    chat = Chat().open("patient")
+    for text in ["55", "UPS with lung mets", "yes apatinib, it progressed", "none of these", "no", "fully active",
+                 "a heart attack 2 months ago"]:  # fmt: skip
+        chat.send(text)
+    state = chat.screening
+    assert state.knocked_out and recheck_date(chat.trial, state, chat.today) is not None
+    state.verdicts["bleeding_thrombosis"] = {"verdict": "fail", "reason": "clopidogrel 75 mg/day"}
+    assert recheck_date(chat.trial, state, chat.today) is None

@@ -48,10 +48,18 @@ def outcome_text(trial: Trial, state: ScreeningState, today: date) -> str:
 
 
 def recheck_date(trial: Trial, state: ScreeningState, today: date) -> date | None:
-    """For a knock-out by an event inside a time window: the first day the window has passed."""
+    """For a knock-out by events inside time windows: the first day every window has passed.
+    None when any failed criterion is not one that time settles (a heart attack 2 months
+    ago and clopidogrel 75 mg: waiting does not help)."""
     if not state.knocked_out:
         return None
-    rule = trial.criterion(state.knocked_out).rule
+    failed = [c for c, v in state.verdicts.items() if v.get("verdict") == FAIL] or [state.knocked_out]
+    dates = [_window_passed(trial, state, today, criterion_id) for criterion_id in dict.fromkeys(failed)]
+    return None if not dates or None in dates else max(dates)
+
+
+def _window_passed(trial: Trial, state: ScreeningState, today: date, criterion_id: str) -> date | None:
+    rule = trial.criterion(criterion_id).rule
     windows = []
     for part in _event_windows(rule):
         record = state.facts.get(part["fact"]) or {}

@@ -509,3 +509,14 @@ def test_no_date_to_check_again_when_waiting_does_not_help():
     assert state.knocked_out and recheck_date(chat.trial, state, chat.today) is not None
     state.verdicts["bleeding_thrombosis"] = {"verdict": "fail", "reason": "clopidogrel 75 mg/day"}
     assert recheck_date(chat.trial, state, chat.today) is None
+
+
+def test_i_have_to_ask_someone_is_a_dont_know_not_a_question():
+    """'不清楚，我得问问我妈' (I don't know, I have to ask my mother) got the off-topic reply:
+    问问 made it a question (found by a new user)."""
+    chat = Chat().open("caregiver")
+    chat.send("中文")
+    for text in ["68岁", "骨肉瘤，转移到肺了"]:
+        chat.send(text)
+    chat.send("不清楚，我得问问我妈", intent="out_of_scope", confidence=0.9)
+    assert chat.screening.facts["prior_tki"]["value"]["answer"] == "unknown"

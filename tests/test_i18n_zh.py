@@ -231,6 +231,7 @@ def _samples(full: bool) -> dict:
         "recheck": "2026-12-14" if full else None,
         "pending": ["肾功能达到要求", "肝功能达到要求"] if full else [],
         "review": ["以前治疗的副作用已经缓解"],
+        "more": 2 if full else 0,
         "reference": "0973-A638",
         "rows": rows if full else [],
     }

@@ -43,7 +43,8 @@ def outcome_text(trial: Trial, state: ScreeningState, today: date) -> str:
         return _say(trial, state, "outcome_likely_eligible", pending=pending[:MAX_LISTED])
     if outcome == NEEDS_REVIEW:
         review = [trial.criterion(c).plain for c, v in state.verdicts.items() if v["verdict"] == UNCERTAIN]
-        return _say(trial, state, "outcome_needs_review", review=review[:MAX_LISTED])
+        more = max(0, len(review) - MAX_LISTED)  # the person learns the list is longer
+        return _say(trial, state, "outcome_needs_review", review=review[:MAX_LISTED], more=more)
     return _say(trial, state, "outcome_incomplete")
 
 

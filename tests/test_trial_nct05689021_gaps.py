@@ -9,24 +9,17 @@ scored here as verdicts for given answers.
 from __future__ import annotations
 
 import re
-from datetime import date
-from pathlib import Path
 
 import pytest
+import test_trial_nct05689021 as second_trial
 
 from bot.check import check_answers
 from bot.outcome import PASS, PENDING
 from bot.rules import Context, evaluate
-from bot.trial import TrialFileError, get_trial, load_trial
+from bot.trial import TrialFileError, load_trial
 
-FILE = Path(__file__).parent.parent / "bot" / "trials" / "NCT05689021.yaml"
-TODAY = date(2026, 11, 25)
-
-
-@pytest.fixture
-def trial(monkeypatch):
-    monkeypatch.setenv("TRIAL_FILE", str(FILE))
-    return get_trial()
+FILE, TODAY = second_trial.FILE, second_trial.TODAY
+trial = second_trial.trial  # the fixture loading NCT05689021 through TRIAL_FILE, shared with that module
 
 
 def _verdict(trial, answers, criterion, role="patient"):

@@ -14,20 +14,33 @@ On SQLite the file is created owner-only, checked before use (a damaged file
 stops the Rasa server with one line naming it, instead of a traceback) and
 run in WAL mode: readers (a reload's history) never wait for the writer,
 and a write that fails (the disk is full) leaves the database as it was.
+
+Reading and writing are Rasa's, with the same queries, done in fewer steps:
+loading a conversation selects only the stored JSON (Rasa builds an ORM object
+per row it then throws away), counting the stored events counts rows without
+Rasa's subquery, and new events are inserted in one statement. Under
+`make bench` the load and the save were about half of the Rasa server's CPU
+per turn; tests/test_tracker_store.py checks that this store and Rasa's read
+and write the same rows.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import rasa.shared.utils.cli
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import event as sqlalchemy_events
 
 from bot.sqlite_files import DamagedDatabase, check_sqlite_file
@@ -63,7 +76,38 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
                 session.commit()
             logger.info("erased a conversation on request (%d events)", deleted)
             return
-        await super().save(tracker)
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [self._row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+            events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        query = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
+        stored = query.order_by(None).with_entities(sa.func.count(self.SQLEvent.id)).scalar() or 0
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
+    @staticmethod
+    def _row(sender_id: str, event: Event) -> dict[str, Any]:
+        """The columns Rasa's own save writes for one event."""
+        data = event.as_dict()
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
 
 
 def connection_settings(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -178,6 +178,25 @@ def test_questions_at_the_consent_step_get_an_answer_and_the_question_again():
     assert "Do you agree?" in chat.replies[-1]
 
 
+@pytest.mark.parametrize(
+    "opening, who",
+    [
+        ("你好，我给我儿子问问这个研究", "我是他妈妈"),
+        ("你好，我想了解这个研究", "我是患者本人"),
+        ("hi, I'm asking for my son", "I'm his mother"),
+    ],
+)
+def test_saying_who_answers_at_the_consent_question_is_not_consent(opening, who):
+    # found by hand: 我是他妈妈 at the consent question was read as 是 (yes) and the
+    # screening began without the person agreeing
+    chat = Chat()
+    chat.send(opening)
+    chat.send(who)
+    assert chat.screening is None and chat.conversation.stage == "consent"
+    chat.send("我是他妈妈，我同意" if "妈妈" in who else ("同意" if opening.startswith("你") else "I agree"))
+    assert chat.screening is not None and chat.screening.consented
+
+
 def test_no_consent_stores_nothing_about_health():
     chat = Chat()
     chat.send("hi")

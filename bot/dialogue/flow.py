@@ -269,7 +269,8 @@ class _Turn:
             self.say("role_changed")
             self._ask_consent()
             return
-        agreed = self._consent_answer()
+        # "我是他妈妈" / "我是患者本人" say who answers: their 是 is not a yes to consent
+        agreed = self._consent_answer(plain_yes_no=not reading.explicit)
         if agreed is True:
             self._start_screening()
             return
@@ -287,13 +288,17 @@ class _Turn:
             self.say("consent_explained")
         self._ask_consent()
 
-    def _consent_answer(self) -> bool | None:
+    def _consent_answer(self, plain_yes_no: bool = True) -> bool | None:
+        """True or False for a clear agreement or refusal; None otherwise. A bare
+        yes/no counts only when plain_yes_no (consent words always count)."""
         if is_question(self.text):
             return None  # "is it ok that I answer for him?" asks; it does not agree
         if whole(self.text, "consent_yes") or leaning(self.text, "consent_yes", "consent_no") is True:
             return True
         if whole(self.text, "consent_no") or leaning(self.text, "consent_yes", "consent_no") is False:
             return False
+        if not plain_yes_no:
+            return None
         answer = parse_yes_no(self.text)
         if not answer.unclear and answer.confidence >= 0.8 and answer.value in ("yes", "no"):
             return answer.value == "yes"
